@@ -1,0 +1,36 @@
+"""rrnn: relational recurrent neural networks (Santoro et al., NeurIPS 2018) in NumPy.
+
+Shape glossary (batch-first everywhere):
+
+    B  batch             T  time steps          D  input features
+    H  LSTM hidden units S  memory slots        A  attention heads
+    K  head size         M  slot width, A * K   C  classes (outputs)
+
+Models are thin classes holding a flat ``params`` dict of float64 arrays; the maths lives in
+pure ``*_forward`` functions that return caches. Randomness enters only through a keyword
+``rng`` (an int seed or ``np.random.Generator``); ``rng=None`` means the fixed seed
+``rrnn.DEFAULT_SEED``, and NumPy's global random state is never read or changed.
+"""
+from ._checks import DEFAULT_SEED
+from .attention import multihead_attention_forward, scaled_dot_product_attention
+from .hybrid import RelationalRNN, RelationalRNNCell
+from .lstm import LSTM
+from .rmc import RelationalMemory, RMCConfig
+
+SHAPE_GLOSSARY = {
+    "B": "batch size",
+    "T": "time steps",
+    "D": "input features",
+    "H": "LSTM hidden units",
+    "S": "memory slots",
+    "A": "attention heads",
+    "K": "head size",
+    "M": "slot width = A * K",
+    "C": "classes (outputs)",
+}
+
+__all__ = [
+    "DEFAULT_SEED", "LSTM", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
+    "SHAPE_GLOSSARY", "multihead_attention_forward", "scaled_dot_product_attention",
+]
+__version__ = "0.1.0"

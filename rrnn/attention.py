@@ -1,0 +1,52 @@
+"""Dot-product attention, one head and many, as the Relational Memory Core uses it.
+
+Shapes: B batch, N rows (memory slots plus input rows), A heads, K key size per head,
+V value size per head (the RMC's head_size). There is no output projection: the heads'
+outputs are concatenated, so the result is A*V wide (Sonnet v1).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .layers import LayerNormCache, LinearCache, layer_norm_forward, linear_forward, softmax
+
+
+def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
+    """softmax(q k^T / sqrt(K)) v.
+
+    q: (..., Nq, K); k: (..., Nk, K); v: (..., Nk, V).
+    Returns out (..., Nq, V) and weights (..., Nq, Nk), each row of weights summing to 1.
+    """
+    logits = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])  # keep logits O(1) as K grows
+    weights = softmax(logits, axis=-1)
+    return weights @ v, weights
+
+
+class AttentionCache(NamedTuple):
+    qkv_linear: LinearCache
+    qkv_norm: LayerNormCache
+    q: np.ndarray        # (B, A, N, K), already scaled by 1/sqrt(K)
+    k: np.ndarray        # (B, A, N, K)
+    v: np.ndarray        # (B, A, N, V)
+    weights: np.ndarray  # (B, A, N, N): row i says how much row i reads from each row j
+
+
+def multihead_attention_forward(x: np.ndarray, params: dict, num_heads: int, key_size: int):
+    """Multi-head self-attention over the rows of x, with a layer norm on q, k, v.
+
+    x: (B, N, M). params: "qkv.W" (M, A*(2K+V)), "qkv.b" (A*(2K+V),),
+    "qkv_ln.gamma", "qkv_ln.beta" (A*(2K+V),). Every row is a query, a key and a value;
+    nothing is masked. Returns out (B, N, A*V) and the cache (with the attention weights).
+    """
+    B, N, _ = x.shape
+    A, K = num_heads, key_size
+    qkv, lin = linear_forward(x, params["qkv.W"], params["qkv.b"])              # (B, N, A*(2K+V))
+    qkv, norm = layer_norm_forward(qkv, params["qkv_ln.gamma"], params["qkv_ln.beta"])
+    qkv = qkv.reshape(B, N, A, -1).transpose(0, 2, 1, 3)                         # (B, A, N, 2K+V)
+    q, k, v = qkv[..., :K], qkv[..., K:2 * K], qkv[..., 2 * K:]
+    q = q / np.sqrt(K)                                     # the 1/sqrt(K) of Sonnet's fixed version
+    weights = softmax(q @ k.transpose(0, 1, 3, 2), axis=-1)                      # (B, A, N, N)
+    out = (weights @ v).transpose(0, 2, 1, 3).reshape(B, N, -1)                  # (B, N, A*V)
+    return out, AttentionCache(lin, norm, q, k, v, weights)

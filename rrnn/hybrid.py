@@ -1,0 +1,162 @@
+"""The seed demo's LSTM + relational-memory hybrid, rebuilt on the paper's RMC.
+
+One step, for input x (B, D), LSTM state h, c (B, H) and memory (B, S, M):
+
+    h, c     = LSTM(x, h, c)                          the LSTM reads the input first
+    _, mem   = RMC(h, mem)                            h is the memory's input row this step
+    r        = mean over slots of mem                 (B, M)  read-out, blind to slot order
+    output   = tanh([h, r] W_combine + b_combine)     (B, H)
+
+Reading the memory out by its slot mean keeps the output independent of slot order (the RMC
+has none), and concatenating it with h lets the output use the LSTM and the memory side by
+side. The seed's original cell used the same read-out and combination, but started the memory
+at zero, so its slots stayed identical for ever; here memory starts from the paper's identity.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _checks, init
+from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_forward
+from .rmc import RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_step_forward
+
+
+def sub_params(params: dict, prefix: str) -> dict:
+    """The entries of ``params`` under ``prefix``, with the prefix removed (same arrays, no copy)."""
+    return {key[len(prefix):]: value for key, value in params.items() if key.startswith(prefix)}
+
+
+class HybridStepCache(NamedTuple):
+    lstm: LSTMStepCache
+    rmc: RMCStepCache
+    readout: np.ndarray   # (B, M) slot mean of the new memory
+    combined: np.ndarray  # (B, H + M) [h, r]
+    output: np.ndarray    # (B, H)
+
+
+def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig):
+    """One hybrid step. ``rmc_params`` is ``sub_params(params, "rmc.")`` (built once per sequence).
+
+    Returns output (B, H), h, c (B, H), the next memory (B, S, M) and the cache.
+    """
+    h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"])
+    _, memory, rmc_cache = rmc_step_forward(h, memory, rmc_params, config)
+    readout = memory.mean(axis=1)                                     # (B, M)
+    combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M)
+    output = np.tanh(combined @ params["combine.W"] + params["combine.b"])
+    return output, h, c, memory, HybridStepCache(lstm_cache, rmc_cache, readout, combined, output)
+
+
+def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
+    slot_size = _checks.positive_int("slot_size", slot_size)
+    num_heads = _checks.positive_int("num_heads", num_heads)
+    if slot_size % num_heads:
+        raise ValueError(f"slot_size must be divisible by num_heads (each head gets slot_size / num_heads "
+                         f"features), got slot_size={slot_size}, num_heads={num_heads}")
+    return RMCConfig(input_size=hidden_size, num_slots=num_slots, head_size=slot_size // num_heads,
+                     num_heads=num_heads)
+
+
+class RelationalRNNCell:
+    """One step of the LSTM + relational-memory hybrid (see ``rrnn.hybrid``).
+
+    Parameters (``self.params``, float64; M = slot_size):
+      "lstm.Wx" (D, 4H), "lstm.Wh" (H, 4H), "lstm.b" (4H,)   the LSTM, gates i, f, o, g
+      "rmc.*"                                                a RelationalMemory with input size H,
+                                                             S slots, num_heads heads of M/num_heads
+      "combine.W" (H + M, H), "combine.b" (H,)               output = tanh([h, r] W + b)
+
+    Args:
+      input_size: D. hidden_size: H. num_slots: S. slot_size: M, must be divisible by
+      num_heads. rng: seed or Generator (None: the package's fixed default seed).
+    """
+
+    def __init__(self, input_size, hidden_size, num_slots=4, slot_size=64, num_heads=2, *, rng=None):
+        self.input_size = _checks.positive_int("input_size", input_size)
+        self.hidden_size = _checks.positive_int("hidden_size", hidden_size)
+        self.memory_config = _memory_config(self.hidden_size, num_slots, slot_size, num_heads)
+        self.num_slots, self.slot_size, self.num_heads = num_slots, slot_size, num_heads
+        rng = _checks.as_rng(rng)
+        self.params = init_lstm_params(rng, self.input_size, self.hidden_size)
+        self.params.update({"rmc." + k: v for k, v in init_rmc_params(rng, self.memory_config).items()})
+        self.params["combine.W"] = init.xavier_uniform(rng, self.hidden_size + slot_size, self.hidden_size)
+        self.params["combine.b"] = np.zeros(self.hidden_size)
+
+    def init_memory(self, batch_size: int) -> np.ndarray:
+        """The identity-padded initial memory (B, S, slot_size): every slot starts different."""
+        return rmc_initial_state(self.memory_config, _checks.positive_int("batch_size", batch_size))
+
+    def init_state(self, batch_size: int):
+        """Zero h and c (B, H) and the initial memory, as a tuple (h, c, memory)."""
+        B = _checks.positive_int("batch_size", batch_size)
+        return np.zeros((B, self.hidden_size)), np.zeros((B, self.hidden_size)), self.init_memory(B)
+
+    def check_inputs(self, x_t, h, c, memory):
+        """Validate one step's arguments; returns them as arrays."""
+        x_t = _checks.array("x_t", x_t, (None, self.input_size), "(B, D)")
+        B = x_t.shape[0]
+        h = check_state("h", h, B, self.hidden_size)
+        c = check_state("c", c, B, self.hidden_size)
+        memory = _checks.array("memory", memory, (B, self.num_slots, self.slot_size), "(B, S, slot_size)")
+        return x_t, h, c, memory
+
+    def forward(self, x_t, h, c, memory, return_cache: bool = False):
+        """One step. x_t: (B, D); h, c: (B, H); memory: (B, S, slot_size).
+
+        Returns (output (B, H), h, c, memory), plus the HybridStepCache if return_cache.
+        """
+        x_t, h, c, memory = self.check_inputs(x_t, h, c, memory)
+        out = hybrid_step_forward(x_t, h, c, memory, self.params, sub_params(self.params, "rmc."),
+                                  self.memory_config)
+        return out if return_cache else out[:4]
+
+
+class RelationalRNN:
+    """The hybrid cell over a sequence, with a linear read-out to ``output_size``.
+
+    Parameters (``self.params``): the cell's (see RelationalRNNCell) and
+      "out.W" (H, O), "out.b" (O,).
+
+    Args: input_size D, hidden_size H, output_size O, num_slots S, slot_size M (divisible by
+    num_heads), num_heads, rng (None: the package's fixed default seed).
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, num_slots=4, slot_size=64, num_heads=2, *, rng=None):
+        rng = _checks.as_rng(rng)
+        output_size = _checks.positive_int("output_size", output_size)
+        self.cell = RelationalRNNCell(input_size, hidden_size, num_slots, slot_size, num_heads, rng=rng)
+        self.output_size = output_size
+        self.params = self.cell.params  # one dict: the cell's entries and the read-out
+        self.params["out.W"] = init.xavier_uniform(rng, self.cell.hidden_size, output_size)
+        self.params["out.b"] = np.zeros(output_size)
+
+    def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None,
+                return_caches: bool = False):
+        """Run over ``sequence`` (B, T, D) from ``state`` = (h, c, memory) (default: zeros and
+        the identity memory).
+
+        Returns outputs (B, T, O) if return_sequences else (B, O); with return_state also the
+        final (h, c, memory); with return_caches also the list of step caches.
+        """
+        cell = self.cell
+        sequence = _checks.array("sequence", sequence, (None, None, cell.input_size), "(B, T, D)")
+        B, T, _ = sequence.shape
+        if T == 0:
+            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
+        h, c, memory = cell.init_state(B) if state is None else cell.check_inputs(sequence[:, 0], *state)[1:]
+        rmc_params = sub_params(self.params, "rmc.")
+        outputs, caches = [], []
+        for t in range(T):
+            out, h, c, memory, cache = hybrid_step_forward(sequence[:, t], h, c, memory, self.params,
+                                                           rmc_params, cell.memory_config)
+            outputs.append(out)
+            caches.append(cache)
+        ys = np.stack(outputs, axis=1) @ self.params["out.W"] + self.params["out.b"]   # (B, T, O)
+        result = [ys if return_sequences else ys[:, -1]]
+        if return_state:
+            result.append((h, c, memory))
+        if return_caches:
+            result.append(caches)
+        return result[0] if len(result) == 1 else tuple(result)

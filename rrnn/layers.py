@@ -1,0 +1,75 @@
+"""Row-wise building blocks: linear maps, layer norm, softmax, the MLP, activations.
+
+Each differentiable piece is a ``*_forward`` returning ``(out, cache)``; its ``*_backward``
+sits beside it. Everything acts on the last axis and broadcasts over the leading ones, so
+the same code serves ``(B, D)`` inputs and ``(B, S, M)`` memories.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function, written with tanh so it never overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``; subtracting the max keeps exp() from overflowing."""
+    z = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------- linear
+class LinearCache(NamedTuple):
+    x: np.ndarray
+    W: np.ndarray
+
+
+def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
+    """y = x W + b. x: (..., I); W: (I, O); b: (O,). Returns y (..., O) and a cache."""
+    return x @ W + b, LinearCache(x, W)
+
+
+# ---------------------------------------------------------------- layer norm
+class LayerNormCache(NamedTuple):
+    x_hat: np.ndarray      # (..., F) normalised input
+    inv_std: np.ndarray    # (..., 1)
+    gamma: np.ndarray
+
+
+def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5):
+    """Normalise each row of x over its last axis, then scale and shift.
+
+    y = gamma * (x - mean) / sqrt(var + eps) + beta, with mean and (biased) var per row.
+    x: (..., F); gamma, beta: (F,). eps 1e-5 as in Sonnet v1.
+    """
+    mu = x.mean(axis=-1, keepdims=True)
+    xc = x - mu
+    inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
+    x_hat = xc * inv_std
+    return gamma * x_hat + beta, LayerNormCache(x_hat, inv_std, gamma)
+
+
+# ---------------------------------------------------------------- MLP
+class MLPCache(NamedTuple):
+    linears: tuple          # LinearCache per layer
+    pre_activations: tuple  # (..., F) before each ReLU (all layers but the last)
+
+
+def mlp_forward(x: np.ndarray, weights: list, biases: list):
+    """Row-wise MLP: Linear, ReLU, ..., Linear. No activation after the last layer.
+
+    x: (..., F0); weights[l]: (F_l, F_{l+1}); biases[l]: (F_{l+1},).
+    """
+    linears, pre = [], []
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        x, cache = linear_forward(x, W, b)
+        linears.append(cache)
+        if layer < len(weights) - 1:
+            pre.append(x)
+            x = np.maximum(x, 0.0)
+    return x, MLPCache(tuple(linears), tuple(pre))

@@ -1,0 +1,120 @@
+"""The LSTM baseline: one step, a whole sequence, and the ``LSTM`` model.
+
+Shapes: B batch, T time, D input features, H hidden units, O outputs.
+Gate order inside the 4H pre-activation: input i, forget f, output o, candidate g.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _checks, init
+from .layers import sigmoid
+
+
+class LSTMStepCache(NamedTuple):
+    x: np.ndarray
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    i: np.ndarray   # (B, H) input gate
+    f: np.ndarray   # (B, H) forget gate
+    o: np.ndarray   # (B, H) output gate
+    g: np.ndarray   # (B, H) candidate
+    c: np.ndarray   # (B, H) new cell
+
+
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """One LSTM step. x: (B, D); h_prev, c_prev: (B, H); Wx (D, 4H), Wh (H, 4H), b (4H,).
+
+    Returns h, c: (B, H) and the cache that lstm_step_backward needs.
+    """
+    a = x @ Wx + h_prev @ Wh + b                   # (B, 4H)
+    i, f, o, g = np.split(a, 4, axis=-1)
+    i, f, o, g = sigmoid(i), sigmoid(f), sigmoid(o), np.tanh(g)
+    c = f * c_prev + i * g                         # forget some of the old cell, write some of the new
+    h = o * np.tanh(c)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, i, f, o, g, c)
+
+
+def lstm_forward(xs, h0, c0, Wx, Wh, b):
+    """Run the LSTM over a sequence. xs: (B, T, D); h0, c0: (B, H).
+
+    Returns hs (B, T, H), the final (h, c) and the list of step caches.
+    """
+    h, c, caches = h0, c0, []
+    hs = np.empty(xs.shape[:2] + h0.shape[-1:], dtype=np.result_type(xs, Wx))
+    for t in range(xs.shape[1]):
+        h, c, cache = lstm_step_forward(xs[:, t], h, c, Wx, Wh, b)
+        hs[:, t] = h
+        caches.append(cache)
+    return hs, (h, c), caches
+
+
+def init_lstm_params(rng: np.random.Generator, input_size: int, hidden_size: int, prefix: str = "lstm.") -> dict:
+    """Xavier-uniform input weights, orthogonal recurrent weights per gate, forget-gate bias 1."""
+    H = hidden_size
+    b = np.zeros(4 * H)
+    b[H:2 * H] = 1.0  # start by remembering: a forget gate near sigmoid(1) = 0.73
+    return {
+        prefix + "Wx": init.xavier_uniform(rng, input_size, 4 * H),
+        prefix + "Wh": np.concatenate([init.orthogonal(rng, H) for _ in range(4)], axis=1),
+        prefix + "b": b,
+    }
+
+
+def check_state(name: str, value, batch_size: int, size: int, dims: str = "(B, H)") -> np.ndarray:
+    """A (B, size) recurrent state, or a ValueError saying which shape was expected."""
+    return _checks.array(name, value, (batch_size, size), dims)
+
+
+class LSTM:
+    """An LSTM over batch-first sequences, with an optional linear read-out.
+
+    Parameters (``self.params``, float64):
+      "lstm.Wx" (D, 4H), "lstm.Wh" (H, 4H), "lstm.b" (4H,)  gates in the order i, f, o, g
+      "out.W" (H, O), "out.b" (O,)                          only when output_size is given
+
+    Args:
+      input_size: D, features per time step.
+      hidden_size: H, units in h and c.
+      output_size: O; None returns the hidden states themselves (O = H).
+      rng: seed or np.random.Generator for the initial weights (None: the package's fixed
+        default seed, so the same weights in every process).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int | None = None, *, rng=None):
+        self.input_size = _checks.positive_int("input_size", input_size)
+        self.hidden_size = _checks.positive_int("hidden_size", hidden_size)
+        self.output_size = None if output_size is None else _checks.positive_int("output_size", output_size)
+        rng = _checks.as_rng(rng)
+        self.params = init_lstm_params(rng, self.input_size, self.hidden_size)
+        if self.output_size is not None:
+            self.params["out.W"] = init.xavier_uniform(rng, self.hidden_size, self.output_size)
+            self.params["out.b"] = np.zeros(self.output_size)
+
+    def initial_state(self, batch_size: int):
+        """Zero (h, c), each (B, H)."""
+        B = _checks.positive_int("batch_size", batch_size)
+        return np.zeros((B, self.hidden_size)), np.zeros((B, self.hidden_size))
+
+    def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None):
+        """Run over ``sequence`` (B, T, D).
+
+        Returns outputs (B, T, O) if return_sequences else the last step's (B, O); with
+        return_state also the final (h, c), each (B, H). ``state`` is an optional (h0, c0).
+        """
+        sequence = _checks.array("sequence", sequence, (None, None, self.input_size), "(B, T, D)")
+        B = sequence.shape[0]
+        if sequence.shape[1] == 0:
+            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
+        if state is None:
+            h0, c0 = self.initial_state(B)
+        else:
+            h0 = check_state("h", state[0], B, self.hidden_size)
+            c0 = check_state("c", state[1], B, self.hidden_size)
+        p = self.params
+        hs, (h, c), _ = lstm_forward(sequence, h0, c0, p["lstm.Wx"], p["lstm.Wh"], p["lstm.b"])
+        ys = hs if self.output_size is None else hs @ p["out.W"] + p["out.b"]
+        out = ys if return_sequences else ys[:, -1]
+        return (out, (h, c)) if return_state else out

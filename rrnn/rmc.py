@@ -1,0 +1,238 @@
+"""The Relational Memory Core (Santoro et al., 2018) as DeepMind's Sonnet v1 defines it.
+
+One step, for memory M (B, S, M) and input x (B, D):
+
+    x̂       = x W_in + b_in                                    (B, M)   the input as one more row
+    X       = [M; x̂]                                          (B, S+1, M)
+    repeat num_blocks times (own attention and norms per block, one MLP shared by all):
+        X   = LN(X + MHA(X))       every row attends to every row, q/k/v layer-normed
+        X   = LN(X + MLP(X))
+    M_att   = X[:, :S]                                         drop the input row
+    i, f    = σ(split(x̂ W_gx + tanh(M) W_gm + b) + (input_bias, forget_bias))
+    M_next  = i * tanh(M_att) + f * M                          (B, S, M)
+    output  = flatten(M_next)                                  (B, S*M)
+
+The initial memory is the identity, zero-padded (or truncated) to width M, so that every
+slot starts different: with no parameter tied to a slot, identical slots would stay
+identical for ever.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _checks, init
+from .attention import AttentionCache, multihead_attention_forward
+from .layers import LayerNormCache, LinearCache, MLPCache, layer_norm_forward, linear_forward, mlp_forward, sigmoid
+
+GATE_STYLES = ("unit", "memory", None)
+
+
+@dataclass(frozen=True)
+class RMCConfig:
+    """Sizes and constants of a Relational Memory Core (validated on construction)."""
+
+    input_size: int                 # D
+    num_slots: int                  # S
+    head_size: int                  # V, value size per head
+    num_heads: int = 1              # A
+    num_blocks: int = 1
+    attention_mlp_layers: int = 2
+    key_size: int | None = None     # K; None means K = head_size
+    gate_style: str | None = "unit"
+    forget_bias: float = 1.0
+    input_bias: float = 0.0
+
+    def __post_init__(self):
+        for name in ("input_size", "num_slots", "head_size", "num_heads", "num_blocks", "attention_mlp_layers"):
+            object.__setattr__(self, name, _checks.positive_int(name, getattr(self, name)))
+        key = self.head_size if self.key_size is None else _checks.positive_int("key_size", self.key_size)
+        object.__setattr__(self, "key_size", key)
+        if not (self.gate_style is None or (isinstance(self.gate_style, str) and self.gate_style in GATE_STYLES)):
+            raise ValueError(f"gate_style must be one of 'unit', 'memory' or None, got {self.gate_style!r}")
+        object.__setattr__(self, "forget_bias", _checks.finite_float("forget_bias", self.forget_bias))
+        object.__setattr__(self, "input_bias", _checks.finite_float("input_bias", self.input_bias))
+
+    @property
+    def slot_size(self) -> int:
+        """M = A * V, the width of every memory row."""
+        return self.num_heads * self.head_size
+
+    @property
+    def gate_size(self) -> int:
+        """Gate width per slot: M for 'unit', 1 for 'memory', 0 for no gating."""
+        return {"unit": self.slot_size, "memory": 1, None: 0}[self.gate_style]
+
+    @property
+    def qkv_size(self) -> int:
+        return self.num_heads * (2 * self.key_size + self.head_size)
+
+
+def init_rmc_params(rng: np.random.Generator, config: RMCConfig) -> dict:
+    """Sonnet v1 initialisation: Linear weights truncated-normal 1/sqrt(fan_in), zero biases,
+    layer norms gamma 1 and beta 0. Keys are local to the core (a model adds its prefix)."""
+    M, F, G = config.slot_size, config.qkv_size, config.gate_size
+    p = {"in.W": init.linear_sonnet(rng, config.input_size, M), "in.b": np.zeros(M)}
+    for j in range(config.num_blocks):
+        p[f"block{j}.qkv.W"] = init.linear_sonnet(rng, M, F)
+        p[f"block{j}.qkv.b"] = np.zeros(F)
+        for norm, width in (("qkv_ln", F), ("ln1", M), ("ln2", M)):
+            p[f"block{j}.{norm}.gamma"] = np.ones(width)
+            p[f"block{j}.{norm}.beta"] = np.zeros(width)
+    for layer in range(config.attention_mlp_layers):  # built once: shared by all blocks
+        p[f"mlp{layer}.W"] = init.linear_sonnet(rng, M, M)
+        p[f"mlp{layer}.b"] = np.zeros(M)
+    if G:
+        for source in ("x", "m"):
+            p[f"gate_{source}.W"] = init.linear_sonnet(rng, M, 2 * G)
+            p[f"gate_{source}.b"] = np.zeros(2 * G)
+    return p
+
+
+def rmc_initial_state(config: RMCConfig, batch_size: int, dtype=np.float64) -> np.ndarray:
+    """Identity memory (B, S, M): row s is the one-hot e_s, zero-padded or truncated to M."""
+    eye = np.eye(config.num_slots, config.slot_size, dtype=dtype)
+    return np.broadcast_to(eye, (batch_size,) + eye.shape).copy()
+
+
+class BlockCache(NamedTuple):
+    attention: AttentionCache
+    norm1: LayerNormCache
+    mlp: MLPCache
+    norm2: LayerNormCache
+
+
+class RMCStepCache(NamedTuple):
+    """Everything one RMC step computed; the fields a notebook plots are documented."""
+
+    x: np.ndarray
+    memory: np.ndarray             # (B, S, M) memory before the step
+    input_proj: LinearCache
+    x_proj: np.ndarray             # (B, M) projected input row x̂
+    blocks: tuple                  # BlockCache per block
+    memory_attended: np.ndarray    # (B, S, M) M_att, the slots after attention + MLP
+    gate_inputs: tuple | None      # (LinearCache from x̂, LinearCache from tanh(M)) or None
+    input_gate: np.ndarray | None  # (B, S, G) i, None without gating
+    forget_gate: np.ndarray | None  # (B, S, G) f, None without gating
+
+    @property
+    def attention(self) -> tuple:
+        """Attention weights per block, each (B, A, S+1, S+1); the last row/column is the input."""
+        return tuple(block.attention.weights for block in self.blocks)
+
+
+def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
+    """One RMC step (see the module docstring). x: (B, D); memory: (B, S, M).
+
+    Returns output (B, S*M), the next memory (B, S, M) and an RMCStepCache.
+    """
+    B, S, _ = memory.shape
+    x_proj, input_proj = linear_forward(x, params["in.W"], params["in.b"])      # (B, M)
+    X = np.concatenate([memory, x_proj[:, None, :]], axis=1)                    # (B, S+1, M)
+    mlp_W = [params[f"mlp{layer}.W"] for layer in range(config.attention_mlp_layers)]
+    mlp_b = [params[f"mlp{layer}.b"] for layer in range(config.attention_mlp_layers)]
+    blocks = []
+    for j in range(config.num_blocks):
+        blk = {key[len(f"block{j}."):]: value for key, value in params.items() if key.startswith(f"block{j}.")}
+        attended, attn = multihead_attention_forward(X, blk, config.num_heads, config.key_size)
+        X, norm1 = layer_norm_forward(X + attended, blk["ln1.gamma"], blk["ln1.beta"])
+        transformed, mlp = mlp_forward(X, mlp_W, mlp_b)
+        X, norm2 = layer_norm_forward(X + transformed, blk["ln2.gamma"], blk["ln2.beta"])
+        blocks.append(BlockCache(attn, norm1, mlp, norm2))
+    memory_attended = X[:, :S]                                                  # drop the input row
+
+    if config.gate_style is None:
+        next_memory, gate_inputs, i, f = memory_attended, None, None, None
+    else:
+        from_x, cache_x = linear_forward(x_proj, params["gate_x.W"], params["gate_x.b"])   # (B, 2G)
+        from_m, cache_m = linear_forward(np.tanh(memory), params["gate_m.W"], params["gate_m.b"])  # (B, S, 2G)
+        gates = from_x[:, None, :] + from_m                                                 # (B, S, 2G)
+        G = config.gate_size
+        i = sigmoid(gates[..., :G] + config.input_bias)
+        f = sigmoid(gates[..., G:] + config.forget_bias)
+        next_memory = i * np.tanh(memory_attended) + f * memory  # an LSTM cell update per slot
+        gate_inputs = (cache_x, cache_m)
+    cache = RMCStepCache(x, memory, input_proj, x_proj, tuple(blocks), memory_attended, gate_inputs, i, f)
+    return next_memory.reshape(B, -1), next_memory, cache
+
+
+def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
+    """Run the core over xs (B, T, D) from memory (B, S, M).
+
+    Returns outputs (B, T, S*M), the final memory and the list of step caches.
+    """
+    outputs, caches = [], []
+    for t in range(xs.shape[1]):
+        out, memory, cache = rmc_step_forward(xs[:, t], memory, params, config)
+        outputs.append(out)
+        caches.append(cache)
+    return np.stack(outputs, axis=1), memory, caches
+
+
+class RelationalMemory:
+    """The paper's Relational Memory Core, faithful to Sonnet v1 (see ``rrnn.rmc``).
+
+    Parameters (``self.params``, float64; M = num_heads * head_size, K = key_size,
+    F = num_heads * (2K + head_size), G = M for gate_style "unit", 1 for "memory"):
+      "in.W" (D, M), "in.b" (M,)                                input projection
+      "block{j}.qkv.W" (M, F), "block{j}.qkv.b" (F,)            per block j
+      "block{j}.qkv_ln.gamma", "block{j}.qkv_ln.beta" (F,)      per block
+      "block{j}.ln1.*", "block{j}.ln2.*" (M,)                   per block, after attention / MLP
+      "mlp{l}.W" (M, M), "mlp{l}.b" (M,)                        shared by all blocks
+      "gate_x.W" (M, 2G), "gate_x.b" (2G,)                      gates from the projected input
+      "gate_m.W" (M, 2G), "gate_m.b" (2G,)                      gates from tanh(previous memory)
+
+    Args:
+      input_size: D. num_slots: S, memory rows. head_size: V, value width per head.
+      num_heads: A. num_blocks: attention + MLP rounds per step. attention_mlp_layers:
+      layers of the shared MLP. key_size: K (default head_size). gate_style: "unit"
+      (a gate per element), "memory" (one per slot) or None (M_next = M_att).
+      forget_bias, input_bias: constants added before the sigmoids. rng: seed or Generator
+      (None: the package's fixed default seed).
+    """
+
+    def __init__(self, input_size, num_slots, head_size, num_heads=1, *, num_blocks=1,
+                 attention_mlp_layers=2, key_size=None, gate_style="unit", forget_bias=1.0,
+                 input_bias=0.0, rng=None):
+        self.config = RMCConfig(input_size, num_slots, head_size, num_heads, num_blocks,
+                                attention_mlp_layers, key_size, gate_style, forget_bias, input_bias)
+        self.params = init_rmc_params(_checks.as_rng(rng), self.config)
+
+    def __getattr__(self, name):
+        # expose num_slots, slot_size, gate_style, ... straight from the config
+        if name != "config" and "config" in self.__dict__ and hasattr(self.config, name):
+            return getattr(self.config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def initial_state(self, batch_size: int) -> np.ndarray:
+        """The identity-padded memory (B, S, M)."""
+        return rmc_initial_state(self.config, _checks.positive_int("batch_size", batch_size))
+
+    def _check_memory(self, memory, batch_size: int) -> np.ndarray:
+        c = self.config
+        return _checks.array("memory", memory, (batch_size, c.num_slots, c.slot_size), "(B, S, M)")
+
+    def step(self, x, memory, return_cache: bool = False):
+        """One step. x: (B, D); memory: (B, S, M). Returns (output (B, S*M), next memory),
+        plus the RMCStepCache (attention weights, gates) when return_cache is true."""
+        x = _checks.array("x", x, (None, self.config.input_size), "(B, D)")
+        memory = self._check_memory(memory, x.shape[0])
+        output, memory, cache = rmc_step_forward(x, memory, self.params, self.config)
+        return (output, memory, cache) if return_cache else (output, memory)
+
+    def forward(self, sequence, memory=None, return_sequences: bool = True, return_caches: bool = False):
+        """Run over ``sequence`` (B, T, D) from ``memory`` (default: the initial state).
+
+        Returns (outputs, final memory): outputs (B, T, S*M) if return_sequences else the last
+        step's (B, S*M); with return_caches also the list of T step caches.
+        """
+        sequence = _checks.array("sequence", sequence, (None, None, self.config.input_size), "(B, T, D)")
+        B, T, _ = sequence.shape
+        if T == 0:
+            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
+        memory = self.initial_state(B) if memory is None else self._check_memory(memory, B)
+        outputs, memory, caches = rmc_forward(sequence, memory, self.params, self.config)
+        outputs = outputs if return_sequences else outputs[:, -1]
+        return (outputs, memory, caches) if return_caches else (outputs, memory)

@@ -1,0 +1,116 @@
+"""Bad input raises a clear error that names the argument, the expectation and what was given."""
+import numpy as np
+import pytest
+
+import rrnn
+
+
+@pytest.fixture
+def cell():
+    return rrnn.RelationalRNNCell(8, 16, num_slots=3, slot_size=16, num_heads=2)
+
+
+def good_step_args(B=2):
+    return np.zeros((B, 8)), np.zeros((B, 16)), np.zeros((B, 16)), rrnn.RelationalRNNCell(8, 16, 3, 16, 2).init_memory(B)
+
+
+@pytest.mark.parametrize("position, bad, message", [
+    (0, np.zeros((2, 7)), r"x_t must have shape \(B, D\) = \(any, 8\), got \(2, 7\)"),
+    (0, np.zeros(8), r"x_t must have shape \(B, D\) = \(any, 8\), got \(8,\)"),
+    (1, np.zeros((16, 2)), r"h must have shape \(B, H\) = \(2, 16\), got \(16, 2\)"),  # the seed's (H, B) layout
+    (2, np.zeros((16, 2)), r"c must have shape \(B, H\) = \(2, 16\), got \(16, 2\)"),
+    (1, np.zeros((3, 16)), r"h must have shape \(B, H\) = \(2, 16\), got \(3, 16\)"),
+    (3, np.zeros((2, 16, 3)), r"memory must have shape \(B, S, slot_size\) = \(2, 3, 16\), got \(2, 16, 3\)"),
+    (3, np.zeros((3, 16)), r"memory must have shape .* got \(3, 16\)"),
+])
+def test_cell_rejects_wrong_shapes(cell, position, bad, message):
+    args = list(good_step_args())
+    args[position] = bad
+    with pytest.raises(ValueError, match=message):
+        cell.forward(*args)
+
+
+@pytest.mark.parametrize("position, name", [(0, "x_t"), (1, "h"), (2, "c"), (3, "memory")])
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "inf")])
+def test_cell_rejects_nan_and_inf(cell, position, name, value, word):
+    args = list(good_step_args())
+    args[position] = args[position].copy()
+    args[position].flat[3] = value
+    with pytest.raises(ValueError, match=f"{name} must be finite, but it contains {word}"):
+        cell.forward(*args)
+
+
+@pytest.mark.parametrize("model", [
+    rrnn.LSTM(8, 16, 4), rrnn.RelationalRNN(8, 16, 4, 3, 16, 2), rrnn.RelationalMemory(8, 3, 4, 2)])
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((2, 8)), r"sequence must have shape \(B, T, D\) = \(any, any, 8\), got \(2, 8\)"),
+    (np.zeros((2, 5, 3)), r"sequence must have shape \(B, T, D\) = \(any, any, 8\), got \(2, 5, 3\)"),
+    (np.zeros((2, 0, 8)), r"at least one time step"),
+    (np.full((1, 2, 8), np.nan), r"sequence must be finite, but it contains NaN"),
+    (np.array([[["a"] * 8]]), r"sequence must hold real numbers"),
+])
+def test_sequence_models_reject_bad_sequences(model, bad, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        model.forward(bad)
+
+
+def test_rmc_rejects_bad_step_arguments():
+    core = rrnn.RelationalMemory(5, 3, 4, 2)
+    with pytest.raises(ValueError, match=r"x must have shape \(B, D\) = \(any, 5\), got \(2, 4\)"):
+        core.step(np.zeros((2, 4)), core.initial_state(2))
+    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, M\) = \(2, 3, 8\), got \(2, 8, 3\)"):
+        core.step(np.zeros((2, 5)), np.zeros((2, 8, 3)))
+    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, M\) = \(1, 3, 8\), got \(2, 3, 8\)"):
+        core.forward(np.zeros((1, 2, 5)), memory=core.initial_state(2))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(slot_size=64, num_heads=3), ValueError, r"slot_size must be divisible by num_heads.*slot_size=64, num_heads=3"),
+    (dict(num_slots=0), ValueError, r"num_slots must be a positive int \(>= 1\), got 0"),
+    (dict(slot_size=-4), ValueError, r"slot_size must be a positive int \(>= 1\), got -4"),
+    (dict(num_heads=0), ValueError, r"num_heads must be a positive int \(>= 1\), got 0"),
+    (dict(num_slots=2.5), TypeError, r"num_slots must be a positive int, got 2.5 \(float\)"),
+    (dict(hidden_size=0), ValueError, r"hidden_size must be a positive int \(>= 1\), got 0"),
+    (dict(input_size=-1), ValueError, r"input_size must be a positive int \(>= 1\), got -1"),
+    (dict(output_size=0), ValueError, r"output_size must be a positive int \(>= 1\), got 0"),
+    (dict(rng="seven"), TypeError, r"rng must be None, a non-negative int seed or a numpy.random.Generator"),
+])
+def test_hybrid_rejects_bad_sizes(kwargs, error, message):
+    args = dict(input_size=8, hidden_size=16, output_size=4, num_slots=4, slot_size=64, num_heads=2)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        rrnn.RelationalRNN(**args)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(gate_style="per-slot"), ValueError, r"gate_style must be one of 'unit', 'memory' or None, got 'per-slot'"),
+    (dict(num_blocks=0), ValueError, r"num_blocks must be a positive int"),
+    (dict(attention_mlp_layers=0), ValueError, r"attention_mlp_layers must be a positive int"),
+    (dict(key_size=0), ValueError, r"key_size must be a positive int"),
+    (dict(head_size=True), TypeError, r"head_size must be a positive int, got True"),
+    (dict(forget_bias=float("nan")), ValueError, r"forget_bias must be finite, got nan"),
+    (dict(input_bias="0"), TypeError, r"input_bias must be a real number"),
+])
+def test_rmc_rejects_bad_configuration(kwargs, error, message):
+    args = dict(input_size=3, num_slots=2, head_size=4, num_heads=2)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        rrnn.RelationalMemory(**args)
+
+
+def test_lstm_rejects_a_transposed_state():
+    lstm = rrnn.LSTM(3, 5)
+    with pytest.raises(ValueError, match=r"h must have shape \(B, H\) = \(2, 5\), got \(5, 2\)"):
+        lstm.forward(np.zeros((2, 4, 3)), state=(np.zeros((5, 2)), np.zeros((2, 5))))
+
+
+def test_a_rejected_call_changes_nothing(cell):
+    before = {k: v.copy() for k, v in cell.params.items()}
+    x, h, c, memory = good_step_args()
+    memory_before = memory.copy()
+    with pytest.raises(ValueError):
+        cell.forward(x, h, c, memory[:, :2])
+    with pytest.raises(ValueError):
+        cell.forward(x, np.full_like(h, np.nan), c, memory)
+    assert all(np.array_equal(before[k], cell.params[k]) for k in before)
+    np.testing.assert_array_equal(memory, memory_before)

@@ -1,0 +1,136 @@
+"""Properties of the RMC that a gradient check cannot see: conventions, symmetries, the state."""
+import numpy as np
+import pytest
+
+import rrnn
+from rrnn.attention import scaled_dot_product_attention
+from rrnn.layers import layer_norm_forward
+
+from . import reference
+
+
+def test_attention_rows_sum_to_one(rng):
+    core = rrnn.RelationalMemory(4, 5, 3, 2, num_blocks=2, rng=rng)
+    _, _, caches = core.forward(rng.standard_normal((3, 4, 4)), return_caches=True)
+    for cache in caches:
+        for weights in cache.attention:
+            assert np.all(weights >= 0)
+            np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-12)
+
+
+def test_scaled_dot_product_attention_against_loops(rng):
+    q, k, v = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal((5, 2))
+    out, weights = scaled_dot_product_attention(q, k, v)
+    for i in range(3):
+        e = np.exp([q[i] @ k[j] / 2.0 for j in range(5)])  # sqrt(K) = 2
+        np.testing.assert_allclose(weights[i], e / e.sum(), rtol=1e-12)
+        np.testing.assert_allclose(out[i], sum(weights[i, j] * v[j] for j in range(5)), rtol=1e-12)
+
+
+def test_layer_norm_rows_have_zero_mean_unit_variance(rng):
+    x = rng.standard_normal((3, 4, 7)) * 5 + 2
+    y, _ = layer_norm_forward(x, np.ones(7), np.zeros(7))
+    np.testing.assert_allclose(y.mean(-1), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(-1), 1, atol=1e-5)  # eps = 1e-5 shrinks it slightly
+
+
+@pytest.mark.parametrize("S, A, V, expected_nonzero_rows", [(3, 2, 4, 3), (4, 1, 4, 4), (6, 2, 2, 4)])
+def test_initial_memory_is_identity_padded_or_truncated(S, A, V, expected_nonzero_rows):
+    core = rrnn.RelationalMemory(2, S, V, A)
+    memory = core.initial_state(2)
+    M = A * V
+    assert memory.shape == (2, S, M)
+    for s in range(S):
+        expected = np.zeros(M)
+        if s < M:
+            expected[s] = 1.0  # e_s, padded with zeros to width M ...
+        np.testing.assert_array_equal(memory[0, s], expected)  # ... or an all-zero row once s >= M
+    assert int((np.abs(memory[1]).sum(-1) > 0).sum()) == expected_nonzero_rows
+
+
+@pytest.mark.parametrize("config", [
+    dict(num_slots=3, head_size=4, num_heads=2),
+    dict(num_slots=4, head_size=3, num_heads=3, num_blocks=2, key_size=2),
+    dict(num_slots=2, head_size=5, num_heads=1, gate_style="memory", attention_mlp_layers=3),
+    dict(num_slots=3, head_size=2, num_heads=2, gate_style=None, forget_bias=0.3, input_bias=-0.2),
+])
+def test_rmc_step_matches_a_loop_by_loop_reference(config, rng):
+    core = rrnn.RelationalMemory(5, rng=rng, **config)
+    x = rng.standard_normal((2, 5))
+    memory = core.initial_state(2) + 0.3 * rng.standard_normal((2, core.num_slots, core.slot_size))
+    for key in core.params:  # non-trivial norms and biases, so a swapped gamma/beta would show
+        if key.endswith((".b", ".beta")):
+            core.params[key] = 0.1 * rng.standard_normal(core.params[key].shape)
+        elif key.endswith(".gamma"):
+            core.params[key] = 1 + 0.1 * rng.standard_normal(core.params[key].shape)
+    _, next_memory, cache = core.step(x, memory, return_cache=True)
+    expected, expected_weights = reference.rmc_step(x, memory, core.params, core.config)
+    np.testing.assert_allclose(next_memory, expected, rtol=1e-10, atol=1e-12)
+    for block, weights in enumerate(cache.attention):
+        np.testing.assert_allclose(weights, np.array([w[block] for w in expected_weights]), rtol=1e-10, atol=1e-13)
+
+
+def test_open_forget_gate_and_shut_input_gate_carry_memory_unchanged(rng):
+    # sigmoid(+1000) is exactly 1 and sigmoid(-1000) exactly 0 in float64
+    core = rrnn.RelationalMemory(3, 4, 4, 2, forget_bias=1000.0, input_bias=-1000.0, rng=rng)
+    memory = core.initial_state(2) + rng.standard_normal((2, 4, 8))
+    _, carried = core.forward(rng.standard_normal((2, 5, 3)), memory=memory)
+    np.testing.assert_array_equal(carried, memory)
+
+
+@pytest.mark.parametrize("gate_style", ["unit", "memory", None])
+def test_permuting_slots_permutes_the_next_memory(gate_style, rng):
+    core = rrnn.RelationalMemory(3, 5, 3, 2, num_blocks=2, gate_style=gate_style, rng=rng)
+    x = rng.standard_normal((2, 3))
+    memory = core.initial_state(2) + 0.5 * rng.standard_normal((2, 5, 6))
+    perm = np.array([3, 0, 4, 1, 2])
+    _, next_memory = core.step(x, memory)
+    _, next_permuted = core.step(x, memory[:, perm])
+    np.testing.assert_allclose(next_permuted, next_memory[:, perm], rtol=1e-12, atol=1e-14)
+
+
+def test_identity_start_keeps_slots_distinct_where_zero_start_would_not(rng):
+    # rmc-spec.md §4.3: zero-initialised memory has no way to tell its slots apart
+    core = rrnn.RelationalMemory(4, 4, 4, 2, rng=rng)
+    xs = rng.standard_normal((1, 6, 4))
+    _, from_zero = core.forward(xs, memory=np.zeros((1, 4, 8)))
+    assert np.allclose(from_zero[0], from_zero[0, :1], atol=1e-12)  # all slots identical
+    _, from_identity = core.forward(xs)
+    gaps = [np.abs(from_identity[0, i] - from_identity[0, j]).max() for i in range(4) for j in range(i)]
+    assert min(gaps) > 1e-3
+
+
+def test_hybrid_memory_slots_stay_distinct_from_the_identity_start(rng):
+    model = rrnn.RelationalRNN(6, 8, 3, num_slots=4, slot_size=8, num_heads=2, rng=rng)
+    _, (_, _, memory) = model.forward(rng.standard_normal((1, 10, 6)), return_state=True)
+    gaps = [np.abs(memory[0, i] - memory[0, j]).max() for i in range(4) for j in range(i)]
+    assert min(gaps) > 1e-3
+
+
+def test_hybrid_cell_is_the_lstm_then_the_rmc_then_the_combination(rng):
+    cell = rrnn.RelationalRNNCell(5, 6, num_slots=3, slot_size=4, num_heads=2, rng=rng)
+    lstm = rrnn.LSTM(5, 6)
+    lstm.params = {k: v for k, v in cell.params.items() if k.startswith("lstm.")}
+    core = rrnn.RelationalMemory(6, 3, 2, 2)
+    core.params = {k[4:]: v for k, v in cell.params.items() if k.startswith("rmc.")}
+    x = rng.standard_normal((2, 1, 5))
+    h0, c0, m0 = cell.init_state(2)
+    output, h, c, memory = cell.forward(x[:, 0], h0, c0, m0)
+    _, (h_ref, c_ref) = lstm.forward(x, return_state=True)
+    _, m_ref = core.step(h_ref, m0)
+    out_ref = np.tanh(np.concatenate([h_ref, m_ref.mean(1)], -1) @ cell.params["combine.W"] + cell.params["combine.b"])
+    for got, want in ((h, h_ref), (c, c_ref), (memory, m_ref), (output, out_ref)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_lstm_step_against_the_textbook_equations(rng):
+    lstm = rrnn.LSTM(3, 2, rng=rng)
+    x = rng.standard_normal((1, 1, 3))
+    h, (_, c) = lstm.forward(x, return_sequences=False, return_state=True)
+    p = lstm.params
+    a = x[0, 0] @ p["lstm.Wx"] + p["lstm.b"]  # h0 = 0
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    i, f, o, g = sig(a[0:2]), sig(a[2:4]), sig(a[4:6]), np.tanh(a[6:8])
+    np.testing.assert_allclose(c[0], i * g, rtol=1e-12)  # c0 = 0
+    np.testing.assert_allclose(h[0], o * np.tanh(i * g), rtol=1e-12)
+    np.testing.assert_array_equal(p["lstm.b"][2:4], 1.0)  # forget-gate bias 1

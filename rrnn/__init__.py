@@ -15,7 +15,9 @@ from ._checks import DEFAULT_SEED
 from .attention import multihead_attention_forward, scaled_dot_product_attention
 from .hybrid import RelationalRNN, RelationalRNNCell
 from .lstm import LSTM
+from .models import HybridClassifier, LSTMClassifier, RMCClassifier
 from .rmc import RelationalMemory, RMCConfig
+from . import gradcheck
 
 SHAPE_GLOSSARY = {
     "B": "batch size",
@@ -30,7 +32,7 @@ SHAPE_GLOSSARY = {
 }
 
 __all__ = [
-    "DEFAULT_SEED", "LSTM", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
+    "DEFAULT_SEED", "LSTM", "LSTMClassifier", "RMCClassifier", "HybridClassifier", "gradcheck", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
     "SHAPE_GLOSSARY", "multihead_attention_forward", "scaled_dot_product_attention",
 ]
 __version__ = "0.1.0"

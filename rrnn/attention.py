@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import LayerNormCache, LinearCache, layer_norm_forward, linear_forward, softmax
+from .layers import (LayerNormCache, LinearCache, layer_norm_backward, layer_norm_forward, linear_backward,
+                     linear_forward, softmax, softmax_backward)
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
@@ -50,3 +51,23 @@ def multihead_attention_forward(x: np.ndarray, params: dict, num_heads: int, key
     weights = softmax(q @ k.transpose(0, 1, 3, 2), axis=-1)                      # (B, A, N, N)
     out = (weights @ v).transpose(0, 2, 1, 3).reshape(B, N, -1)                  # (B, N, A*V)
     return out, AttentionCache(lin, norm, q, k, v, weights)
+
+
+def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
+    """Gradients of multihead_attention_forward. dout: (B, N, A*V).
+
+    Returns dx (B, N, M) and grads keyed like the params: "qkv.W", "qkv.b", "qkv_ln.gamma",
+    "qkv_ln.beta".
+    """
+    q, k, v, weights = cache.q, cache.k, cache.v, cache.weights
+    B, A, N, K = q.shape
+    dheads = dout.reshape(B, N, A, -1).transpose(0, 2, 1, 3)                 # (B, A, N, V)
+    dweights = dheads @ v.transpose(0, 1, 3, 2)                               # (B, A, N, N)
+    dv = weights.transpose(0, 1, 3, 2) @ dheads                               # (B, A, N, V)
+    dlogits = softmax_backward(dweights, weights)
+    dq = dlogits @ k / np.sqrt(K)                                             # through the 1/sqrt(K) scale
+    dk = dlogits.transpose(0, 1, 3, 2) @ q
+    dqkv = np.concatenate([dq, dk, dv], axis=-1).transpose(0, 2, 1, 3).reshape(B, N, -1)
+    dqkv, dgamma, dbeta = layer_norm_backward(dqkv, cache.qkv_norm)
+    dx, dW, db = linear_backward(dqkv, cache.qkv_linear)
+    return dx, {"qkv.W": dW, "qkv.b": db, "qkv_ln.gamma": dgamma, "qkv_ln.beta": dbeta}

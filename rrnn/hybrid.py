@@ -19,8 +19,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks, init
-from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_forward
-from .rmc import RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_step_forward
+from .layers import LinearCache, linear_backward, linear_forward
+from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_backward, lstm_step_forward
+from .rmc import RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_step_backward, rmc_step_forward
 
 
 def sub_params(params: dict, prefix: str) -> dict:
@@ -30,6 +31,7 @@ def sub_params(params: dict, prefix: str) -> dict:
 
 class HybridStepCache(NamedTuple):
     lstm: LSTMStepCache
+    combine: LinearCache
     rmc: RMCStepCache
     readout: np.ndarray   # (B, M) slot mean of the new memory
     combined: np.ndarray  # (B, H + M) [h, r]
@@ -45,8 +47,62 @@ def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config:
     _, memory, rmc_cache = rmc_step_forward(h, memory, rmc_params, config)
     readout = memory.mean(axis=1)                                     # (B, M)
     combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M)
-    output = np.tanh(combined @ params["combine.W"] + params["combine.b"])
-    return output, h, c, memory, HybridStepCache(lstm_cache, rmc_cache, readout, combined, output)
+    pre, combine_cache = linear_forward(combined, params["combine.W"], params["combine.b"])
+    output = np.tanh(pre)
+    return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output)
+
+
+def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, params: dict, rmc_params: dict,
+                         config: RMCConfig):
+    """Gradients of one hybrid step, given the gradients on its outputs (output, h, c, memory);
+    any of them may be None. Returns dx (B, D), dh_prev, dc_prev, dmemory_prev and grads keyed
+    like the cell's params ("lstm.*", "rmc.*", "combine.*")."""
+    H = cache.lstm.c.shape[-1]
+    grads = {}
+    dmemory = np.zeros_like(cache.rmc.memory) if dmemory is None else dmemory.copy()
+    dh = np.zeros_like(cache.lstm.c) if dh is None else dh.copy()
+    if doutput is not None:
+        dpre = doutput * (1.0 - cache.output ** 2)                          # output = tanh(pre)
+        dcombined, grads["combine.W"], grads["combine.b"] = linear_backward(dpre, cache.combine)
+        dh += dcombined[:, :H]
+        dmemory += dcombined[:, None, H:] / dmemory.shape[1]               # readout = mean over slots
+    else:
+        grads["combine.W"], grads["combine.b"] = np.zeros_like(params["combine.W"]), np.zeros_like(params["combine.b"])
+    dh_from_memory, dmemory_prev, rmc_grads = rmc_step_backward(None, dmemory, cache.rmc, rmc_params, config)
+    dh += dh_from_memory                                                   # h was the memory's input row
+    dc = np.zeros_like(dh) if dc is None else dc
+    dx, dh_prev, dc_prev, lstm_grads = lstm_step_backward(dh, dc, cache.lstm, params["lstm.Wx"], params["lstm.Wh"])
+    grads.update({"lstm." + k: v for k, v in lstm_grads.items()})
+    grads.update({"rmc." + k: v for k, v in rmc_grads.items()})
+    return dx, dh_prev, dc_prev, dmemory_prev, grads
+
+
+def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig):
+    """Run the hybrid over xs (B, T, D). Returns outputs (B, T, H), the final (h, c, memory)
+    and the step caches."""
+    rmc_params = sub_params(params, "rmc.")
+    outputs, caches = [], []
+    for t in range(xs.shape[1]):
+        out, h, c, memory, cache = hybrid_step_forward(xs[:, t], h, c, memory, params, rmc_params, config)
+        outputs.append(out)
+        caches.append(cache)
+    return np.stack(outputs, axis=1), (h, c, memory), caches
+
+
+def hybrid_backward(doutputs, caches, params: dict, config: RMCConfig):
+    """Backpropagation through time for hybrid_forward: one reversed loop carrying dh, dc and
+    dmemory. doutputs: (B, T, H). Returns dxs (B, T, D), the gradients on the initial
+    (h, c, memory) and grads keyed like the cell's params."""
+    rmc_params = sub_params(params, "rmc.")
+    grads = {key: np.zeros_like(params[key]) for key in params if key.split(".")[0] in ("lstm", "rmc", "combine")}
+    dh = dc = dmemory = None
+    dxs = np.empty(doutputs.shape[:2] + (params["lstm.Wx"].shape[0],), doutputs.dtype)
+    for t in reversed(range(len(caches))):
+        dxs[:, t], dh, dc, dmemory, step = hybrid_step_backward(doutputs[:, t], dh, dc, dmemory, caches[t],
+                                                                params, rmc_params, config)
+        for key, value in step.items():
+            grads[key] += value
+    return dxs, (dh, dc, dmemory), grads
 
 
 def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
@@ -146,14 +202,8 @@ class RelationalRNN:
         if T == 0:
             raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
         h, c, memory = cell.init_state(B) if state is None else cell.check_inputs(sequence[:, 0], *state)[1:]
-        rmc_params = sub_params(self.params, "rmc.")
-        outputs, caches = [], []
-        for t in range(T):
-            out, h, c, memory, cache = hybrid_step_forward(sequence[:, t], h, c, memory, self.params,
-                                                           rmc_params, cell.memory_config)
-            outputs.append(out)
-            caches.append(cache)
-        ys = np.stack(outputs, axis=1) @ self.params["out.W"] + self.params["out.b"]   # (B, T, O)
+        outputs, (h, c, memory), caches = hybrid_forward(sequence, h, c, memory, self.params, cell.memory_config)
+        ys = outputs @ self.params["out.W"] + self.params["out.b"]   # (B, T, O)
         result = [ys if return_sequences else ys[:, -1]]
         if return_state:
             result.append((h, c, memory))

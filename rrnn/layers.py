@@ -34,6 +34,13 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
     return x @ W + b, LinearCache(x, W)
 
 
+def linear_backward(dy: np.ndarray, cache: LinearCache):
+    """Gradients of y = x W + b. dy: (..., O). Returns dx (..., I), dW (I, O), db (O,)."""
+    x, W = cache
+    x2, dy2 = x.reshape(-1, x.shape[-1]), dy.reshape(-1, dy.shape[-1])  # leading axes act as batch
+    return dy @ W.T, x2.T @ dy2, dy2.sum(axis=0)
+
+
 # ---------------------------------------------------------------- layer norm
 class LayerNormCache(NamedTuple):
     x_hat: np.ndarray      # (..., F) normalised input
@@ -52,6 +59,24 @@ def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
     inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
     x_hat = xc * inv_std
     return gamma * x_hat + beta, LayerNormCache(x_hat, inv_std, gamma)
+
+
+def layer_norm_backward(dy: np.ndarray, cache: LayerNormCache):
+    """Gradients of layer norm. dy: (..., F). Returns dx (..., F), dgamma (F,), dbeta (F,)."""
+    x_hat, inv_std, gamma = cache
+    F = x_hat.shape[-1]
+    dgamma = (dy * x_hat).reshape(-1, F).sum(axis=0)
+    dbeta = dy.reshape(-1, F).sum(axis=0)
+    dx_hat = dy * gamma
+    # d/dx of (x - mean) * inv_std: remove the mean of dx_hat and its projection on x_hat
+    dx = inv_std * (dx_hat - dx_hat.mean(axis=-1, keepdims=True)
+                    - x_hat * (dx_hat * x_hat).mean(axis=-1, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+def softmax_backward(dp: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Gradient through p = softmax(z): dz = p * (dp - sum(dp * p))."""
+    return p * (dp - (dp * p).sum(axis=axis, keepdims=True))
 
 
 # ---------------------------------------------------------------- MLP
@@ -73,3 +98,29 @@ def mlp_forward(x: np.ndarray, weights: list, biases: list):
             pre.append(x)
             x = np.maximum(x, 0.0)
     return x, MLPCache(tuple(linears), tuple(pre))
+
+
+def mlp_backward(dy: np.ndarray, cache: MLPCache):
+    """Gradients of mlp_forward. Returns dx and the lists dWs, dbs (one per layer)."""
+    dWs, dbs = [], []
+    for layer in reversed(range(len(cache.linears))):
+        if layer < len(cache.linears) - 1:
+            dy = dy * (cache.pre_activations[layer] > 0)  # ReLU passes gradient where it was active
+        dy, dW, db = linear_backward(dy, cache.linears[layer])
+        dWs.append(dW)
+        dbs.append(db)
+    return dy, dWs[::-1], dbs[::-1]
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray):
+    """Mean cross-entropy of integer labels under softmax(logits), and its gradient.
+
+    logits: (B, C); labels: (B,) ints in [0, C). Returns loss (float) and dlogits (B, C).
+    """
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    B = logits.shape[0]
+    loss = -log_p[np.arange(B), labels].mean()
+    dlogits = np.exp(log_p)
+    dlogits[np.arange(B), labels] -= 1.0
+    return float(loss), dlogits / B

@@ -37,6 +37,21 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     return h, c, LSTMStepCache(x, h_prev, c_prev, i, f, o, g, c)
 
 
+def lstm_step_backward(dh, dc, cache: LSTMStepCache, Wx, Wh):
+    """Gradients of one LSTM step, given dh and dc flowing into its outputs h and c.
+
+    Returns dx (B, D), dh_prev, dc_prev (B, H) and grads {"Wx", "Wh", "b"}.
+    """
+    x, h_prev, c_prev, i, f, o, g, c = cache
+    tanh_c = np.tanh(c)
+    do = dh * tanh_c
+    dc = dc + dh * o * (1.0 - tanh_c ** 2)             # h = o * tanh(c)
+    di, df, dg, dc_prev = dc * g, dc * c_prev, dc * i, dc * f
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)], axis=-1)
+    grads = {"Wx": x.T @ da, "Wh": h_prev.T @ da, "b": da.sum(axis=0)}
+    return da @ Wx.T, da @ Wh.T, dc_prev, grads
+
+
 def lstm_forward(xs, h0, c0, Wx, Wh, b):
     """Run the LSTM over a sequence. xs: (B, T, D); h0, c0: (B, H).
 
@@ -49,6 +64,24 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
         hs[:, t] = h
         caches.append(cache)
     return hs, (h, c), caches
+
+
+def lstm_backward(dhs, caches, Wx, Wh, dh_last=None, dc_last=None):
+    """Backpropagation through time: one reversed loop carrying dh and dc.
+
+    dhs: (B, T, H) gradient on every h_t (zeros where a step's h is unused); dh_last, dc_last:
+    optional extra gradient on the final state. Returns dxs (B, T, D), dh0, dc0 and grads.
+    """
+    B, T, H = dhs.shape
+    dh = np.zeros((B, H), dhs.dtype) if dh_last is None else dh_last
+    dc = np.zeros((B, H), dhs.dtype) if dc_last is None else dc_last
+    dxs = np.empty((B, T, Wx.shape[0]), dhs.dtype)
+    grads = {"Wx": np.zeros_like(Wx), "Wh": np.zeros_like(Wh), "b": np.zeros(Wx.shape[1], Wx.dtype)}
+    for t in reversed(range(T)):
+        dxs[:, t], dh, dc, step = lstm_step_backward(dh + dhs[:, t], dc, caches[t], Wx, Wh)
+        for key in grads:
+            grads[key] += step[key]
+    return dxs, dh, dc, grads
 
 
 def init_lstm_params(rng: np.random.Generator, input_size: int, hidden_size: int, prefix: str = "lstm.") -> dict:

@@ -24,8 +24,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks, init
-from .attention import AttentionCache, multihead_attention_forward
-from .layers import LayerNormCache, LinearCache, MLPCache, layer_norm_forward, linear_forward, mlp_forward, sigmoid
+from .attention import AttentionCache, multihead_attention_backward, multihead_attention_forward
+from .layers import (LayerNormCache, LinearCache, MLPCache, layer_norm_backward, layer_norm_forward, linear_backward,
+                     linear_forward, mlp_backward, mlp_forward, sigmoid)
 
 GATE_STYLES = ("unit", "memory", None)
 
@@ -158,6 +159,58 @@ def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RM
     return next_memory.reshape(B, -1), next_memory, cache
 
 
+def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, config: RMCConfig):
+    """Gradients of one RMC step.
+
+    doutput: (B, S*M) or None, on the step's output; dnext_memory: (B, S, M) or None, on the
+    next memory (from later steps). Returns dx (B, D), dmemory (B, S, M) and grads keyed like
+    the core's params.
+    """
+    memory = cache.memory
+    B, S, M = memory.shape
+    dM = np.zeros_like(memory) if dnext_memory is None else dnext_memory.copy()
+    if doutput is not None:
+        dM += doutput.reshape(B, S, M)  # output = flatten(M_next)
+    grads = {}
+    if config.gate_style is None:
+        dM_att, dmemory, dx_proj = dM, np.zeros_like(memory), np.zeros_like(cache.x_proj)
+    else:
+        i, f = cache.input_gate, cache.forget_gate
+        tanh_att = np.tanh(cache.memory_attended)
+        dM_att = dM * i * (1.0 - tanh_att ** 2)          # M_next = i * tanh(M_att) + f * M
+        dmemory = dM * f
+        di, df = dM * tanh_att, dM * memory
+        if config.gate_style == "memory":                # one gate per slot, broadcast over its row
+            di, df = di.sum(-1, keepdims=True), df.sum(-1, keepdims=True)
+        dgates = np.concatenate([di * i * (1 - i), df * f * (1 - f)], axis=-1)   # (B, S, 2G)
+        cache_x, cache_m = cache.gate_inputs
+        dx_proj, grads["gate_x.W"], grads["gate_x.b"] = linear_backward(dgates.sum(axis=1), cache_x)
+        dtanh_m, grads["gate_m.W"], grads["gate_m.b"] = linear_backward(dgates, cache_m)
+        dmemory += dtanh_m * (1.0 - cache_m.x ** 2)     # the gates read tanh(M)
+
+    dX = np.concatenate([dM_att, np.zeros_like(cache.x_proj)[:, None]], axis=1)   # input row unused at the end
+    L = config.attention_mlp_layers
+    for layer in range(L):  # the MLP is shared: its gradient sums over blocks
+        grads[f"mlp{layer}.W"] = np.zeros_like(params[f"mlp{layer}.W"])
+        grads[f"mlp{layer}.b"] = np.zeros_like(params[f"mlp{layer}.b"])
+    for j in reversed(range(config.num_blocks)):
+        block = cache.blocks[j]
+        dX, grads[f"block{j}.ln2.gamma"], grads[f"block{j}.ln2.beta"] = layer_norm_backward(dX, block.norm2)
+        dmlp_in, dWs, dbs = mlp_backward(dX, block.mlp)
+        dX = dX + dmlp_in                                                     # residual
+        for layer in range(L):
+            grads[f"mlp{layer}.W"] += dWs[layer]
+            grads[f"mlp{layer}.b"] += dbs[layer]
+        dX, grads[f"block{j}.ln1.gamma"], grads[f"block{j}.ln1.beta"] = layer_norm_backward(dX, block.norm1)
+        dattn_in, attn_grads = multihead_attention_backward(dX, block.attention)
+        dX = dX + dattn_in                                                    # residual
+        grads.update({f"block{j}.{key}": value for key, value in attn_grads.items()})
+    dmemory += dX[:, :S]
+    dx_proj = dx_proj + dX[:, S]
+    dx, grads["in.W"], grads["in.b"] = linear_backward(dx_proj, cache.input_proj)
+    return dx, dmemory, grads
+
+
 def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
     """Run the core over xs (B, T, D) from memory (B, S, M).
 
@@ -169,6 +222,22 @@ def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCCon
         outputs.append(out)
         caches.append(cache)
     return np.stack(outputs, axis=1), memory, caches
+
+
+def rmc_backward(doutputs, caches, params: dict, config: RMCConfig, dmemory_last=None):
+    """Backpropagation through time for rmc_forward: one reversed loop carrying dmemory.
+
+    doutputs: (B, T, S*M) gradient on every output (zeros where unused). Returns dxs (B, T, D),
+    the gradient on the initial memory and grads keyed like params.
+    """
+    dmemory = dmemory_last
+    dxs = np.empty(doutputs.shape[:2] + (config.input_size,), doutputs.dtype)
+    grads = {key: np.zeros_like(value) for key, value in params.items()}
+    for t in reversed(range(len(caches))):
+        dxs[:, t], dmemory, step = rmc_step_backward(doutputs[:, t], dmemory, caches[t], params, config)
+        for key, value in step.items():
+            grads[key] += value
+    return dxs, dmemory, grads
 
 
 class RelationalMemory:

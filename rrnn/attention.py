@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import math
+
 import numpy as np
 
 from .layers import (LayerNormCache, LinearCache, layer_norm_backward, layer_norm_forward, linear_backward,
@@ -20,7 +22,7 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
     q: (..., Nq, K); k: (..., Nk, K); v: (..., Nk, V).
     Returns out (..., Nq, V) and weights (..., Nq, Nk), each row of weights summing to 1.
     """
-    logits = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])  # keep logits O(1) as K grows
+    logits = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])  # keep logits O(1) as K grows
     weights = softmax(logits, axis=-1)
     return weights @ v, weights
 
@@ -47,7 +49,7 @@ def multihead_attention_forward(x: np.ndarray, params: dict, num_heads: int, key
     qkv, norm = layer_norm_forward(qkv, params["qkv_ln.gamma"], params["qkv_ln.beta"])
     qkv = qkv.reshape(B, N, A, -1).transpose(0, 2, 1, 3)                         # (B, A, N, 2K+V)
     q, k, v = qkv[..., :K], qkv[..., K:2 * K], qkv[..., 2 * K:]
-    q = q / np.sqrt(K)                                     # the 1/sqrt(K) of Sonnet's fixed version
+    q = q / math.sqrt(K)  # Sonnet's fixed 1/sqrt(K); a Python float keeps float32 float32
     weights = softmax(q @ k.transpose(0, 1, 3, 2), axis=-1)                      # (B, A, N, N)
     out = (weights @ v).transpose(0, 2, 1, 3).reshape(B, N, -1)                  # (B, N, A*V)
     return out, AttentionCache(lin, norm, q, k, v, weights)
@@ -65,7 +67,7 @@ def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
     dweights = dheads @ v.transpose(0, 1, 3, 2)                               # (B, A, N, N)
     dv = weights.transpose(0, 1, 3, 2) @ dheads                               # (B, A, N, V)
     dlogits = softmax_backward(dweights, weights)
-    dq = dlogits @ k / np.sqrt(K)                                             # through the 1/sqrt(K) scale
+    dq = dlogits @ k / math.sqrt(K)                                             # through the 1/sqrt(K) scale
     dk = dlogits.transpose(0, 1, 3, 2) @ q
     dqkv = np.concatenate([dq, dk, dv], axis=-1).transpose(0, 2, 1, 3).reshape(B, N, -1)
     dqkv, dgamma, dbeta = layer_norm_backward(dqkv, cache.qkv_norm)

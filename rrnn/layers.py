@@ -31,14 +31,16 @@ class LinearCache(NamedTuple):
 
 def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
     """y = x W + b. x: (..., I); W: (I, O); b: (O,). Returns y (..., O) and a cache."""
-    return x @ W + b, LinearCache(x, W)
+    y = x.reshape(-1, x.shape[-1]) @ W  # one 2-D GEMM, not a batch of small ones
+    y += b
+    return y.reshape(x.shape[:-1] + (W.shape[1],)), LinearCache(x, W)
 
 
 def linear_backward(dy: np.ndarray, cache: LinearCache):
     """Gradients of y = x W + b. dy: (..., O). Returns dx (..., I), dW (I, O), db (O,)."""
     x, W = cache
     x2, dy2 = x.reshape(-1, x.shape[-1]), dy.reshape(-1, dy.shape[-1])  # leading axes act as batch
-    return dy @ W.T, x2.T @ dy2, dy2.sum(axis=0)
+    return (dy2 @ W.T).reshape(x.shape), x2.T @ dy2, dy2.sum(axis=0)
 
 
 # ---------------------------------------------------------------- layer norm
@@ -54,23 +56,28 @@ def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
     y = gamma * (x - mean) / sqrt(var + eps) + beta, with mean and (biased) var per row.
     x: (..., F); gamma, beta: (F,). eps 1e-5 as in Sonnet v1.
     """
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
-    inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
-    x_hat = xc * inv_std
-    return gamma * x_hat + beta, LayerNormCache(x_hat, inv_std, gamma)
+    F = x.shape[-1]
+    x_hat = x - x.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(np.einsum("...f,...f->...", x_hat, x_hat)[..., None] / F + eps)
+    x_hat *= inv_std
+    y = x_hat * gamma
+    y += beta
+    return y, LayerNormCache(x_hat, inv_std, gamma)
 
 
 def layer_norm_backward(dy: np.ndarray, cache: LayerNormCache):
     """Gradients of layer norm. dy: (..., F). Returns dx (..., F), dgamma (F,), dbeta (F,)."""
     x_hat, inv_std, gamma = cache
     F = x_hat.shape[-1]
-    dgamma = (dy * x_hat).reshape(-1, F).sum(axis=0)
-    dbeta = dy.reshape(-1, F).sum(axis=0)
+    dy2, x_hat2 = dy.reshape(-1, F), x_hat.reshape(-1, F)
+    dgamma = np.einsum("nf,nf->f", dy2, x_hat2)
+    dbeta = dy2.sum(axis=0)
     dx_hat = dy * gamma
     # d/dx of (x - mean) * inv_std: remove the mean of dx_hat and its projection on x_hat
-    dx = inv_std * (dx_hat - dx_hat.mean(axis=-1, keepdims=True)
-                    - x_hat * (dx_hat * x_hat).mean(axis=-1, keepdims=True))
+    projection = np.einsum("...f,...f->...", dx_hat, x_hat)[..., None] / F
+    dx = dx_hat - dx_hat.mean(axis=-1, keepdims=True)
+    dx -= x_hat * projection
+    dx *= inv_std
     return dx, dgamma, dbeta
 
 

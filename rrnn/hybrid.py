@@ -33,23 +33,29 @@ class HybridStepCache(NamedTuple):
     lstm: LSTMStepCache
     combine: LinearCache
     rmc: RMCStepCache
-    readout: np.ndarray   # (B, M) slot mean of the new memory
+    readout: np.ndarray   # (B, M) slot mean of the new memory (zeros when the memory path is off)
     combined: np.ndarray  # (B, H + M) [h, r]
     output: np.ndarray    # (B, H)
+    use_memory: bool
 
 
-def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig):
+def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig, use_memory: bool = True):
     """One hybrid step. ``rmc_params`` is ``sub_params(params, "rmc.")`` (built once per sequence).
+
+    use_memory=False switches the memory path off: the memory still updates, but the output
+    reads zeros instead of it, so one network with the path on and off isolates what the
+    memory adds to the output.
 
     Returns output (B, H), h, c (B, H), the next memory (B, S, M) and the cache.
     """
     h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"])
     _, memory, rmc_cache = rmc_step_forward(h, memory, rmc_params, config)
-    readout = memory.mean(axis=1)                                     # (B, M)
+    readout = memory.mean(axis=1) if use_memory else np.zeros_like(memory[:, 0])   # (B, M)
     combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M)
     pre, combine_cache = linear_forward(combined, params["combine.W"], params["combine.b"])
     output = np.tanh(pre)
-    return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output)
+    return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output,
+                                                 use_memory)
 
 
 def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, params: dict, rmc_params: dict,
@@ -65,7 +71,8 @@ def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, param
         dpre = doutput * (1.0 - cache.output ** 2)                          # output = tanh(pre)
         dcombined, grads["combine.W"], grads["combine.b"] = linear_backward(dpre, cache.combine)
         dh += dcombined[:, :H]
-        dmemory += dcombined[:, None, H:] / dmemory.shape[1]               # readout = mean over slots
+        if cache.use_memory:
+            dmemory += dcombined[:, None, H:] / dmemory.shape[1]           # readout = mean over slots
     else:
         grads["combine.W"], grads["combine.b"] = np.zeros_like(params["combine.W"]), np.zeros_like(params["combine.b"])
     dh_from_memory, dmemory_prev, rmc_grads = rmc_step_backward(None, dmemory, cache.rmc, rmc_params, config)
@@ -77,13 +84,14 @@ def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, param
     return dx, dh_prev, dc_prev, dmemory_prev, grads
 
 
-def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig):
+def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory: bool = True):
     """Run the hybrid over xs (B, T, D). Returns outputs (B, T, H), the final (h, c, memory)
-    and the step caches."""
+    and the step caches. use_memory: see hybrid_step_forward."""
     rmc_params = sub_params(params, "rmc.")
     outputs, caches = [], []
     for t in range(xs.shape[1]):
-        out, h, c, memory, cache = hybrid_step_forward(xs[:, t], h, c, memory, params, rmc_params, config)
+        out, h, c, memory, cache = hybrid_step_forward(xs[:, t], h, c, memory, params, rmc_params, config,
+                                                       use_memory)
         outputs.append(out)
         caches.append(cache)
     return np.stack(outputs, axis=1), (h, c, memory), caches
@@ -158,14 +166,15 @@ class RelationalRNNCell:
         memory = _checks.array("memory", memory, (B, self.num_slots, self.slot_size), "(B, S, slot_size)")
         return x_t, h, c, memory
 
-    def forward(self, x_t, h, c, memory, return_cache: bool = False):
+    def forward(self, x_t, h, c, memory, return_cache: bool = False, use_memory: bool = True):
         """One step. x_t: (B, D); h, c: (B, H); memory: (B, S, slot_size).
 
         Returns (output (B, H), h, c, memory), plus the HybridStepCache if return_cache.
+        use_memory=False: the output ignores the memory (which still updates).
         """
         x_t, h, c, memory = self.check_inputs(x_t, h, c, memory)
         out = hybrid_step_forward(x_t, h, c, memory, self.params, sub_params(self.params, "rmc."),
-                                  self.memory_config)
+                                  self.memory_config, use_memory)
         return out if return_cache else out[:4]
 
 
@@ -189,9 +198,10 @@ class RelationalRNN:
         self.params["out.b"] = np.zeros(output_size)
 
     def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None,
-                return_caches: bool = False):
+                return_caches: bool = False, use_memory: bool = True):
         """Run over ``sequence`` (B, T, D) from ``state`` = (h, c, memory) (default: zeros and
-        the identity memory).
+        the identity memory). use_memory=False switches the memory path off: the same network,
+        with the output reading zeros instead of the memory.
 
         Returns outputs (B, T, O) if return_sequences else (B, O); with return_state also the
         final (h, c, memory); with return_caches also the list of step caches.
@@ -202,7 +212,8 @@ class RelationalRNN:
         if T == 0:
             raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
         h, c, memory = cell.init_state(B) if state is None else cell.check_inputs(sequence[:, 0], *state)[1:]
-        outputs, (h, c, memory), caches = hybrid_forward(sequence, h, c, memory, self.params, cell.memory_config)
+        outputs, (h, c, memory), caches = hybrid_forward(sequence, h, c, memory, self.params, cell.memory_config,
+                                                           use_memory)
         ys = outputs @ self.params["out.W"] + self.params["out.b"]   # (B, T, O)
         result = [ys if return_sequences else ys[:, -1]]
         if return_state:

@@ -243,3 +243,22 @@ def test_the_checker_catches_a_wrong_model_gradient(rng):
     errors = gradcheck.check_model(model, X, y, max_entries=None, rng=rng)
     assert errors["core.gate_m.W"] > 5e-3
     assert max(v for k, v in errors.items() if k != "core.gate_m.W") < TOL
+
+
+def test_hybrid_gradients_with_the_memory_path_off(rng):
+    config = _memory_config(4, 2, 4, 2)
+    cell = HybridClassifier(3, 4, 2, num_slots=2, slot_size=4, num_heads=2, rng=rng)
+    params = perturbed({k[5:]: v for k, v in cell.params.items() if k.startswith("core.")}, rng)
+    inputs = dict(xs=rng.standard_normal((2, 3, 3)), **{"p:" + k: v for k, v in params.items()})
+    h0, memory = np.zeros((2, 4)), np.eye(2, 4) + np.zeros((2, 2, 4))
+
+    def forward(xs, **p):
+        outputs, _, caches = hybrid_forward(xs, h0, h0, memory, split(p), config, use_memory=False)
+        return outputs, caches
+
+    def backward(d, caches):
+        dxs, _, grads = hybrid_backward(d, caches, split(inputs), config)
+        return dict(xs=dxs, **{"p:" + k: v for k, v in grads.items()})
+
+    errors = gradcheck.check_gradients(forward, backward, inputs, rng=rng)
+    assert_close(errors)

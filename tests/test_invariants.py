@@ -134,3 +134,16 @@ def test_lstm_step_against_the_textbook_equations(rng):
     np.testing.assert_allclose(c[0], i * g, rtol=1e-12)  # c0 = 0
     np.testing.assert_allclose(h[0], o * np.tanh(i * g), rtol=1e-12)
     np.testing.assert_array_equal(p["lstm.b"][2:4], 1.0)  # forget-gate bias 1
+
+
+def test_switching_the_memory_path_off_leaves_the_lstm_alone(rng):
+    model = rrnn.RelationalRNN(5, 6, 3, num_slots=3, slot_size=4, num_heads=2, rng=rng)
+    xs = rng.standard_normal((2, 4, 5))
+    on, (h_on, c_on, m_on) = model.forward(xs, return_state=True)
+    off, (h_off, c_off, m_off) = model.forward(xs, return_state=True, use_memory=False)
+    np.testing.assert_array_equal(h_on, h_off)   # the LSTM never reads the memory
+    np.testing.assert_array_equal(m_on, m_off)   # the memory still updates
+    assert np.abs(on - off).max() > 1e-3         # only the output changes
+    W = model.params["combine.W"][:6]            # with the path off, the output is tanh(h W_h + b)
+    expected = np.tanh(h_off @ W + model.params["combine.b"]) @ model.params["out.W"] + model.params["out.b"]
+    np.testing.assert_allclose(off[:, -1], expected, rtol=1e-12)

@@ -17,7 +17,9 @@ from .hybrid import RelationalRNN, RelationalRNNCell
 from .lstm import LSTM
 from .models import HybridClassifier, LSTMClassifier, RMCClassifier
 from .rmc import RelationalMemory, RMCConfig
-from . import gradcheck
+from . import gradcheck, io, optim, tasks
+from .io import load, save
+from .training import train  # the function; `python -m rrnn.train` is the command line
 
 SHAPE_GLOSSARY = {
     "B": "batch size",
@@ -32,7 +34,8 @@ SHAPE_GLOSSARY = {
 }
 
 __all__ = [
-    "DEFAULT_SEED", "LSTM", "LSTMClassifier", "RMCClassifier", "HybridClassifier", "gradcheck", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
+    "DEFAULT_SEED", "LSTM", "LSTMClassifier", "RMCClassifier", "HybridClassifier", "gradcheck",
+    "io", "optim", "tasks", "train", "save", "load", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
     "SHAPE_GLOSSARY", "multihead_attention_forward", "scaled_dot_product_attention",
 ]
 __version__ = "0.1.0"

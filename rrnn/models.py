@@ -8,7 +8,8 @@ cross-entropy.
 Every classifier follows one contract, so the optimiser, the gradient checker, clipping and
 saving are each a loop over a dict:
     params                  flat dict of arrays: "core.*" for the core, "head{l}.W/b" for the head
-    loss(X, y)              -> (mean cross-entropy, grads keyed exactly like params)
+    loss(X, y)              -> (mean cross-entropy, grads keyed exactly like params);
+                               loss(X, y, return_logits=True) adds the logits
     logits(X) / predict(X)  -> (B, C) scores / (B,) class ids
     spec                    JSON-able dict that rebuilds the architecture: build(spec)
 X is (B, T, D) and y (B,) ints in [0, C).
@@ -56,8 +57,12 @@ class SequenceClassifier:
         """The most likely class (B,) for each sequence."""
         return self.logits(X).argmax(axis=1)
 
-    def loss(self, X, y):
-        """Mean softmax cross-entropy of labels y (B,) and its gradient for every parameter."""
+    def loss(self, X, y, return_logits: bool = False):
+        """Mean softmax cross-entropy of labels y (B,) and its gradient for every parameter.
+
+        Returns (loss, grads), and the logits (B, C) as a third item if return_logits (so a
+        training loop can score the batch without a second forward pass).
+        """
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         features, core_cache = self._core_forward(X)
@@ -67,7 +72,7 @@ class SequenceClassifier:
         grads = {"core." + key: value for key, value in self._core_backward(dfeatures, core_cache).items()}
         for layer in range(self.num_head_layers):
             grads[f"head{layer}.W"], grads[f"head{layer}.b"] = dWs[layer], dbs[layer]
-        return loss, grads
+        return (loss, grads, logits) if return_logits else (loss, grads)
 
     def evaluate(self, X, y):
         """(mean loss, accuracy) without computing gradients."""

@@ -1,0 +1,252 @@
+"""Train a classifier on a synthetic task, from Python or from the command line.
+
+From Python::
+
+    model = rrnn.models.build({"model": "rmc", "input_size": 16, "num_classes": 4, ...})
+    task = functools.partial(rrnn.tasks.nth_farthest, num_vectors=4, vector_dim=4)
+    history = train(model, task, steps=2000, batch_size=1024, lr=1e-3, rng=0)
+
+From the shell (writes DIR/weights.npz and DIR/history.json)::
+
+    python -m rrnn.train --task nth-farthest --model rmc --steps 2000 --batch-size 1024 \\
+        --lr 1e-3 --seed 0 --out runs/rmc --float32 --time-budget 300
+
+Every batch is fresh. The held-out batch is drawn once, before training, from its own
+random stream, so it is the same whatever the model, optimiser or number of steps.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import _checks, io, optim, tasks
+from .layers import softmax_cross_entropy
+
+
+def cross_entropy_and_accuracy(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Mean softmax cross-entropy (in float64) and accuracy of logits (B, C) for labels y (B,)."""
+    return softmax_cross_entropy(logits.astype(np.float64), y)[0], float((logits.argmax(axis=1) == y).mean())
+
+
+def _check_model(model) -> None:
+    for attr in ("params", "loss", "logits"):
+        if not hasattr(model, attr):
+            raise TypeError(f"model must have .params, .loss(X, y) and .logits(X) "
+                            f"(see rrnn.models), got {type(model).__name__} without .{attr}")
+
+
+def _optional_positive(name: str, value):
+    if value is None:
+        return None
+    value = _checks.finite_float(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be None or > 0, got {value}")
+    return value
+
+
+def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", lr: float = 1e-3,
+          clip: float | None = None, eval_every: int = 100, eval_batch_size: int = 1000, rng=None,
+          progress: bool = True, time_budget: float | None = None) -> dict:
+    """Train ``model`` in place on fresh batches from ``task``; return the history.
+
+    Args:
+      model: a classifier with ``params``, ``loss(X, y, return_logits) -> (loss, grads[,
+        logits])`` and ``logits(X)`` (see rrnn.models).
+      task: callable ``task(batch_size, rng=Generator) -> (X (B, T, D), y (B,))``, e.g.
+        ``functools.partial(rrnn.tasks.nth_farthest, num_vectors=4, vector_dim=4)``.
+      steps: number of optimiser steps (fewer if ``time_budget`` runs out first).
+      batch_size: B for training batches.
+      optimizer: "adam" or "sgd" (see rrnn.optim.OPTIMIZERS), built on ``model.params``.
+      lr: learning rate.
+      clip: if given, clip the global gradient norm to this value before each step.
+      eval_every: evaluate on the held-out batch every this many steps (and at step 0 and
+        at the last step).
+      eval_batch_size: size of the held-out batch.
+      rng: int seed or np.random.Generator; split into one stream for the held-out batch
+        and one for training batches.
+      progress: show a tqdm progress bar (on stderr) with loss and accuracy.
+      time_budget: seconds; stop after the first step that ends past this.
+
+    Returns:
+      dict of lists (JSON-able):
+        "loss", "train_accuracy", "grad_norm" (before clipping), "seconds" (wall time since
+        the start, after each step): one entry per step taken;
+        "eval_step", "test_loss", "test_accuracy": one entry per evaluation;
+      and "stop_reason": "steps", "time_budget" or "non_finite_loss" (training stops at
+      the first NaN or inf loss rather than feeding it to the optimiser).
+    """
+    _check_model(model)
+    if not callable(task):
+        raise TypeError(f"task must be callable as task(batch_size, rng=...), got {type(task).__name__}")
+    steps = _checks.positive_int("steps", steps)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    eval_every = _checks.positive_int("eval_every", eval_every)
+    eval_batch_size = _checks.positive_int("eval_batch_size", eval_batch_size)
+    if optimizer not in optim.OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(optim.OPTIMIZERS)}, got {optimizer!r}")
+    opt = optim.OPTIMIZERS[optimizer](model.params, lr=lr)   # validates lr
+    clip = _optional_positive("clip", clip)
+    time_budget = _optional_positive("time_budget", time_budget)
+
+    # Two independent streams from one seed: the held-out batch never depends on how
+    # many training batches were drawn.
+    eval_seed, train_seed = _checks.as_rng(rng).integers(0, 2**63, size=2)
+    X_test, y_test = task(eval_batch_size, rng=np.random.default_rng(eval_seed))
+    train_rng = np.random.default_rng(train_seed)
+
+    history = {"loss": [], "train_accuracy": [], "grad_norm": [], "seconds": [],
+               "eval_step": [], "test_loss": [], "test_accuracy": [], "stop_reason": "steps"}
+
+    def evaluate(step):
+        test_loss, test_acc = cross_entropy_and_accuracy(model.logits(X_test), y_test)
+        history["eval_step"].append(step)
+        history["test_loss"].append(test_loss)
+        history["test_accuracy"].append(test_acc)
+
+    evaluate(0)
+    start = time.perf_counter()
+    with tqdm(total=steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
+        for step in range(1, steps + 1):
+            X, y = task(batch_size, rng=train_rng)
+            loss, grads, logits = model.loss(X, y, return_logits=True)
+            if not math.isfinite(loss):
+                history["stop_reason"] = "non_finite_loss"
+                break
+            train_acc = float((logits.argmax(axis=1) == y).mean())  # the weights that made this loss
+            norm = optim.clip_grad_norm(grads, clip) if clip else optim.global_norm(grads)
+            opt.step(grads)
+
+            history["loss"].append(float(loss))
+            history["train_accuracy"].append(train_acc)
+            history["grad_norm"].append(norm)
+            history["seconds"].append(time.perf_counter() - start)
+            out_of_time = time_budget is not None and history["seconds"][-1] > time_budget
+            if step % eval_every == 0 or step == steps or out_of_time:
+                evaluate(step)
+            bar.set_postfix(loss=f"{loss:.3f}", acc=f"{train_acc:.2f}",
+                            test_acc=f"{history['test_accuracy'][-1]:.2f}", refresh=False)
+            bar.update(1)
+            if out_of_time:
+                history["stop_reason"] = "time_budget"
+                break
+    return history
+
+
+# ---------------------------------------------------------------- command line
+def make_task(args) -> tuple:
+    """The task callable for ``args.task``, with its input width D and class count C."""
+    if args.task == "nth-farthest":
+        task = functools.partial(tasks.nth_farthest, num_vectors=args.num_vectors, vector_dim=args.vector_dim)
+        return task, args.vector_dim + 3 * args.num_vectors, args.num_vectors
+    task = functools.partial(tasks.associative_recall, num_pairs=args.num_pairs, num_keys=args.num_keys,
+                             num_values=args.num_values)
+    return task, args.num_keys + args.num_values + 1, args.num_values
+
+
+def make_spec(args, input_size: int, num_classes: int) -> dict:
+    """The ``rrnn.models.build`` spec for ``args.model`` with the size flags that apply to it."""
+    spec = {"model": args.model, "input_size": input_size, "num_classes": num_classes,
+            "head_sizes": list(args.head_sizes), "dtype": "float32" if args.float32 else "float64"}
+    if args.model == "lstm":
+        spec.update(hidden_size=args.hidden_size)
+    elif args.model == "rmc":
+        spec.update(num_slots=args.num_slots, head_size=args.head_size, num_heads=args.num_heads,
+                    num_blocks=args.num_blocks, gate_style=args.gate_style)
+    else:
+        spec.update(hidden_size=args.hidden_size, num_slots=args.num_slots, slot_size=args.slot_size,
+                    num_heads=args.num_heads)
+    return spec
+
+
+def _int_list(text: str) -> list:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated ints like 128,128, got {text!r}")
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
+    return sizes
+
+
+def _positive(kind):
+    """An argparse type: ``kind`` (int or float) that must be > 0."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        if not value > 0 or not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+    convert.__name__ = f"positive {kind.__name__}"
+    return convert
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import models
+    p = argparse.ArgumentParser(prog="python -m rrnn.train", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--task", choices=sorted(tasks.TASKS), default="nth-farthest", help="see rrnn.tasks")
+    p.add_argument("--model", choices=sorted(models.CLASSIFIERS), default="rmc", help="see rrnn.models")
+    p.add_argument("--steps", type=_positive(int), required=True, help="optimiser steps, one fresh batch each")
+    p.add_argument("--batch-size", type=_positive(int), default=1024, help="training batch size")
+    p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam", help="see rrnn.optim")
+    p.add_argument("--lr", type=_positive(float), default=1e-3, help="learning rate")
+    p.add_argument("--clip", type=_positive(float), default=None, help="max global gradient norm")
+    p.add_argument("--seed", type=int, default=0, help="one seed for the weights, the data and the held-out batch")
+    p.add_argument("--out", required=True, help="directory for weights.npz and history.json")
+    p.add_argument("--float32", action="store_true", help="train in float32 (faster and half the memory; the default float64 is what gradient checks use)")
+    p.add_argument("--time-budget", type=_positive(float), default=None, help="stop after this many seconds")
+    p.add_argument("--eval-every", type=_positive(int), default=100, help="steps between held-out evaluations")
+    p.add_argument("--eval-batch-size", type=_positive(int), default=1000, help="size of the fixed held-out batch")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    t = p.add_argument_group("task sizes")
+    t.add_argument("--num-vectors", type=_positive(int), default=4, help="nth-farthest: vectors per sequence")
+    t.add_argument("--vector-dim", type=_positive(int), default=4, help="nth-farthest: size of each vector")
+    t.add_argument("--num-pairs", type=_positive(int), default=3, help="associative-recall: pairs before the query")
+    t.add_argument("--num-keys", type=_positive(int), default=8, help="associative-recall: key alphabet")
+    t.add_argument("--num-values", type=_positive(int), default=8, help="associative-recall: value alphabet (classes)")
+    m = p.add_argument_group("model sizes")
+    m.add_argument("--hidden-size", type=_positive(int), default=128, help="lstm, hybrid: LSTM units H")
+    m.add_argument("--num-slots", type=_positive(int), default=2, help="rmc, hybrid: memory slots S")
+    m.add_argument("--head-size", type=_positive(int), default=32, help="rmc: head size K")
+    m.add_argument("--num-heads", type=_positive(int), default=2, help="rmc, hybrid: attention heads A")
+    m.add_argument("--num-blocks", type=_positive(int), default=1, help="rmc: attention blocks per step")
+    m.add_argument("--gate-style", choices=["unit", "memory"], default="unit", help="rmc: gate per unit or per slot")
+    m.add_argument("--slot-size", type=_positive(int), default=64, help="hybrid: slot width M")
+    m.add_argument("--head-sizes", type=_int_list, default=[128, 128], help="MLP head widths, e.g. 128,128")
+    return p
+
+
+def main(argv=None) -> int:
+    from . import models
+    args = parser().parse_args(argv)
+    task, input_size, num_classes = make_task(args)
+    # Independent streams for the initial weights and for training, both from --seed.
+    model_seed, train_seed = np.random.SeedSequence(args.seed).generate_state(2, dtype=np.uint64)
+    try:  # sizes that do not fit together (e.g. num_keys < num_pairs) are usage errors
+        task(1, rng=0)
+        model = models.build(make_spec(args, input_size, num_classes), rng=int(model_seed))
+    except ValueError as err:
+        parser().error(str(err))
+    history = train(model, task, steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer,
+                    lr=args.lr, clip=args.clip, eval_every=args.eval_every,
+                    eval_batch_size=args.eval_batch_size, rng=int(train_seed),
+                    progress=not args.no_progress, time_budget=args.time_budget)
+    os.makedirs(args.out, exist_ok=True)
+    io.save(model, os.path.join(args.out, "weights.npz"))
+    record = {"history": history, "args": vars(args), "argv": sys.argv[1:] if argv is None else list(argv),
+              "seed": args.seed, "spec": model.spec}
+    with open(os.path.join(args.out, "history.json"), "w") as f:
+        json.dump(record, f, indent=1)
+    print(f"{len(history['loss'])} steps ({history['stop_reason']}), final test accuracy "
+          f"{history['test_accuracy'][-1]:.3f}; wrote {args.out}/weights.npz and history.json")
+    return 0

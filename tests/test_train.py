@@ -1,0 +1,259 @@
+"""train(): it learns, records what it says, is reproducible, stops when told; the CLI."""
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rrnn import io, models, tasks
+from rrnn.training import cross_entropy_and_accuracy, train
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class SoftmaxRegression:
+    """A stand-in classifier with the rrnn.models contract: a linear map of the whole sequence."""
+
+    def __init__(self, steps, features, classes, dtype=np.float64):
+        self.dtype = np.dtype(dtype)
+        self.spec = {"model": "softmax", "steps": steps, "features": features, "classes": classes}
+        self.params = {"W": np.zeros((steps * features, classes), dtype), "b": np.zeros(classes, dtype)}
+
+    def logits(self, X):
+        return X.reshape(len(X), -1) @ self.params["W"] + self.params["b"]
+
+    def predict(self, X):
+        return self.logits(X).argmax(axis=1)
+
+    def loss(self, X, y, return_logits=False):
+        flat = X.reshape(len(X), -1)
+        z = logits = self.logits(X)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(len(y)), y]).mean()
+        p[np.arange(len(y)), y] -= 1.0
+        dz = p / len(y)
+        grads = {"W": flat.T @ dz, "b": dz.sum(axis=0)}
+        return (float(loss), grads, logits) if return_logits else (float(loss), grads)
+
+
+# num_pairs=1: the answer is in step 0, so a linear read-out of the whole sequence can copy it.
+EASY = functools.partial(tasks.associative_recall, num_pairs=1, num_keys=3, num_values=4)
+
+
+def easy_model(dtype=np.float64):
+    return SoftmaxRegression(steps=2, features=3 + 4 + 1, classes=4, dtype=dtype)
+
+
+def quiet(**overrides):
+    return dict(steps=60, batch_size=32, lr=0.1, eval_every=20, eval_batch_size=200, rng=0, progress=False) | overrides
+
+
+def test_cross_entropy_and_accuracy_by_hand():
+    logits = np.array([[0.0, np.log(3.0)], [2.0, 0.0]])   # softmax rows: (1/4, 3/4) and (., .)
+    loss, acc = cross_entropy_and_accuracy(logits, np.array([1, 1]))
+    expected = -(np.log(0.75) + np.log(1 / (1 + np.exp(2.0)))) / 2
+    assert loss == pytest.approx(expected, rel=1e-12) and acc == 0.5
+
+
+def test_training_learns_the_easy_task():
+    history = train(easy_model(), EASY, **quiet())
+    assert history["test_accuracy"][0] == pytest.approx(0.25, abs=0.1)   # zero weights: chance
+    assert history["test_accuracy"][-1] == 1.0
+    assert np.mean(history["loss"][-10:]) < 0.5 * history["loss"][0]
+
+
+def test_history_records_every_step_and_every_evaluation():
+    history = train(easy_model(), EASY, **quiet(steps=45, eval_every=20))
+    for key in ("loss", "train_accuracy", "grad_norm", "seconds"):
+        assert len(history[key]) == 45, key
+    assert history["eval_step"] == [0, 20, 40, 45]
+    assert len(history["test_loss"]) == len(history["test_accuracy"]) == 4
+    assert np.all(np.diff(history["seconds"]) >= 0) and history["seconds"][0] > 0
+    assert all(0.0 <= a <= 1.0 for a in history["train_accuracy"] + history["test_accuracy"])
+    assert history["stop_reason"] == "steps"
+    json.dumps(history)   # JSON-able as it is
+
+
+def test_the_recorded_numbers_are_the_models_own():
+    """Loss and grad norm of step 1 are those of the first training batch at the initial weights."""
+    model = easy_model()
+    model.params["W"] += np.random.default_rng(1).standard_normal(model.params["W"].shape)
+    initial = {k: v.copy() for k, v in model.params.items()}
+    batches = []
+
+    def recording_task(batch_size, rng):
+        batch = EASY(batch_size, rng=rng)
+        batches.append(batch)
+        return batch
+
+    history = train(model, recording_task, **quiet(steps=1, eval_batch_size=50))
+    (X_test, y_test), (X, y) = batches                 # the held-out batch is drawn first
+    assert len(y_test) == 50 and len(y) == 32
+    fresh = easy_model()
+    fresh.params = initial
+    loss, grads = fresh.loss(X, y)
+    assert history["loss"][0] == loss
+    assert history["grad_norm"][0] == pytest.approx(np.sqrt(sum((g ** 2).sum() for g in grads.values())))
+    assert history["train_accuracy"][0] == np.mean(fresh.predict(X) == y)
+    assert history["test_loss"][0] == pytest.approx(cross_entropy_and_accuracy(fresh.logits(X_test), y_test)[0])
+
+
+def test_the_held_out_batch_does_not_depend_on_the_training_settings():
+    seen = []
+
+    def recording_task(batch_size, rng):
+        batch = EASY(batch_size, rng=rng)
+        seen.append(batch[0])
+        return batch
+
+    train(easy_model(), recording_task, **quiet(steps=3, batch_size=8, eval_batch_size=8))
+    first = seen[0]
+    assert not any(np.array_equal(first, X) for X in seen[1:]), "training must not reuse the held-out stream"
+    seen.clear()
+    train(easy_model(), recording_task, **quiet(steps=7, batch_size=16, eval_batch_size=8, optimizer="sgd"))
+    assert seen[0].tobytes() == first.tobytes()
+
+
+def test_same_seed_same_history_different_seed_different_history():
+    a, b = (train(easy_model(), EASY, **quiet(rng=4)) for _ in range(2))
+    c = train(easy_model(), EASY, **quiet(rng=5))
+    for key in ("loss", "grad_norm", "test_loss"):
+        assert a[key] == b[key], key
+    assert a["loss"] != c["loss"]
+
+
+def test_clip_limits_each_update():
+    """With SGD, clipping to c makes every update exactly lr * c long while the raw norm is larger."""
+    model = easy_model()
+    before = {k: v.copy() for k, v in model.params.items()}
+    history = train(model, EASY, **quiet(steps=1, optimizer="sgd", lr=0.5, clip=1e-3))
+    step = np.sqrt(sum(((model.params[k] - before[k]) ** 2).sum() for k in before))
+    assert history["grad_norm"][0] > 1e-3
+    assert step == pytest.approx(0.5 * 1e-3, rel=1e-9)
+
+
+def test_time_budget_stops_early_and_evaluates_where_it_stopped():
+    history = train(easy_model(), EASY, **quiet(steps=1000, time_budget=1e-9))
+    assert len(history["loss"]) == 1 and history["stop_reason"] == "time_budget"
+    assert history["eval_step"] == [0, 1]
+
+
+def test_a_non_finite_loss_stops_training_before_the_update():
+    model = easy_model()
+    model.params["b"][0] = np.inf
+    before = {k: v.copy() for k, v in model.params.items()}
+    with np.errstate(invalid="ignore"):
+        history = train(model, EASY, **quiet())
+    assert history["stop_reason"] == "non_finite_loss" and history["loss"] == []
+    for k in before:
+        np.testing.assert_array_equal(model.params[k], before[k])
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
+    train(easy_model(), EASY, **quiet(steps=3))
+    assert capsys.readouterr() == ("", "")
+    train(easy_model(), EASY, **quiet(steps=3, progress=True))
+    out, err = capsys.readouterr()
+    assert out == "" and "3/3" in err and "loss=" in err
+
+
+@pytest.mark.parametrize("overrides, error, message", [
+    (dict(steps=0), ValueError, r"steps must be a positive int \(>= 1\), got 0"),
+    (dict(batch_size=2.5), TypeError, r"batch_size must be a positive int, got 2.5"),
+    (dict(optimizer="rmsprop"), ValueError, r"optimizer must be one of \['adam', 'sgd'\], got 'rmsprop'"),
+    (dict(lr=0), ValueError, r"lr must be > 0, got 0.0"),
+    (dict(clip=-1), ValueError, r"clip must be None or > 0, got -1.0"),
+    (dict(time_budget=0), ValueError, r"time_budget must be None or > 0, got 0.0"),
+    (dict(eval_every=0), ValueError, r"eval_every must be a positive int \(>= 1\), got 0"),
+])
+def test_bad_arguments_are_named(overrides, error, message):
+    with pytest.raises(error, match=message):
+        train(easy_model(), EASY, **quiet(**overrides))
+
+
+def test_bad_model_and_task_are_named():
+    with pytest.raises(TypeError, match=r"task must be callable as task\(batch_size, rng=...\), got int"):
+        train(easy_model(), 3, **quiet())
+    with pytest.raises(TypeError, match=r"model must have .params, .loss\(X, y\) and .logits\(X\).*got NoLoss without .loss"):
+        train(type("NoLoss", (), {"params": {}})(), EASY, **quiet())
+
+
+# ---------------------------------------------------------------- the real classifiers
+RECALL = functools.partial(tasks.associative_recall, num_pairs=2, num_keys=4, num_values=4)
+
+
+@pytest.mark.parametrize("spec", [
+    dict(model="lstm", hidden_size=32),
+    dict(model="rmc", num_slots=2, head_size=8, num_heads=2),
+], ids=["lstm", "rmc"])
+def test_real_classifiers_learn_associative_recall(spec):
+    model = models.build({**spec, "input_size": 9, "num_classes": 4, "head_sizes": [32]}, rng=0)
+    history = train(model, RECALL, **quiet(steps=300, batch_size=64, lr=3e-3, eval_every=100, eval_batch_size=500))
+    assert history["test_accuracy"][0] < 0.4                 # chance is 1/4
+    assert history["test_accuracy"][-1] > 0.55
+    assert np.mean(history["loss"][-20:]) < 0.75 * np.mean(history["loss"][:20])
+
+
+def test_float32_training_stays_float32():
+    model = models.build(dict(model="rmc", input_size=16, num_classes=4, num_slots=2, head_size=4, num_heads=1,
+                              head_sizes=[8], dtype="float32"), rng=0)
+    before = {k: v.copy() for k, v in model.params.items()}
+    task = functools.partial(tasks.nth_farthest, num_vectors=4, vector_dim=4)
+    history = train(model, task, **quiet(steps=3, lr=1e-3))
+    assert {p.dtype for p in model.params.values()} == {np.dtype(np.float32)}
+    assert any(not np.array_equal(before[k], model.params[k]) for k in before)
+    assert all(np.isfinite(history["loss"]))
+
+
+# ---------------------------------------------------------------- command line
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "rrnn.train", *args], capture_output=True, text=True,
+                          cwd=REPO, env={"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}, timeout=300)
+
+
+@pytest.mark.parametrize("model, task, flags", [
+    ("rmc", "nth-farthest", ["--num-slots", "2", "--head-size", "4", "--num-heads", "2", "--float32"]),
+    ("lstm", "associative-recall", ["--hidden-size", "8", "--num-pairs", "2", "--num-keys", "3"]),
+    ("hybrid", "nth-farthest", ["--hidden-size", "8", "--num-slots", "2", "--slot-size", "4", "--num-heads", "2"]),
+])
+def test_cli_writes_loadable_weights_and_history(tmp_path, model, task, flags):
+    out = tmp_path / "run"
+    argv = ["--task", task, "--model", model, "--steps", "4", "--batch-size", "8", "--lr", "1e-3",
+            "--seed", "3", "--out", str(out), "--eval-every", "2", "--eval-batch-size", "16",
+            "--head-sizes", "8", "--no-progress", *flags]
+    result = run_cli(*argv)
+    assert result.returncode == 0, result.stderr
+    assert "4 steps" in result.stdout
+    loaded = io.load(out / "weights.npz")
+    assert loaded.spec["model"] == model and loaded.spec["head_sizes"] == [8]
+    assert loaded.spec["dtype"] == ("float32" if "--float32" in flags else "float64")
+    record = json.loads((out / "history.json").read_text())
+    assert record["seed"] == 3 and record["argv"] == argv and record["spec"] == loaded.spec
+    assert record["args"]["steps"] == 4 and record["args"]["model"] == model
+    assert len(record["history"]["loss"]) == 4 and record["history"]["eval_step"] == [0, 2, 4]
+
+
+def test_cli_same_seed_same_weights(tmp_path):
+    argv = ["--task", "associative-recall", "--model", "lstm", "--steps", "3", "--batch-size", "8",
+            "--hidden-size", "4", "--head-sizes", "4", "--eval-batch-size", "8", "--no-progress", "--seed", "11"]
+    for name in ("a", "b"):
+        assert run_cli(*argv, "--out", str(tmp_path / name)).returncode == 0
+    a, b = (io.load(tmp_path / name / "weights.npz") for name in ("a", "b"))
+    assert all(a.params[k].tobytes() == b.params[k].tobytes() for k in a.params)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--steps", "0"], "--steps: expected a positive int, got '0'"),
+    (["--steps", "2", "--lr", "-1"], "--lr: expected a positive float, got '-1'"),
+    (["--steps", "2", "--task", "associative-recall", "--num-pairs", "5", "--num-keys", "3"],
+     "num_keys must be >= num_pairs = 5"),
+    (["--steps", "2", "--model", "cnn"], "--model: invalid choice: 'cnn'"),
+])
+def test_cli_usage_errors_exit_with_a_message(tmp_path, flags, message):
+    result = run_cli(*flags, "--out", str(tmp_path / "x"), "--no-progress")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "x").exists()

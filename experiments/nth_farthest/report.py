@@ -1,0 +1,95 @@
+"""Summarise the Nth-farthest runs: a table of when each run left the 50% plateau, and curves.
+
+    python experiments/nth_farthest/report.py [--runs DIR] [--figure PATH]
+
+"Left the plateau" is the first held-out evaluation at or above 60% accuracy: the shortcut
+that answers "n points at the reference itself" scores 50% (2/N with N = 4), and a held-out
+batch of 2,000 puts 60% about eight standard errors above it.
+"""
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from rrnn import models  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ESCAPE = 0.60
+
+
+def summarise(name: str, record: dict) -> dict:
+    history = record["history"]
+    acc, evals = np.array(history["test_accuracy"]), np.array(history["eval_step"])
+    seconds = np.array(history["seconds"])
+    at = lambda step: seconds[step - 1] if step > 0 else 0.0
+    escaped = np.flatnonzero(acc >= ESCAPE)
+    within = [a for s, a in zip(evals, acc) if at(s) <= 300]
+    spec = record["spec"]
+    return {
+        "run": name,
+        "params": sum(p.size for p in models.build(spec).params.values()),
+        "steps": len(history["loss"]),
+        "ms/step": 1000 * float(np.median(np.diff(seconds))) if len(seconds) > 1 else float("nan"),
+        "left plateau at step": int(evals[escaped[0]]) if len(escaped) else None,
+        "acc @300 s": within[-1] if within else float("nan"),
+        "final acc": float(acc[-1]),
+        "best acc": float(acc.max()),
+    }
+
+
+def table(rows: list) -> str:
+    cols = list(rows[0])
+    fmt = lambda v: "never" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else \
+        f"{v:.0f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+    cells = [[fmt(r[c]) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    line = lambda vals: "| " + " | ".join(v.rjust(w) for v, w in zip(vals, widths)) + " |"
+    return "\n".join([line(cols), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)])
+
+
+def plot(histories: dict, path: Path):
+    fig, (by_step, by_time) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    colors = {"rmc": "C0", "lstm96": "C1", "lstm256": "C3", "hybrid": "C2"}
+    for name, record in sorted(histories.items()):
+        h = record["history"]
+        kind = name.rsplit("-", 1)[0]
+        steps = np.array(h["eval_step"])
+        secs = np.array([h["seconds"][s - 1] if s else 0.0 for s in steps])
+        label = name if name.endswith("s0") else None
+        by_step.plot(steps, h["test_accuracy"], color=colors.get(kind, "k"), lw=1.2, alpha=0.8, label=label)
+        by_time.plot(secs, h["test_accuracy"], color=colors.get(kind, "k"), lw=1.2, alpha=0.8)
+    for ax, xlabel in ((by_step, "training step (batch 1024)"), (by_time, "wall seconds (one thread)")):
+        ax.axhline(0.25, color="gray", ls=":", lw=1)
+        ax.axhline(0.50, color="gray", ls="--", lw=1)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+    by_step.text(0, 0.26, "chance 25%", color="gray", fontsize=8)
+    by_step.text(0, 0.51, "shortcut plateau 50%", color="gray", fontsize=8)
+    by_step.set_ylabel("held-out accuracy")
+    by_step.legend(loc="upper left", fontsize=8)
+    fig.suptitle("Nth farthest (4 vectors of dimension 4): RMC vs LSTM vs hybrid")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=Path, default=HERE / "runs")
+    p.add_argument("--figure", type=Path, default=HERE / "curves.png")
+    args = p.parse_args()
+    histories = {d.name: json.loads((d / "history.json").read_text())
+                 for d in sorted(args.runs.iterdir()) if (d / "history.json").exists()}
+    if not histories:
+        raise SystemExit(f"no finished runs under {args.runs}")
+    print(table([summarise(name, h) for name, h in histories.items()]))
+    plot(histories, args.figure)
+    print(f"wrote {args.figure}")
+
+
+if __name__ == "__main__":
+    main()

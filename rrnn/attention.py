@@ -67,9 +67,13 @@ def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
     dweights = dheads @ v.transpose(0, 1, 3, 2)                               # (B, A, N, N)
     dv = weights.transpose(0, 1, 3, 2) @ dheads                               # (B, A, N, V)
     dlogits = softmax_backward(dweights, weights)
-    dq = dlogits @ k / math.sqrt(K)                                             # through the 1/sqrt(K) scale
-    dk = dlogits.transpose(0, 1, 3, 2) @ q
-    dqkv = np.concatenate([dq, dk, dv], axis=-1).transpose(0, 2, 1, 3).reshape(B, N, -1)
+    dqkv = np.empty((B, N, A, 2 * K + v.shape[-1]), dout.dtype)              # written through a per-head view
+    heads = dqkv.transpose(0, 2, 1, 3)                                        # (B, A, N, 2K+V)
+    np.matmul(dlogits, k, out=heads[..., :K])
+    heads[..., :K] /= math.sqrt(K)                                            # through the 1/sqrt(K) scale
+    np.matmul(dlogits.transpose(0, 1, 3, 2), q, out=heads[..., K:2 * K])
+    heads[..., 2 * K:] = dv
+    dqkv = dqkv.reshape(B, N, -1)
     dqkv, dgamma, dbeta = layer_norm_backward(dqkv, cache.qkv_norm)
     dx, dW, db = linear_backward(dqkv, cache.qkv_linear)
     return dx, {"qkv.W": dW, "qkv.b": db, "qkv_ln.gamma": dgamma, "qkv_ln.beta": dbeta}

@@ -57,7 +57,8 @@ def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
     x: (..., F); gamma, beta: (F,). eps 1e-5 as in Sonnet v1.
     """
     F = x.shape[-1]
-    x_hat = x - x.mean(axis=-1, keepdims=True)
+    # row sums by einsum: several times faster than .mean(axis=-1) on short rows
+    x_hat = x - np.einsum("...f->...", x)[..., None] / F
     inv_std = 1.0 / np.sqrt(np.einsum("...f,...f->...", x_hat, x_hat)[..., None] / F + eps)
     x_hat *= inv_std
     y = x_hat * gamma
@@ -72,10 +73,11 @@ def layer_norm_backward(dy: np.ndarray, cache: LayerNormCache):
     dy2, x_hat2 = dy.reshape(-1, F), x_hat.reshape(-1, F)
     dgamma = np.einsum("nf,nf->f", dy2, x_hat2)
     dbeta = dy2.sum(axis=0)
-    dx_hat = dy * gamma
+    dx = dy * gamma                                                   # dL/dx_hat, updated in place
     # d/dx of (x - mean) * inv_std: remove the mean of dx_hat and its projection on x_hat
-    projection = np.einsum("...f,...f->...", dx_hat, x_hat)[..., None] / F
-    dx = dx_hat - dx_hat.mean(axis=-1, keepdims=True)
+    mean = np.einsum("...f->...", dx)[..., None] / F
+    projection = np.einsum("...f,...f->...", dx, x_hat)[..., None] / F
+    dx -= mean
     dx -= x_hat * projection
     dx *= inv_std
     return dx, dgamma, dbeta

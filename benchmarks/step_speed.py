@@ -1,0 +1,202 @@
+"""How long one training step takes in rrnn, next to the same model in eager PyTorch.
+
+A step is the forward pass and the backward pass of a classifier's mean cross-entropy (no
+optimiser update). The table gives the median milliseconds over --repeats timed steps after
+a few warm-up steps, for rrnn (NumPy, hand-written backward) and a PyTorch eager model with
+the same shapes (torch.nn modules, autograd), and the ratio rrnn / torch.
+
+    python benchmarks/step_speed.py                 # one thread for both
+    python benchmarks/step_speed.py --threads 4 --repeats 50
+
+PyTorch is optional: without it, only rrnn is timed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for NumPy's BLAS and for torch (default 1, a like-for-like comparison)")
+    parser.add_argument("--repeats", type=int, default=20, help="timed steps per configuration (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+# BLAS libraries read their thread count once, when NumPy is first imported, so it has to be
+# set here, before the imports below; torch's own pool is set with torch.set_num_threads.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+import rrnn  # noqa: E402
+from rrnn.models import HybridClassifier, RMCClassifier  # noqa: E402
+
+try:
+    import torch
+    from torch import nn
+except ImportError:
+    torch = None
+
+RMC = dict(input_size=32, num_classes=4, num_slots=4, head_size=32, num_heads=2)  # slot size 2 * 32 = 64
+HYBRID = dict(input_size=32, hidden_size=64, num_classes=4, num_slots=4, slot_size=64, num_heads=2)
+NTH_FARTHEST = dict(input_size=16, num_classes=4, num_slots=2, head_size=32, num_heads=2)
+CONFIGS = [  # name, classifier kind, constructor keywords, (B, T), dtype
+    ("RMC    B=1  T=15", "rmc", RMC, (1, 15), "float64"),
+    ("RMC    B=32 T=16", "rmc", RMC, (32, 16), "float64"),
+    ("hybrid B=1  T=15", "hybrid", HYBRID, (1, 15), "float64"),
+    ("hybrid B=32 T=16", "hybrid", HYBRID, (32, 16), "float64"),
+    ("Nth-farthest RMC B=1024 T=4", "rmc", NTH_FARTHEST, (1024, 4), "float32"),
+]
+
+
+def median_ms(step, warmup: int, repeats: int) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+# ------------------------------------------------------------------------------- rrnn
+def rrnn_step(kind: str, kwargs: dict, B: int, T: int, dtype: str):
+    """A closure running one rrnn loss-and-gradients step, and the dtype it really runs in."""
+    cls = RMCClassifier if kind == "rmc" else HybridClassifier
+    try:
+        model = cls(**kwargs, head_sizes=(128, 128), rng=0, dtype=dtype)
+    except TypeError:  # an rrnn without the dtype keyword computes in float64 only
+        model, dtype = cls(**kwargs, head_sizes=(128, 128), rng=0), "float64"
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((B, T, kwargs["input_size"])).astype(dtype)
+    y = rng.integers(0, kwargs["num_classes"], B)
+    return (lambda: model.loss(X, y)), dtype
+
+
+# ------------------------------------------------------------------------------- torch
+if torch is not None:
+    class TorchRMC(nn.Module):
+        """The Sonnet v1 RMC with the defaults rrnn uses (1 block, 2 MLP layers, unit gates)."""
+
+        def __init__(self, input_size, num_slots, head_size, num_heads):
+            super().__init__()
+            M, F = head_size * num_heads, 3 * head_size * num_heads  # K = V = head_size
+            self.num_slots, self.num_heads, self.head_size, self.slot_size = num_slots, num_heads, head_size, M
+            self.input = nn.Linear(input_size, M)
+            self.qkv, self.qkv_norm = nn.Linear(M, F), nn.LayerNorm(F)
+            self.norm1, self.norm2 = nn.LayerNorm(M), nn.LayerNorm(M)
+            self.mlp = nn.Sequential(nn.Linear(M, M), nn.ReLU(), nn.Linear(M, M))
+            self.gate_x, self.gate_m = nn.Linear(M, 2 * M), nn.Linear(M, 2 * M)
+
+        def initial_memory(self, batch_size, like):
+            eye = torch.eye(self.num_slots, self.slot_size, dtype=like.dtype)
+            return eye.expand(batch_size, -1, -1)
+
+        def attend(self, X):
+            B, N, _ = X.shape
+            q, k, v = self.qkv_norm(self.qkv(X)).view(B, N, self.num_heads, 3, self.head_size).unbind(3)
+            q, k, v = (t.transpose(1, 2) for t in (q, k, v))                   # (B, A, N, K)
+            weights = torch.softmax(q @ k.transpose(-1, -2) / self.head_size ** 0.5, dim=-1)
+            return (weights @ v).transpose(1, 2).reshape(B, N, -1)
+
+        def forward(self, x, memory):
+            x_proj = self.input(x)
+            X = torch.cat([memory, x_proj.unsqueeze(1)], dim=1)
+            X = self.norm1(X + self.attend(X))
+            X = self.norm2(X + self.mlp(X))
+            i, f = (self.gate_x(x_proj).unsqueeze(1) + self.gate_m(torch.tanh(memory))).chunk(2, dim=-1)
+            return torch.sigmoid(i) * torch.tanh(X[:, :self.num_slots]) + torch.sigmoid(f + 1.0) * memory
+
+    def torch_head(in_features, num_classes):
+        return nn.Sequential(nn.Linear(in_features, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                             nn.Linear(128, num_classes))
+
+    class TorchRMCClassifier(nn.Module):
+        def __init__(self, input_size, num_classes, num_slots, head_size, num_heads):
+            super().__init__()
+            self.core = TorchRMC(input_size, num_slots, head_size, num_heads)
+            self.head = torch_head(num_slots * head_size * num_heads, num_classes)
+
+        def forward(self, X):
+            memory = self.core.initial_memory(X.shape[0], X)
+            for t in range(X.shape[1]):
+                memory = self.core(X[:, t], memory)
+            return self.head(memory.flatten(1))
+
+    class TorchHybridClassifier(nn.Module):
+        def __init__(self, input_size, hidden_size, num_classes, num_slots, slot_size, num_heads):
+            super().__init__()
+            self.lstm = nn.LSTMCell(input_size, hidden_size)
+            self.rmc = TorchRMC(hidden_size, num_slots, slot_size // num_heads, num_heads)
+            self.combine = nn.Linear(hidden_size + slot_size, hidden_size)
+            self.head = torch_head(hidden_size, num_classes)
+
+        def forward(self, X):
+            B = X.shape[0]
+            h = c = X.new_zeros(B, self.lstm.hidden_size)
+            memory = self.rmc.initial_memory(B, X)
+            for t in range(X.shape[1]):
+                h, c = self.lstm(X[:, t], (h, c))
+                memory = self.rmc(h, memory)
+                out = torch.tanh(self.combine(torch.cat([h, memory.mean(dim=1)], dim=-1)))
+            return self.head(out)
+
+    def torch_step(kind: str, kwargs: dict, B: int, T: int, dtype: str):
+        torch.manual_seed(0)
+        cls = TorchRMCClassifier if kind == "rmc" else TorchHybridClassifier
+        model = cls(**kwargs).to(getattr(torch, dtype))
+        X = torch.randn(B, T, kwargs["input_size"], dtype=getattr(torch, dtype))
+        y = torch.randint(0, kwargs["num_classes"], (B,))
+
+        def step():
+            model.zero_grad(set_to_none=True)
+            nn.functional.cross_entropy(model(X), y).backward()
+        return step
+
+
+def main():
+    if torch is not None:
+        torch.set_num_threads(ARGS.threads)
+        versions = f"torch {torch.__version__}"
+    else:
+        versions = "PyTorch not installed (`pip install torch` to compare): timing rrnn only"
+    print(f"rrnn {rrnn.__version__}, numpy {np.__version__}, {versions}")
+    print(f"{ARGS.threads} thread(s); median of {ARGS.repeats} steps after {ARGS.warmup} warm-up; "
+          "a step = forward + backward of the mean cross-entropy, head (128, 128)\n")
+    header = f"{'configuration':30} {'dtype':8} {'rrnn ms':>10} {'torch ms':>10} {'rrnn/torch':>11}"
+    print(header)
+    print("-" * len(header))
+    # All rrnn timings first, then all torch ones, so each library runs in one stretch without
+    # the other's allocations and cache traffic in between.
+    ours, used, notes = [], [], []
+    for name, kind, kwargs, (B, T), dtype in CONFIGS:
+        step, ran_in = rrnn_step(kind, kwargs, B, T, dtype)
+        if ran_in != dtype:
+            notes.append(f"{name}: this rrnn has no dtype keyword, so rrnn ran in {ran_in} (torch in {dtype})")
+        ours.append(median_ms(step, ARGS.warmup, ARGS.repeats))
+        used.append(ran_in)
+    theirs = [None] * len(CONFIGS)
+    if torch is not None:
+        theirs = [median_ms(torch_step(kind, kwargs, B, T, dtype), ARGS.warmup, ARGS.repeats)
+                  for _, kind, kwargs, (B, T), dtype in CONFIGS]
+    for (name, *_), ms, ran_in, torch_ms in zip(CONFIGS, ours, used, theirs):
+        if torch_ms is None:
+            print(f"{name:30} {ran_in:8} {ms:10.2f} {'-':>10} {'-':>11}")
+        else:
+            print(f"{name:30} {ran_in:8} {ms:10.2f} {torch_ms:10.2f} {ms / torch_ms:11.2f}")
+    for note in notes:
+        print("note:", note)
+
+if __name__ == "__main__":
+    main()

@@ -21,7 +21,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]  # commands run from the repository root, with relative paths
-STEPS = 6000
+# An LSTM-96 step costs about a third of an RMC step here (LSTM-256 about two thirds), so the
+# LSTMs get more steps: about the same wall-clock budget as an RMC run, and far more steps
+# than the RMC needs to leave the plateau.
+STEPS = {"rmc": 6000, "hybrid": 6000, "lstm96": 18000, "lstm256": 9000}
 COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
           "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]
 MODELS = {
@@ -37,13 +40,14 @@ RUNS = {f"{model}-s{seed}": (model, seed) for model, seeds in
         (("rmc", range(5)), ("lstm96", range(2)), ("lstm256", range(1)), ("hybrid", range(2))) for seed in seeds}
 
 
-def command(name: str, steps: int) -> list:
+def command(name: str, steps: int | None = None) -> list:
     model, seed = RUNS[name]
+    steps = steps or STEPS[model]
     return [sys.executable, "-m", "rrnn.train", *COMMON, *MODELS[model], "--seed", str(seed),
             "--steps", str(steps), "--out", str((HERE / "runs" / name).relative_to(ROOT))]
 
 
-def run(name: str, steps: int) -> int:
+def run(name: str, steps: int | None) -> int:
     cmd = command(name, steps)
     (HERE / "runs" / name).mkdir(parents=True, exist_ok=True)
     print("$ " + " ".join(["OPENBLAS_NUM_THREADS=1", "python", *cmd[1:]]), flush=True)
@@ -56,7 +60,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", nargs="*", choices=sorted(RUNS), help="run just these")
     p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
-    p.add_argument("--steps", type=int, default=STEPS)
+    p.add_argument("--steps", type=int, default=None, help="override the per-model step counts")
     args = p.parse_args()
     names = args.only or list(RUNS)
     with ThreadPoolExecutor(args.jobs) as pool:

@@ -53,6 +53,11 @@ class SequenceClassifier:
         features, _ = self._core_forward(self._check_X(X))
         return self._head_forward(features)[0]
 
+    def inspect(self, X):
+        """Logits (B, C) and the core's list of step caches (attention weights, gates, ...)."""
+        features, (caches, _) = self._core_forward(self._check_X(X))
+        return self._head_forward(features)[0], caches
+
     def predict(self, X) -> np.ndarray:
         """The most likely class (B,) for each sequence."""
         return self.logits(X).argmax(axis=1)

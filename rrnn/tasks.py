@@ -140,6 +140,15 @@ def nth_farthest(batch_size: int, num_vectors: int, vector_dim: int, *, rng):
     return X, y
 
 
+def nth_farthest_parts(X: np.ndarray, num_vectors: int, vector_dim: int) -> dict:
+    """Read the rows of an ``nth_farthest`` batch back: X (B, N, F + 3N) ->
+    {"vectors": (B, N, F), "ids": (B, N), "reference": (B,), "nth": (B,)} (rows as shuffled)."""
+    F, N = vector_dim, num_vectors
+    X = _checks.array("X", X, (None, N, F + 3 * N), "(B, N, F + 3N)")
+    return {"vectors": X[..., :F], "ids": X[..., F:F + N].argmax(-1),
+            "reference": X[:, 0, F + N:F + 2 * N].argmax(-1), "nth": X[:, 0, F + 2 * N:].argmax(-1)}
+
+
 TASKS = {
     "associative-recall": associative_recall,
     "nth-farthest": nth_farthest,

@@ -174,3 +174,14 @@ def test_associative_recall_rejects_bad_arguments(kwargs, error, message):
     args = dict(batch_size=2, num_pairs=3, num_keys=5, num_values=4, rng=0) | kwargs
     with pytest.raises(error, match=message):
         associative_recall(**args)
+
+
+def test_nth_farthest_parts_reads_the_rows_back():
+    from rrnn.tasks import nth_farthest_parts
+    X, y = nth_farthest(50, 5, 3, rng=3)
+    parts = nth_farthest_parts(X, 5, 3)
+    assert parts["vectors"].shape == (50, 5, 3)
+    for b in range(50):
+        by_id = parts["vectors"][b][np.argsort(parts["ids"][b])]
+        d = np.linalg.norm(by_id - by_id[parts["reference"][b]], axis=1)
+        assert np.argsort(d, kind="stable")[parts["nth"][b]] == y[b]

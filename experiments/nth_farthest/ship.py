@@ -1,0 +1,35 @@
+"""Copy chosen runs into the package as its pretrained models (rrnn/pretrained/).
+
+    python experiments/nth_farthest/ship.py rmc=rmc-s2 lstm=lstm96-s0 hybrid=hybrid-s0
+
+Weights are copied unchanged. The record keeps the spec, seed, exact command line and the
+held-out curve in full; the per-step series (loss, train accuracy, gradient norm, seconds)
+are kept at every 10th step and rounded, so the shipped files stay small.
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET = HERE.parents[1] / "rrnn" / "pretrained"
+PER_STEP = ("loss", "train_accuracy", "grad_norm", "seconds")
+
+
+def ship(name: str, run: str):
+    record = json.loads((HERE / "runs" / run / "history.json").read_text())
+    history = record["history"]
+    steps = list(range(1, len(history["loss"]) + 1))[9::10]
+    history["step"] = steps
+    for key in PER_STEP:
+        history[key] = [round(history[key][s - 1], 5) for s in steps]
+    record["run"] = run
+    shutil.copyfile(HERE / "runs" / run / "weights.npz", TARGET / f"nth_farthest_{name}.npz")
+    (TARGET / f"nth_farthest_{name}.json").write_text(json.dumps(record, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    for pair in sys.argv[1:]:
+        name, run = pair.split("=")
+        ship(name, run)
+        print(f"{run} -> rrnn/pretrained/nth_farthest_{name}.*")

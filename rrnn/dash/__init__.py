@@ -1,0 +1,14 @@
+"""Interactive dashboards for the notebooks (ipywidgets + matplotlib, updated in place).
+
+    from rrnn.dash.memory_evolution import memory_evolution_dashboard
+    dash = memory_evolution_dashboard()      # after %matplotlib widget; display with `dash`
+
+Shared pieces: ``rrnn.dash.base`` (Dashboard, InPlaceFigure, modes, the registry) and
+``rrnn.dash.controls`` (the sliders, the heads dropdown, the pattern preview, the stepper).
+``rrnn.dash.discover()`` imports every dashboard module and returns the registry.
+"""
+from .base import DASHBOARDS, Dashboard, InPlaceFigure, as_image, detect_mode, discover, register_dashboard, \
+    static_figure
+
+__all__ = ["DASHBOARDS", "Dashboard", "InPlaceFigure", "as_image", "detect_mode", "discover",
+           "register_dashboard", "static_figure"]

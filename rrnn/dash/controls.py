@@ -1,0 +1,262 @@
+"""The controls every dashboard shares: same names, ranges and labels in every notebook.
+
+Each function returns one ipywidgets control; its name in a dashboard's ``controls`` dict is
+the keyword of the study function it feeds (``num_slots``, ``slot_size``, ``num_heads``,
+``seq_len``, ``amplitude``, ``seed``, ``pattern``, ``step``), so ``compute(**values)`` just works::
+
+    from rrnn.dash import controls as C
+
+    controls = {
+        "num_slots": C.slots_slider(4),                       # IntSlider 1..8
+        "slot_size": C.slot_size_slider(64),                  # IntSlider 4..128, step 4
+        "num_heads": C.heads_dropdown(2, slot_size=64),       # Dropdown of the divisors of 64
+        "seq_len":   C.seq_len_slider(15),                    # IntSlider 2..40
+        "amplitude": C.amplitude_slider(1.0),                 # FloatSlider 0..5
+        "seed":      C.seed_slider(42),                       # IntSlider 0..99 (the sequence's seed)
+        "pattern":   C.pattern_dropdown("step_up"),           # the names of rrnn.patterns.PATTERNS
+    }
+    controls["num_heads"].follow(controls["slot_size"])      # offer only heads that divide M
+    preview = C.PatternPreview(mode=mode)                     # small figure of the input sequence
+    Dashboard(controls, MyFigure(mode=mode), compute, figures=[preview])
+
+``PatternPreview.update(result)`` plots ``result.sequence`` (B, T, D) (or an array), so any
+study result with a ``sequence`` field drives it. For stepping through time, ``TimeStepper``
+bundles a Play button, back/forward buttons and a step slider over steps 1 .. T
+(``stepper.slider`` is the control to put in the dict, as ``"step"``;
+``stepper.follow(seq_len_slider)`` keeps its range). ``divisors(n)`` lists the valid head counts.
+
+Sliders that trigger a recomputation use ``continuous_update=False`` (they update on release);
+the step slider, which only redraws, updates continuously.
+
+A control that must adjust its own value after another control changed (the heads dropdown
+when the slot size changes, the step slider when the sequence gets shorter) sets
+``settling = True`` meanwhile, so a Dashboard ignores its in-between values, and announces its
+final value once when done.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+from traitlets import Bunch
+
+from ..patterns import PATTERNS
+from .base import InPlaceFigure
+
+DESCRIPTION_WIDTH = "92px"
+CONTROL_WIDTH = "330px"
+
+
+def _style(**kwargs):
+    return dict(style={"description_width": DESCRIPTION_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH), **kwargs)
+
+
+def divisors(n: int, limit: int | None = None) -> list:
+    """The divisors of n in increasing order (at most ``limit``): the valid head counts for a
+    slot size n, since every head gets n / heads features."""
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"n must be a positive int, got {n}")
+    out = [d for d in range(1, n + 1) if n % d == 0]
+    return [d for d in out if limit is None or d <= limit]
+
+
+# --- sliders -------------------------------------------------------------------------------------
+def slots_slider(value: int = 4, *, min: int = 1, max: int = 8, description: str = "slots S") -> widgets.IntSlider:
+    """Number of memory slots S."""
+    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
+                             continuous_update=False, **_style())
+
+
+def slot_size_slider(value: int = 64, *, min: int = 4, max: int = 128, step: int = 4,
+                     description: str = "slot size M") -> widgets.IntSlider:
+    """Slot width M (= heads x head size)."""
+    return widgets.IntSlider(value=value, min=min, max=max, step=step, description=description,
+                             continuous_update=False, **_style())
+
+
+def seq_len_slider(value: int = 15, *, min: int = 2, max: int = 40, description: str = "steps T") -> widgets.IntSlider:
+    """Sequence length T."""
+    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
+                             continuous_update=False, **_style())
+
+
+def amplitude_slider(value: float = 1.0, *, min: float = 0.0, max: float = 5.0, step: float = 0.1,
+                     description: str = "amplitude") -> widgets.FloatSlider:
+    """A scale applied to the whole input sequence."""
+    return widgets.FloatSlider(value=value, min=min, max=max, step=step, description=description,
+                               readout_format=".1f", continuous_update=False, **_style())
+
+
+def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed") -> widgets.IntSlider:
+    """The seed of the input sequence (``np.random.default_rng(seed)``)."""
+    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
+                             continuous_update=False, **_style())
+
+
+def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str = "pattern") -> widgets.Dropdown:
+    """The input pattern: options are (description, name) for the names in ``rrnn.patterns.PATTERNS``."""
+    names = list(PATTERNS) if patterns is None else list(patterns)
+    unknown = [n for n in names if n not in PATTERNS]
+    if unknown:
+        raise ValueError(f"unknown pattern(s) {unknown}; choose from {', '.join(PATTERNS)}")
+    return widgets.Dropdown(options=[(PATTERNS[n], n) for n in names], value=value, description=description,
+                            **_style())
+
+
+# --- controls that settle -------------------------------------------------------------------------
+class _Settling:
+    """Mixin: ``with self._settling():`` hides in-between values from Dashboards, then
+    announces the final value once (observers compare it with what they last showed)."""
+
+    settling = False
+
+    @contextlib.contextmanager
+    def _settling(self):
+        before = self.value
+        self.settling = True
+        try:
+            yield
+        finally:
+            self.settling = False
+        # one notification with the final value, whatever happened in between
+        self.notify_change(Bunch(name="value", old=before, new=self.value, owner=self, type="change"))
+
+
+class HeadsDropdown(_Settling, widgets.Dropdown):
+    """Number of attention heads A, offering only the divisors of the slot size.
+
+    ``set_slot_size(M)`` replaces the options, keeping the current value when it still divides
+    M, else taking the largest divisor below it. ``follow(slider)`` does that whenever the
+    slider changes. ``max_heads`` caps the options.
+    """
+
+    def __init__(self, value: int = 2, *, slot_size: int = 64, max_heads: int = 16, description: str = "heads A"):
+        self.max_heads = max_heads
+        options = divisors(slot_size, max_heads)
+        if value not in options:
+            raise ValueError(f"num_heads={value} does not divide slot_size={slot_size}; "
+                             f"choose one of {options}")
+        super().__init__(options=options, value=value, description=description, **_style())
+        self.slot_size = slot_size
+
+    def set_slot_size(self, slot_size: int) -> None:
+        options = divisors(slot_size, self.max_heads)
+        self.slot_size = slot_size
+        if list(self.options) == options:
+            return
+        keep = self.value if self.value in options else max(d for d in options if d <= self.value)
+        with self._settling():
+            self.options = options       # (ipywidgets resets the value here)
+            self.value = keep
+
+    def follow(self, slot_size_control) -> "HeadsDropdown":
+        """Keep the options valid for ``slot_size_control.value``; returns self."""
+        slot_size_control.observe(lambda change: self.set_slot_size(change["new"]), names="value")
+        self.set_slot_size(slot_size_control.value)
+        return self
+
+
+def heads_dropdown(value: int = 2, *, slot_size: int = 64, max_heads: int = 16) -> HeadsDropdown:
+    """A HeadsDropdown (see there); call ``.follow(slot_size_slider)`` to keep it valid."""
+    return HeadsDropdown(value, slot_size=slot_size, max_heads=max_heads)
+
+
+class StepSlider(_Settling, widgets.IntSlider):
+    """The time-step slider of a TimeStepper (continuous: moving it only redraws)."""
+
+
+class TimeStepper(widgets.HBox):
+    """Play, ◀, ▶ and a step slider, for walking through time steps 1 .. num_steps.
+
+    ``slider`` (a StepSlider) holds the step: put it in the controls as ``"step"``; ``play``
+    is linked to it (kernel-side, so setting either moves both). ``set_num_steps(T)`` or
+    ``follow(seq_len_slider)`` keeps the range right. Steps count from 1, as the seed's
+    "[Step 1]" does.
+    """
+
+    def __init__(self, num_steps: int = 10, value: int = 1, *, interval_ms: int = 900, description: str = "step t"):
+        last = max(int(num_steps), 1)
+        value = int(np.clip(value, 1, last))
+        self.slider = StepSlider(value=value, min=1, max=last, description=description,
+                                 continuous_update=True, style={"description_width": DESCRIPTION_WIDTH},
+                                 layout=widgets.Layout(width="360px"))
+        self.play = widgets.Play(value=value, min=1, max=last, step=1, interval=interval_ms,
+                                 description="play", layout=widgets.Layout(width="auto"))
+        self.back = widgets.Button(description="◀", tooltip="previous step", layout=widgets.Layout(width="42px"))
+        self.forward = widgets.Button(description="▶", tooltip="next step", layout=widgets.Layout(width="42px"))
+        widgets.link((self.play, "value"), (self.slider, "value"))
+        self.back.on_click(lambda _: self.go(-1))
+        self.forward.on_click(lambda _: self.go(+1))
+        super().__init__([self.slider, self.back, self.forward, self.play],
+                         layout=widgets.Layout(align_items="center"))
+
+    def go(self, delta: int) -> None:
+        """Move by ``delta`` steps, staying in range."""
+        self.slider.value = int(np.clip(self.slider.value + delta, self.slider.min, self.slider.max))
+
+    def set_num_steps(self, num_steps: int) -> None:
+        last = max(int(num_steps), 1)
+        if last == self.slider.max:
+            return
+        with self.slider._settling():
+            if last > self.slider.max:
+                self.slider.max = self.play.max = last
+            else:
+                self.slider.max = last        # (clips the value if needed)
+                self.play.max = last
+
+    def follow(self, seq_len_control) -> "TimeStepper":
+        seq_len_control.observe(lambda change: self.set_num_steps(change["new"]), names="value")
+        self.set_num_steps(seq_len_control.value)
+        return self
+
+
+# --- the pattern preview -------------------------------------------------------------------------
+class PatternPreview(InPlaceFigure):
+    """A small figure of the input sequence (batch row 0): three feature traces (thin) and
+    the root-mean-square over features per step (thick black), so a step-up, a ramp or spikes
+    show. It redraws only when the sequence changes.
+
+    ``update(result)`` takes a study result with ``.sequence`` (B, T, D) (and, if present,
+    ``.pattern`` for the title) or the (B, T, D) array itself.
+    """
+
+    figsize = (3.7, 2.0)
+    dpi = 72
+    traces = 3
+
+    def build(self):
+        self.ax = self.fig.add_subplot()
+        self.lines = [self.ax.plot([], [], lw=0.8, alpha=0.55)[0] for _ in range(self.traces)]
+        (self.rms,) = self.ax.plot([], [], lw=2.2, color="black")
+        self.ax.axhline(0, color="0.7", lw=0.6)
+        self.ax.set_xlabel("step t", fontsize=8)
+        self.ax.tick_params(labelsize=7)
+        self.ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+        self.ax.yaxis.set_major_locator(MaxNLocator(3))
+        self.title = self.ax.set_title("input", fontsize=9)
+        self.animate(*self.lines, self.rms)
+
+    def update(self, result) -> "PatternPreview":
+        """Redraw for ``result``'s sequence - skipped when the sequence (and pattern) did not change."""
+        key = (getattr(result, "pattern", None), np.asarray(getattr(result, "sequence", result))[0])
+        if self.updates and key[0] == self._key[0] and np.array_equal(key[1], self._key[1]):
+            return self
+        self._key = key
+        return super().update(result)
+
+    def draw(self, result):
+        sequence = np.asarray(getattr(result, "sequence", result), dtype=float)
+        x = sequence[0]                                             # (T, D)
+        t = np.arange(1, x.shape[0] + 1)                            # steps count from 1, as in the figures
+        for j, line in enumerate(self.lines):
+            line.set_data(t, x[:, j] if j < x.shape[1] else np.full(len(t), np.nan))
+        rms = np.sqrt((x ** 2).mean(axis=1))
+        self.rms.set_data(t, rms)
+        self.ax.set_xlim(0.7, max(len(t), 2) + 0.3)
+        self.fit_ylim(self.ax, x[:, :self.traces], rms, floor=0.0)
+        pattern = getattr(result, "pattern", None)
+        self.title.set_text((pattern or "input") + ": 3 features, RMS (black)")

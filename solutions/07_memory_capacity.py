@@ -1,0 +1,20 @@
+"""Solutions to the exercises of notebooks/07_memory_capacity.ipynb - for instructors.
+
+Each "# %% exercise-N" section replaces the notebook's code cell tagged "exercise-N"; it runs
+in the notebook's namespace (np, rrnn, studies, result, ...). Build the filled-in notebook with:
+python tools/make_solutions_notebook.py notebooks/07_memory_capacity.ipynb
+"""
+
+# %% exercise-1
+def memory_numbers(num_slots):
+    cell = rrnn.RelationalRNNCell(32, 64, num_slots=num_slots, slot_size=64, num_heads=2)
+    return cell.init_memory(batch_size=1).size          # (1, S, 64)
+
+
+answer_1 = memory_numbers(8) - memory_numbers(1)
+
+# %% exercise-2
+answer_2 = int(result.slot_counts[np.argmax(result.output_std)])
+
+# %% exercise-3
+answer_3 = bool(np.all(result.input_attention > 1 / (result.slot_counts + 1)))

@@ -1,0 +1,228 @@
+"""Notebook 01: attention maps per head, for a handful of items, updated in place.
+
+    from rrnn.dash.attention_maps import attention_maps, attention_dashboard
+    result = attention_maps(num_items=6, num_heads=2)     # pure: settings in, arrays out
+    dash = attention_dashboard()                           # after %matplotlib widget; show with `dash`
+
+``attention_maps`` builds N random items (rows of width M), a random q/k/v projection and runs
+``rrnn.multihead_attention_forward`` on them: every item is a query, a key and a value. The
+figure draws one (N, N) map per head: row i is query item i, column j is key item j, and the
+colour is how much item i reads from item j (each row sums to 1). The weights are untrained,
+so the maps show the mechanics, not a learned relation. Two exact facts do show, untrained:
+
+- with ``duplicate_last`` the last item is a copy of item 0, so it gets the same key, and every
+  query gives the two the same weight: their columns are equal in every head;
+- ``sharpness`` s multiplies every logit q.k / sqrt(K) by s, so rows get peakier as s grows
+  (it sets the q and k part of the layer norm's gain to sqrt(s)).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import PowerNorm
+
+from ..attention import multihead_attention_forward
+from . import controls as C
+from .base import Dashboard, InPlaceFigure, register_dashboard
+
+MAX_HEADS = 8           # the figure has room for this many maps
+MAX_ITEMS = 12
+
+
+def _style(**kwargs) -> dict:
+    """Width and label width of the shared controls (rrnn.dash.controls), for our own sliders."""
+    return dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH),
+                **kwargs)
+
+
+# --- the computation (pure) ----------------------------------------------------------------------
+class AttentionMaps(NamedTuple):
+    """What ``attention_maps`` computed. N items, A heads, M = width, K = M / A."""
+
+    items: np.ndarray        # (N, M) the input rows
+    weights: np.ndarray      # (A, N, N) row i: how much query item i reads from each key item j
+    output: np.ndarray       # (N, M) the heads' outputs, concatenated
+    num_heads: int
+    sharpness: float
+    duplicate_last: bool
+
+
+def random_attention_params(width: int, num_heads: int, *, sharpness: float = 1.0, rng=None) -> dict:
+    """Parameters for ``rrnn.multihead_attention_forward`` with K = V = width / num_heads.
+
+    "qkv.W" (M, A*3K) ~ N(0, 1/M), "qkv.b" zeros, "qkv_ln.gamma" sqrt(sharpness) on the q and k
+    features and 1 on v (so every logit is multiplied by ``sharpness``), "qkv_ln.beta" zeros.
+    """
+    M, A = int(width), int(num_heads)
+    if M % A:
+        raise ValueError(f"{A} heads do not divide the width M = {M}: each head gets M / A features; "
+                         f"choose A from {C.divisors(M)}")
+    if not np.isfinite(sharpness) or sharpness <= 0:
+        raise ValueError(f"sharpness must be a positive number, got {sharpness}")
+    rng = np.random.default_rng(rng)
+    K = M // A
+    F = A * 3 * K
+    gamma = np.ones((A, 3 * K))
+    gamma[:, :2 * K] = math.sqrt(sharpness)       # q and k of every head; v keeps gain 1
+    return {"qkv.W": rng.standard_normal((M, F)) / math.sqrt(M), "qkv.b": np.zeros(F),
+            "qkv_ln.gamma": gamma.reshape(F), "qkv_ln.beta": np.zeros(F)}
+
+
+def attention_maps(num_items: int = 6, num_heads: int = 2, width: int = 16, sharpness: float = 1.0,
+                   duplicate_last: bool = True, seed: int = 0) -> AttentionMaps:
+    """Self-attention over ``num_items`` random items of width M = ``width`` with ``num_heads`` heads.
+
+    The items are drawn first from ``np.random.default_rng(seed)``, the projection after them,
+    so changing the number of heads keeps the same items. Raises ValueError when the heads do
+    not divide the width or there are fewer than 2 items.
+    """
+    N, M, A = int(num_items), int(width), int(num_heads)
+    if N < 2:
+        raise ValueError(f"attention needs at least 2 items to compare, got {N}")
+    if A < 1 or M % A:
+        raise ValueError(f"{A} heads do not divide the width M = {M}: each head gets M / A features; "
+                         f"choose A from {C.divisors(M)}")
+    rng = np.random.default_rng(seed)
+    items = rng.standard_normal((1, N, M))                                   # (B=1, N, M)
+    if duplicate_last:
+        items[0, -1] = items[0, 0]
+    params = random_attention_params(M, A, sharpness=sharpness, rng=rng)
+    out, cache = multihead_attention_forward(items, params, num_heads=A, key_size=M // A)
+    return AttentionMaps(items[0], cache.weights[0], out[0], A, float(sharpness), bool(duplicate_last))
+
+
+def item_labels(num_items: int, duplicate_last: bool = False) -> list:
+    """Tick labels for the items: '0', '1', ...; a duplicated last item reads "0'" (a copy of 0)."""
+    labels = [str(j) for j in range(num_items)]
+    if duplicate_last and num_items > 1:
+        labels[-1] = "0'"
+    return labels
+
+
+def weight_norm():
+    """The colour scale of every attention map: 0 .. 1 on a square-root scale, so that the small
+    weights of a long row still show while the colours stay comparable between maps."""
+    return PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
+
+
+def plot_attention_map(weights, ax=None, *, labels=None, title=None, query_label="query item",
+                       key_label="key item", annotate: bool = False):
+    """One attention map (Nq, Nk) as a heatmap on ``ax`` (a new figure's axes if None); returns ax.
+
+    Rows are queries, columns keys, colour on ``weight_norm()`` (weights are in [0, 1]).
+    ``annotate`` writes every weight in its cell (two decimals).
+    """
+    weights = np.asarray(weights, dtype=float)
+    if ax is None:
+        from .base import static_figure
+        ax = static_figure((3.2, 3.0)).subplots()
+    ax.imshow(weights, norm=weight_norm(), cmap="magma", interpolation="nearest")
+    if annotate:
+        for (i, j), value in np.ndenumerate(weights):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                    color="black" if value > 0.5 else "white")
+    if labels is not None:
+        ax.set_xticks(range(weights.shape[1]), labels[:weights.shape[1]], fontsize=8)
+        ax.set_yticks(range(weights.shape[0]), labels[:weights.shape[0]], fontsize=8)
+    ax.set_xlabel(key_label, fontsize=9)
+    ax.set_ylabel(query_label, fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+# --- layout helper shared with rmc_step ----------------------------------------------------------
+def grid_positions(count: int, columns: int, box=(0.06, 0.08, 0.86, 0.80), wspace=0.35, hspace=0.45) -> list:
+    """Axes rectangles [left, bottom, width, height] for ``count`` panels in rows of ``columns``
+    inside ``box`` (figure fractions: left, bottom, width, height), filled row by row from the top."""
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    left, bottom, width, height = box
+    w = width / (columns + wspace * (columns - 1))
+    h = height / (rows + hspace * (rows - 1))
+    out = []
+    for n in range(count):
+        r, c = divmod(n, columns)
+        out.append([left + c * w * (1 + wspace), bottom + height - h - r * h * (1 + hspace), w, h])
+    return out
+
+
+# --- the figure ------------------------------------------------------------------------------------
+class AttentionMapsFigure(InPlaceFigure):
+    """One attention map per head (up to ``MAX_HEADS``), redrawn in place.
+
+    ``update(result)`` takes an ``AttentionMaps``. Attributes for tests: ``images`` (one
+    AxesImage per head slot; ``images[a].get_array()`` is head a's map), ``axes``,
+    ``visible_heads`` (how many maps are shown), ``title``.
+    """
+
+    figsize = (9.0, 4.4)
+    tight = False       # the panels are placed by hand: their number changes with the heads
+
+    def build(self):
+        self.axes, self.images = [], []
+        for a in range(MAX_HEADS):
+            ax = self.fig.add_axes([0, 0, 0.1, 0.1])
+            image = ax.imshow(np.zeros((2, 2)), norm=weight_norm(), cmap="magma", interpolation="nearest")
+            ax.set_title(f"head {a}", fontsize=10)
+            self.axes.append(ax)
+            self.images.append(self.animate(image))
+        self.colorbar_ax = self.fig.add_axes([0.935, 0.12, 0.015, 0.7])
+        self.fig.colorbar(self.images[0], cax=self.colorbar_ax)
+        self.colorbar_ax.set_title("weight", fontsize=8)
+        self.colorbar_ax.tick_params(labelsize=7)
+        self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
+        self.visible_heads = 0
+
+    def draw(self, result: AttentionMaps):
+        A, N = result.weights.shape[0], result.weights.shape[1]
+        labels = item_labels(N, result.duplicate_last)
+        columns = A if A <= 4 else 4
+        for a, (ax, rect) in enumerate(zip(self.axes, grid_positions(A, columns, box=(0.06, 0.09, 0.84, 0.72)))):
+            ax.set_position(rect)
+        for a, (ax, image) in enumerate(zip(self.axes, self.images)):
+            ax.set_visible(a < A)
+            image.set_visible(a < A)        # animated artists are drawn on their own: hide them too
+            if a >= A:
+                continue
+            self.set_image(ax, image, result.weights[a])
+            ax.set_xticks(range(N), labels, fontsize=7 if N > 8 else 8)
+            ax.set_yticks(range(N), labels, fontsize=7 if N > 8 else 8)
+            first_column = a % columns == 0
+            ax.set_ylabel("query item i" if first_column else "", fontsize=9)
+            ax.set_xlabel("key item j" if a >= A - columns else "", fontsize=9)
+        self.visible_heads = A
+        copy = ", item 0' is a copy of item 0" if result.duplicate_last else ""
+        self.title.set_text(f"{A} head{'s' if A > 1 else ''}, {N} items, head size K = "
+                            f"{result.items.shape[1] // A}, sharpness {result.sharpness:g}{copy}\n"
+                            "row i: how much item i reads from each item j (every row sums to 1)")
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+@register_dashboard("attention_maps")
+def attention_dashboard(num_items: int = 6, num_heads: int = 2, width: int = 16, sharpness: float = 1.0,
+                        duplicate_last: bool = True, seed: int = 0, *, mode=None) -> Dashboard:
+    """Sliders for items, width, heads (divisors of the width), sharpness and seed; a checkbox
+    for the duplicated item; the maps per head update in place. Returns the Dashboard widget:
+    ``dash.controls[...]`` are the controls, ``dash.figure`` the AttentionMapsFigure."""
+    controls = {
+        "num_items": widgets.IntSlider(value=num_items, min=2, max=MAX_ITEMS, description="items N",
+                                       continuous_update=False, **_style()),
+        "width": C.slot_size_slider(width, min=4, max=32, step=4, description="width M"),
+        "num_heads": C.heads_dropdown(num_heads, slot_size=width, max_heads=MAX_HEADS),
+        "sharpness": widgets.FloatLogSlider(value=sharpness, base=2, min=-2, max=3, step=0.5,
+                                            description="sharpness s", readout_format=".2g",
+                                            continuous_update=False, **_style()),
+        "seed": C.seed_slider(seed, max=20),
+        "duplicate_last": widgets.Checkbox(value=duplicate_last, description="last item = copy of item 0",
+                                           indent=False, layout=widgets.Layout(width=C.CONTROL_WIDTH)),
+    }
+    controls["num_heads"].follow(controls["width"])
+    return Dashboard(controls, AttentionMapsFigure(mode=mode), attention_maps, name="attention_maps",
+                     title="Attention maps, one per head",
+                     help="Each map is softmax(q k<sup>T</sup> / &radic;K) for one head: row i shows how much "
+                          "item i reads from every item j. The weights are random (untrained): look at the "
+                          "mechanics: rows sum to 1, copies get equal columns, sharpness peaks the rows.")

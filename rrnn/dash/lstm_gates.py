@@ -1,0 +1,216 @@
+"""Notebook 02: an LSTM's gates and its one cell vector over a sequence, updated in place.
+
+    from rrnn.dash.lstm_gates import lstm_gates, lstm_dashboard
+    result = lstm_gates("pulse", seq_len=20)     # pure: settings in, arrays out
+    dash = lstm_dashboard()                       # after %matplotlib widget; show with `dash`
+
+``lstm_gates`` runs an untrained ``rrnn.LSTM`` (weights from ``model_seed``) over one sequence
+and keeps every gate: i (input), f (forget), o (output) in (0, 1), the candidate g in (-1, 1),
+and the cell c and hidden h, each (T, H). Steps count from 1, as everywhere in the course: row
+t - 1 of every array is step t. ``carry[t - 1]`` is the product of the forget gates after the
+step ``start`` (the pulse, or step 1) up to step t, averaged over units: the fraction of what c
+held at ``start`` that is still carried, untouched, at step t. What c holds besides that was
+written later, into the same H numbers.
+
+Besides the shared patterns of ``rrnn.patterns`` there is one local pattern, ``"pulse"``: one
+random input vector at step ``PULSE_STEP`` and silence everywhere else.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from ..lstm import LSTM, lstm_forward
+from ..patterns import PATTERNS, make_sequence
+from . import controls as C
+from .base import Dashboard, InPlaceFigure, register_dashboard
+
+INPUT_SIZE = 4          # D: features per step of the dashboard's sequences
+PULSE_STEP = 3          # the step (counting from 1) that holds the pulse
+LOCAL_PATTERNS = {"pulse": "pulse: one burst at step 3"}
+"""Patterns this module adds to ``rrnn.patterns.PATTERNS`` (name -> description)."""
+
+
+def make_input(pattern: str, seq_len: int, input_size: int = INPUT_SIZE, *, amplitude: float = 1.0, rng=None):
+    """A (1, T, D) sequence: ``"pulse"`` (one N(0, 1) vector at step PULSE_STEP, i.e. row
+    PULSE_STEP - 1, else zeros, times ``amplitude``) or any pattern of ``rrnn.patterns.make_sequence``."""
+    if pattern == "pulse":
+        T = int(seq_len)
+        if T < 1:
+            raise ValueError(f"seq_len must be a positive int, got {seq_len}")
+        x = np.zeros((1, T, input_size))
+        x[0, min(PULSE_STEP, T) - 1] = np.random.default_rng(rng).standard_normal(input_size)
+        return float(amplitude) * x
+    return make_sequence(pattern, 1, seq_len, input_size, amplitude=amplitude, rng=rng)
+
+
+# --- the computation (pure) ----------------------------------------------------------------------
+class LSTMGates(NamedTuple):
+    """What ``lstm_gates`` computed for batch row 0. T steps, H units; row t - 1 is step t."""
+
+    pattern: str
+    sequence: np.ndarray    # (1, T, D) the input
+    i: np.ndarray           # (T, H) input gate
+    f: np.ndarray           # (T, H) forget gate
+    o: np.ndarray           # (T, H) output gate
+    g: np.ndarray           # (T, H) candidate
+    c: np.ndarray           # (T, H) cell after each step
+    h: np.ndarray           # (T, H) hidden state after each step
+    start: int              # the step (from 1) whose cell ``carry`` follows
+    carry: np.ndarray       # (T,) step t: mean over units of prod_{start < s <= t} f_s; nan before start
+    forget_bias: float
+
+
+def run_lstm(sequence, hidden_size: int, *, forget_bias: float = 1.0, model_seed=None) -> list:
+    """Run an untrained rrnn.LSTM (D from ``sequence`` (B, T, D), H = hidden_size) from zero
+    state, with every forget-gate bias set to ``forget_bias``. Returns the T step caches."""
+    sequence = np.asarray(sequence, dtype=float)
+    B, _, D = sequence.shape
+    lstm = LSTM(D, hidden_size, rng=model_seed)
+    H = lstm.hidden_size
+    p = lstm.params
+    b = p["lstm.b"].copy()
+    b[H:2 * H] = forget_bias                       # the gate order is i, f, o, g
+    h0, c0 = lstm.initial_state(B)
+    _, _, caches = lstm_forward(sequence, h0, c0, p["lstm.Wx"], p["lstm.Wh"], b)
+    return caches
+
+
+def carried_fraction(f: np.ndarray, start: int) -> np.ndarray:
+    """f: (T, H) forget gates, row t - 1 for step t; start: a step, counting from 1.
+
+    Returns (T,): at step t, the mean over units of prod_{start < s <= t} f_s (1 at ``start``,
+    nan before it): how much of the cell at step ``start`` c still carries.
+    """
+    T = f.shape[0]
+    out = np.full(T, np.nan)
+    if 1 <= start <= T:
+        kept = np.cumprod(f[start:], axis=0)                     # steps start+1 .. T
+        out[start - 1:] = np.concatenate([np.ones((1, f.shape[1])), kept]).mean(axis=1)
+    return out
+
+
+def lstm_gates(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0, hidden_size: int = 8,
+               seed: int = 0, forget_bias: float = 1.0, *, input_size: int = INPUT_SIZE,
+               model_seed=None) -> LSTMGates:
+    """The gates, cell and hidden state of an untrained LSTM over one ``pattern`` sequence.
+
+    The sequence comes from ``seed``, the weights from ``model_seed`` (None: rrnn's default),
+    the forget-gate bias is ``forget_bias`` (rrnn's default is 1).
+    """
+    if pattern not in LOCAL_PATTERNS and pattern not in PATTERNS:
+        raise ValueError(f"pattern must be one of {', '.join([*LOCAL_PATTERNS, *PATTERNS])}; got {pattern!r}")
+    x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
+    caches = run_lstm(x, hidden_size, forget_bias=forget_bias, model_seed=model_seed)
+    stack = {name: np.stack([getattr(cache, name)[0] for cache in caches]) for name in "ifogc"}
+    h = np.stack([cache.o[0] * np.tanh(cache.c[0]) for cache in caches])
+    start = min(PULSE_STEP, x.shape[1]) if pattern == "pulse" else 1
+    return LSTMGates(pattern, x, stack["i"], stack["f"], stack["o"], stack["g"], stack["c"], h, start,
+                     carried_fraction(stack["f"], start), float(forget_bias))
+
+
+# --- the figure ------------------------------------------------------------------------------------
+GATE_PANELS = (("i", "input gate i", "viridis", (0.0, 1.0)),
+               ("f", "forget gate f", "viridis", (0.0, 1.0)),
+               ("o", "output gate o", "viridis", (0.0, 1.0)),
+               ("g", "candidate g", "RdBu_r", (-1.0, 1.0)))
+
+
+class LSTMGatesFigure(InPlaceFigure):
+    """Heatmaps (unit x step) of the gates i, f, o (left column, one colour scale), of the
+    candidate g and the cell c, and a line panel with the carried fraction and |c_t| (right).
+    ``update(result)`` takes an ``LSTMGates``.
+
+    Attributes for tests: ``images`` (name -> AxesImage, names i, f, o, g, c; ``get_array()``
+    is (H, T)), ``carry_line``, ``norm_line`` (Line2D), ``axes`` (name -> Axes).
+    """
+
+    figsize = (9.0, 6.6)
+    tight = False       # fixed margins: tight_layout does not handle the colorbars
+
+    def build(self):
+        grid = self.fig.add_gridspec(3, 2, left=0.07, right=0.96, bottom=0.08, top=0.88, hspace=0.42, wspace=0.32)
+        where = {"i": (0, 0), "f": (1, 0), "o": (2, 0), "g": (0, 1), "c": (1, 1), "lines": (2, 1)}
+        self.axes = {name: self.fig.add_subplot(grid[r, c]) for name, (r, c) in where.items()}
+        self.images = {}
+        for name, title, cmap, (lo, hi) in GATE_PANELS + (("c", "cell c: the one memory vector", "RdBu_r",
+                                                            (-1.0, 1.0)),):
+            ax = self.axes[name]
+            self.images[name] = self.animate(ax.imshow(np.zeros((2, 2)), vmin=lo, vmax=hi, cmap=cmap,
+                                                       aspect="auto", interpolation="nearest"))
+            ax.set_title(title, fontsize=10)
+            ax.set_ylabel("unit", fontsize=9)
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+            if name != "o":
+                ax.tick_params(labelbottom=False)           # one step axis per column, at the bottom
+        # fewer colour bars, less text to draw: one for the three gates in (0, 1)
+        self.fig.colorbar(self.images["i"], ax=[self.axes[n] for n in "ifo"], fraction=0.03, pad=0.02, aspect=60,
+                          label="i, f, o")
+        self.fig.colorbar(self.images["g"], ax=self.axes["g"], fraction=0.04, pad=0.02, ticks=[-1, 0, 1])
+        self.c_colorbar = self.fig.colorbar(self.images["c"], ax=self.axes["c"], fraction=0.04, pad=0.02)
+        self.axes["o"].set_xlabel("step t", fontsize=9)
+        ax = self.axes["lines"]
+        (self.carry_line,) = ax.plot([], [], lw=2, color="tab:green", label="carried: mean of \u220f f")
+        (self.norm_line,) = ax.plot([], [], lw=1.5, color="tab:purple", label="|c_t| / max |c|")
+        self.start_line = ax.axvline(0, color="0.5", lw=0.8, ls="--")
+        self.animate(self.carry_line, self.norm_line, self.start_line)
+        ax.set_ylim(-0.03, 1.05)
+        ax.set_yticks([0, 0.5, 1])
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.set_xlabel("step t", fontsize=9)
+        ax.set_title("what c keeps", fontsize=10)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
+        self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
+
+    def draw(self, result: LSTMGates):
+        T, H = result.c.shape
+        for name in ("i", "f", "o", "g", "c"):
+            self.set_image(self.axes[name], self.images[name], getattr(result, name).T, x0=1)  # (H, T), steps 1..T
+        self.fit_clim(self.images["c"], result.c, symmetric=True)   # c is unbounded: scale to the data
+        limit = self.images["c"].get_clim()[1]
+        if list(self.c_colorbar.get_ticks()) != [-limit, 0.0, limit]:
+            self.c_colorbar.set_ticks([-limit, 0.0, limit], labels=[f"{-limit:.2g}", "0", f"{limit:.2g}"])
+        t = np.arange(1, T + 1)
+        self.carry_line.set_data(t, result.carry)
+        norms = np.linalg.norm(result.c, axis=1)
+        self.norm_line.set_data(t, norms / max(norms.max(), 1e-12))
+        self.start_line.set_xdata([result.start, result.start])
+        self.axes["lines"].set_xlim(0.5, T + 0.5)
+        mean_f = float(result.f.mean())
+        self.title.set_text(f"untrained LSTM, H = {H} units, {T} steps, pattern {result.pattern!r}; "
+                            f"forget bias {result.forget_bias:g}, mean f = {mean_f:.2f}")
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+def pattern_options() -> list:
+    """(description, name) options: the local 'pulse' first, then rrnn.patterns.PATTERNS."""
+    return [(text, name) for name, text in LOCAL_PATTERNS.items()] + [(text, name) for name, text in PATTERNS.items()]
+
+
+@register_dashboard("lstm_gates")
+def lstm_dashboard(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0, hidden_size: int = 8,
+                   seed: int = 0, forget_bias: float = 1.0, *, mode=None) -> Dashboard:
+    """Controls: pattern (with a preview), length, amplitude, hidden size, seed, forget bias.
+    Returns the Dashboard widget (``dash.controls``, ``dash.figure`` an LSTMGatesFigure,
+    ``dash.figures[1]`` the pattern preview)."""
+    style = dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH))
+    controls = {
+        "pattern": widgets.Dropdown(options=pattern_options(), value=pattern, description="pattern", **style),
+        "seq_len": C.seq_len_slider(seq_len),
+        "amplitude": C.amplitude_slider(amplitude),
+        "hidden_size": widgets.IntSlider(value=hidden_size, min=1, max=32, description="hidden H",
+                                         continuous_update=False, **style),
+        "seed": C.seed_slider(seed),
+        "forget_bias": widgets.FloatSlider(value=forget_bias, min=-3.0, max=6.0, step=0.5,
+                                           description="forget bias", readout_format=".1f",
+                                           continuous_update=False, **style),
+    }
+    return Dashboard(controls, LSTMGatesFigure(mode=mode), lstm_gates, figures=[C.PatternPreview(mode=mode)],
+                     name="lstm_gates", title="An LSTM's gates over a sequence",
+                     help="Every row of a heatmap is one unit of the single hidden vector; every column one "
+                          "step. The weights are random (untrained). Raise the forget bias and watch the "
+                          "green line: c keeps more, and everything written later piles into the same units.")

@@ -1,0 +1,253 @@
+"""Notebook 03: one step of the Relational Memory Core, piece by piece, updated in place.
+
+    from rrnn.dash.rmc_step import rmc_step, rmc_step_dashboard
+    result = rmc_step(num_slots=4, slot_size=16, num_heads=2, step=3)   # pure: settings in, arrays out
+    dash = rmc_step_dashboard()                                         # after %matplotlib widget
+
+``rmc_step`` runs an untrained ``rrnn.RelationalMemory`` (weights from ``model_seed``) over a
+sequence (from ``seed``) and returns what happened at step ``step`` (counting from 1, as the
+course's time steppers do: step t reads x_t, row t - 1 of the sequence): the attention weights of
+every head over the S + 1 rows [M; x̂] (the memory slots, then the projected input row last),
+the memory before, after attention + MLP, the input and forget gates, and the memory after.
+
+The figure draws one (S+1, S+1) map per head: row r is the query of row r, column j the key of
+row j. The last row (the input row's own query) is computed and then dropped with the input
+row; it is hatched. The last column is how much each slot reads from the input.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..patterns import PATTERNS
+from ..rmc import RelationalMemory
+from . import controls as C
+from .attention_maps import grid_positions, weight_norm
+from .base import Dashboard, InPlaceFigure, register_dashboard
+from .lstm_gates import LOCAL_PATTERNS, make_input, pattern_options
+
+INPUT_SIZE = 4      # D: features per step of the dashboard's sequences
+MAX_HEADS = 8
+
+
+# --- the computation (pure) ----------------------------------------------------------------------
+class RMCStep(NamedTuple):
+    """One RMC step, batch row 0. S slots of width M, A heads, G = M (unit gates)."""
+
+    pattern: str
+    sequence: np.ndarray          # (1, T, D) the whole input sequence
+    step: int                     # t, the step shown (1 .. T)
+    attention: np.ndarray         # (A, S+1, S+1) block 0; row/column S is the input row x̂
+    memory_before: np.ndarray     # (S, M) M_{t-1}
+    x_proj: np.ndarray            # (M,) x̂_t, the projected input: the extra row
+    memory_attended: np.ndarray   # (S, M) M_att: the slots after attention + MLP (input row dropped)
+    input_gate: np.ndarray        # (S, M) i
+    forget_gate: np.ndarray       # (S, M) f
+    memory_after: np.ndarray      # (S, M) M_t = i * tanh(M_att) + f * M_{t-1}
+
+    @property
+    def num_heads(self) -> int:
+        return self.attention.shape[0]
+
+    @property
+    def num_slots(self) -> int:
+        return self.memory_before.shape[0]
+
+    @property
+    def concatenated(self) -> np.ndarray:
+        """(S+1, M) [M_{t-1}; x̂_t]: the rows that attend to one another."""
+        return np.vstack([self.memory_before, self.x_proj[None]])
+
+    @property
+    def reads_from_input(self) -> np.ndarray:
+        """(A, S): how much each slot's query reads from the input row, per head."""
+        return self.attention[:, :-1, -1]
+
+
+def check_heads(slot_size: int, num_heads: int) -> None:
+    """A ValueError with the valid choices unless ``num_heads`` divides ``slot_size``."""
+    if num_heads < 1 or slot_size % num_heads:
+        raise ValueError(f"{num_heads} heads do not divide the slot size M = {slot_size} (every head gets "
+                         f"M / A features); choose A from {C.divisors(slot_size)}")
+
+
+@functools.lru_cache(maxsize=16)
+def _run(num_slots, slot_size, num_heads, pattern, seq_len, seed, amplitude, model_seed, input_size):
+    x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
+    core = RelationalMemory(input_size, num_slots, slot_size // num_heads, num_heads, rng=model_seed)
+    _, _, caches = core.forward(x, return_caches=True)
+    return x, tuple(caches)
+
+
+def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, pattern: str = "noise",
+             seq_len: int = 10, step: int = 1, seed: int = 0, amplitude: float = 1.0, *,
+             model_seed=None, input_size: int = INPUT_SIZE) -> RMCStep:
+    """Step ``step`` (1 .. seq_len) of an untrained RMC with S = ``num_slots``, M = ``slot_size`` and
+    A = ``num_heads`` (head size M / A, unit gates, one block) over a ``pattern`` sequence.
+
+    Runs are cached, so moving ``step`` only picks another step. Raises ValueError, with the
+    valid choices, for heads that do not divide M or a step outside 1 .. seq_len.
+    """
+    num_slots, slot_size, num_heads, seq_len, step = (int(v) for v in (num_slots, slot_size, num_heads,
+                                                                      seq_len, step))
+    check_heads(slot_size, num_heads)
+    if pattern not in LOCAL_PATTERNS and pattern not in PATTERNS:
+        raise ValueError(f"pattern must be one of {', '.join([*LOCAL_PATTERNS, *PATTERNS])}; got {pattern!r}")
+    if not 1 <= step <= seq_len:
+        raise ValueError(f"step must be in 1 .. {seq_len} for a sequence of {seq_len} steps, got {step}")
+    x, caches = _run(num_slots, slot_size, num_heads, pattern, seq_len, seed, float(amplitude), model_seed,
+                     input_size)
+    cache = caches[step - 1]
+    memory_after = cache.input_gate * np.tanh(cache.memory_attended) + cache.forget_gate * cache.memory
+    return RMCStep(pattern, x, step, cache.attention[0][0], cache.memory[0], cache.x_proj[0],
+                   cache.memory_attended[0], cache.input_gate[0], cache.forget_gate[0], memory_after[0])
+
+
+def row_labels(num_slots: int) -> list:
+    """'m0' .. 'm{S-1}' for the slots, then 'x̂' for the input row."""
+    return [f"m{s}" for s in range(num_slots)] + ["x\u0302"]
+
+
+# --- the figure ------------------------------------------------------------------------------------
+MEMORY_PANELS = (("concatenated", "[M\u209c\u208b\u2081; x\u0302\u209c]  (the rows)"),
+                 ("memory_attended", "M_att (attention + MLP)"),
+                 ("input_gate", "input gate i"),
+                 ("forget_gate", "forget gate f"),
+                 ("memory_after", "M\u209c = i\u00b7tanh(M_att) + f\u00b7M\u209c\u208b\u2081"))
+
+
+class RMCStepFigure(InPlaceFigure):
+    """Attention maps per head (top) and the memory, gates and update (bottom), in place.
+
+    ``update(result)`` takes an ``RMCStep``. Attributes for tests: ``att_images`` (one
+    AxesImage per head slot), ``att_axes``, ``visible_heads``, ``images`` (name -> AxesImage for
+    concatenated, memory_attended, input_gate, forget_gate, memory_after; arrays are
+    rows x features), ``dropped`` (the hatched patches over the input row's query), ``title``.
+    """
+
+    figsize = (10.0, 7.2)
+    tight = False       # panels are placed by hand: their number changes with the heads
+
+    def build(self):
+        self.att_axes, self.att_images, self.dropped, self.input_column = [], [], [], []
+        for a in range(MAX_HEADS):
+            ax = self.fig.add_axes([0, 0, 0.1, 0.1])
+            image = ax.imshow(np.zeros((2, 2)), norm=weight_norm(), cmap="magma", interpolation="nearest")
+            ax.set_title(f"head {a}", fontsize=9)
+            patch = ax.add_patch(Rectangle((-0.5, 0.5), 2, 1, fill=False, hatch="///", edgecolor="0.75", lw=0))
+            column = ax.add_patch(Rectangle((0.5, -0.5), 1, 2, fill=False, edgecolor="tab:cyan", lw=1.6))
+            self.animate(image, patch, column)
+            self.att_axes.append(ax)
+            self.att_images.append(image)
+            self.dropped.append(patch)
+            self.input_column.append(column)
+        colorbar_ax = self.fig.add_axes([0.945, 0.52, 0.012, 0.33])
+        self.fig.colorbar(self.att_images[0], cax=colorbar_ax)
+        colorbar_ax.set_title("weight", fontsize=8)
+        colorbar_ax.tick_params(labelsize=7)
+
+        self.images, self.axes = {}, {}
+        boxes = grid_positions(len(MEMORY_PANELS), len(MEMORY_PANELS), box=(0.06, 0.07, 0.86, 0.30), wspace=0.3)
+        for (name, title), rect in zip(MEMORY_PANELS, boxes):
+            ax = self.fig.add_axes(rect)
+            gate = "gate" in name
+            self.images[name] = self.animate(ax.imshow(np.zeros((2, 2)), cmap="viridis" if gate else "RdBu_r",
+                                                       aspect="auto", vmin=0.0 if gate else -1.0, vmax=1.0,
+                                                       interpolation="nearest"))
+            ax.set_title(title, fontsize=9)
+            ax.set_xlabel("feature", fontsize=8)
+            ax.tick_params(labelsize=7)
+            self.axes[name] = ax
+        gate_bar = self.fig.add_axes([0.945, 0.07, 0.012, 0.13])
+        self.fig.colorbar(self.images["input_gate"], cax=gate_bar)
+        gate_bar.set_ylabel("gate", fontsize=7)
+        gate_bar.tick_params(labelsize=6)
+        memory_bar = self.fig.add_axes([0.945, 0.23, 0.012, 0.12])
+        self.memory_colorbar = self.fig.colorbar(self.images["memory_after"], cax=memory_bar)
+        memory_bar.set_ylabel("value", fontsize=7)
+        memory_bar.tick_params(labelsize=6)
+        self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
+        self.fig.text(0.06, 0.415, "hatched row: the input row's own query, computed and then dropped.  "
+                      "Cyan column: how much each row reads from the input x\u0302.",
+                      fontsize=8, color="0.3")
+        self.visible_heads = 0
+
+    def draw(self, result: RMCStep):
+        A, S = result.num_heads, result.num_slots
+        N = S + 1
+        labels = row_labels(S)
+        columns = A if A <= 4 else 4
+        for ax, rect in zip(self.att_axes, grid_positions(A, columns, box=(0.06, 0.50, 0.86, 0.37), wspace=0.5,
+                                                          hspace=0.5)):
+            ax.set_position(rect)
+        small = 7 if N > 7 else 8
+        for a, ax in enumerate(self.att_axes):
+            ax.set_visible(a < A)
+            for artist in (self.att_images[a], self.dropped[a], self.input_column[a]):
+                artist.set_visible(a < A)   # animated artists are drawn on their own: hide them too
+            if a >= A:
+                continue
+            self.set_image(ax, self.att_images[a], result.attention[a])
+            ax.set_xticks(range(N), labels, fontsize=small)
+            ax.set_yticks(range(N), labels, fontsize=small)
+            self.dropped[a].set_bounds(-0.5, S - 0.5, N, 1)
+            self.input_column[a].set_bounds(S - 0.5, -0.5, 1, N)
+            ax.set_ylabel("query row" if a % columns == 0 else "", fontsize=8)
+            ax.set_xlabel("key row" if a >= A - columns else "", fontsize=8)
+        self.visible_heads = A
+
+        M = result.memory_before.shape[1]
+        for name, _ in MEMORY_PANELS:
+            data = getattr(result, name)
+            ax = self.axes[name]
+            self.set_image(ax, self.images[name], data)
+            rows = labels if name == "concatenated" else labels[:-1]
+            ax.set_yticks(range(len(rows)), rows, fontsize=small)
+        memory = np.vstack([result.concatenated, result.memory_attended, result.memory_after])
+        self.fit_clim(self.images["memory_after"], memory, symmetric=True)   # one colour scale for all three
+        for name in ("concatenated", "memory_attended"):
+            self.images[name].set_clim(*self.images["memory_after"].get_clim())
+        T = result.sequence.shape[1]
+        reads = result.reads_from_input.mean(axis=0)
+        self.title.set_text(f"RMC step t = {result.step} of {T}, pattern {result.pattern!r}:  "
+                            f"S = {S} slots, M = {M}, A = {A} head{'s' if A > 1 else ''} of size {M // A}  "
+                            f"(untrained)\nslot reading most from the input, averaged over heads: "
+                            f"m{int(reads.argmax())} ({reads.max():.2f})")
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+@register_dashboard("rmc_step")
+def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, pattern: str = "noise",
+                       seq_len: int = 10, step: int = 1, seed: int = 0, *, mode=None) -> Dashboard:
+    """Controls: slots (1-8), slot size, heads (only divisors of the slot size), pattern (with a
+    preview), steps, seed, and a time stepper (play, back, forward, step slider).
+
+    Returns the Dashboard widget: ``dash.controls`` (``"step"`` is the stepper's slider),
+    ``dash.figure`` the RMCStepFigure, ``dash.stepper`` the TimeStepper."""
+    style = dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH))
+    stepper = C.TimeStepper(seq_len, step)
+    controls = {
+        "num_slots": C.slots_slider(num_slots),
+        "slot_size": C.slot_size_slider(slot_size, max=64),
+        "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size, max_heads=MAX_HEADS),
+        "pattern": widgets.Dropdown(options=pattern_options(), value=pattern, description="pattern", **style),
+        "seq_len": C.seq_len_slider(seq_len, max=30),
+        "seed": C.seed_slider(seed),
+        "step": stepper.slider,
+    }
+    controls["num_heads"].follow(controls["slot_size"])
+    stepper.follow(controls["seq_len"])
+    grid = widgets.GridBox([c for name, c in controls.items() if name != "step"], layout=widgets.Layout(
+        grid_template_columns="repeat(2, minmax(260px, 1fr))", grid_gap="2px 16px"))
+    dash = Dashboard(controls, RMCStepFigure(mode=mode), rmc_step, figures=[C.PatternPreview(mode=mode)],
+                     panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(_run,),
+                     title="One step of the Relational Memory Core",
+                     help="Top: one attention map per head over the rows [M; x&#770;]: the slots and, last, the "
+                          "input. Bottom: the rows, the slots after attention + MLP, the two gates and the new "
+                          "memory. Untrained weights: this shows how a step works, not what a trained core reads.")
+    dash.stepper = stepper
+    return dash

@@ -1,0 +1,34 @@
+"""Solutions to the exercises of notebooks/03_rmc_step_by_step.ipynb - for instructors.
+
+Each "# %% exercise-N" section replaces the notebook's code cell tagged "exercise-N" (the one
+that says `answer_N = None`). The sections run in the notebook's namespace: they may use what
+the notebook defined before the exercise (np, rrnn, core, ...). Build the filled-in notebook
+with:  python tools/make_solutions_notebook.py notebooks/03_rmc_step_by_step.ipynb
+"""
+
+# %% exercise-1
+# (B, A, S+1, S+1): one map per batch row and head, over the 4 slots and the input row
+answer_1 = (2, 2, 5, 5)
+# or run it: core2 = rrnn.RelationalMemory(4, 4, 8, 2); core2.step(np.zeros((2, 4)), core2.initial_state(2), return_cache=True)[2].attention[0].shape
+
+# %% exercise-2
+count = lambda core: sum(p.size for p in core.params.values())
+answer_2 = count(rrnn.RelationalMemory(4, 8, 8, 2)) - count(rrnn.RelationalMemory(4, 4, 8, 2))   # 0
+
+# %% exercise-3
+def rmc_param_count(input_size, head_size, num_heads):
+    D, M = input_size, head_size * num_heads
+    F = num_heads * 3 * head_size                  # q, k and v per head (key size = head size)
+    return ((D * M + M)                            # input projection
+            + (M * F + F) + 2 * F                  # q/k/v projection and its layer norm
+            + 2 * 2 * M                            # the two layer norms after attention and MLP
+            + 2 * (M * M + M)                      # the two-layer MLP
+            + 2 * (M * 2 * M + 2 * M))             # gates from x_proj and from tanh(memory)
+
+answer_3 = rmc_param_count
+
+# %% exercise-4
+# the 4 slot rows of the map (each over all 5 columns, the input included) reach M_t; the input row's
+# own row only updates the input row, which is dropped after the MLP (and the gates read x_proj)
+S = 4
+answer_4 = S * (S + 1)                   # 20

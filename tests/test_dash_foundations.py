@@ -1,0 +1,339 @@
+"""Dashboards of notebooks 01-03, driven without a browser, and their exercise checks.
+
+Each test sets ``control.value`` as a learner would and asserts on what the figure now draws
+(the artists' data), on the message area, and on the pure computation behind it.
+"""
+import numpy as np
+import pytest
+
+from rrnn import RelationalMemory, scaled_dot_product_attention
+from rrnn.dash import DASHBOARDS, discover
+from rrnn.dash.attention_maps import AttentionMapsFigure, attention_dashboard, attention_maps, grid_positions
+from rrnn.dash.lstm_gates import LSTMGatesFigure, carried_fraction, lstm_dashboard, lstm_gates, make_input
+from rrnn.dash.rmc_step import RMCStepFigure, rmc_step, rmc_step_dashboard
+from rrnn.exercises import foundations
+from rrnn.exercises.foundations import EXERCISES
+
+
+# --- notebook 01: attention maps --------------------------------------------------------------------
+def test_attention_maps_rows_sum_to_one_and_copies_share_columns():
+    result = attention_maps(num_items=7, num_heads=4, width=16, seed=3, duplicate_last=True)
+    assert result.weights.shape == (4, 7, 7)
+    assert np.allclose(result.weights.sum(axis=-1), 1.0)
+    assert np.allclose(result.weights[:, :, 0], result.weights[:, :, -1])   # a copy gets the same key
+    assert np.allclose(result.weights[:, 0], result.weights[:, -1])         # ... and the same query
+
+
+def test_attention_maps_sharpness_multiplies_the_logits():
+    flat = attention_maps(sharpness=0.25, seed=1).weights
+    sharp = attention_maps(sharpness=8.0, seed=1).weights
+    assert sharp.max(axis=-1).mean() > flat.max(axis=-1).mean()
+    assert abs(flat - 1 / flat.shape[-1]).max() < abs(sharp - 1 / sharp.shape[-1]).max()
+
+
+@pytest.mark.parametrize("width, heads", [(16, 3), (12, 5)])
+def test_attention_maps_reject_heads_that_do_not_divide_the_width(width, heads):
+    with pytest.raises(ValueError, match="do not divide"):
+        attention_maps(width=width, num_heads=heads)
+
+
+def test_attention_dashboard_redraws_one_map_per_head():
+    dash = attention_dashboard(mode="static")
+    assert dash.figure.visible_heads == 2 and dash.message.text == ""
+    assert [ax.get_visible() for ax in dash.figure.axes].count(True) == 2
+    dash.controls["num_heads"].value = 8
+    assert dash.figure.visible_heads == 8
+    assert [ax.get_visible() for ax in dash.figure.axes].count(True) == 8
+    for a in range(8):
+        assert np.allclose(dash.figure.images[a].get_array(), dash.result.weights[a])
+    dash.controls["num_heads"].value = 2
+    assert [image.get_visible() for image in dash.figure.images] == [True] * 2 + [False] * 6
+
+
+@pytest.mark.parametrize("factory, control, value", [
+    (attention_dashboard, "seed", 7), (lstm_dashboard, "seed", 7), (rmc_step_dashboard, "step", 4)])
+def test_a_data_only_change_is_drawn_in_place(factory, control, value):
+    dash = factory(mode="static")
+    dash.controls[control].value = value
+    dash.controls["seed"].value = 11                  # colour scales may widen once ...
+    full, blits = dash.figure.full_draws, dash.figure.blits
+    dash.controls["seed"].value = 12                  # ... after that, new data is blitted into place
+    dash.controls["seed"].value = 11
+    assert dash.figure.blits >= blits + 1 and dash.figure.full_draws <= full + 1
+
+
+def test_attention_dashboard_items_change_the_map_size():
+    dash = attention_dashboard(mode="static")
+    dash.controls["num_items"].value = 11
+    assert dash.figure.images[0].get_array().shape == (11, 11)
+    assert [t.get_text() for t in dash.figure.axes[0].get_xticklabels()][-1] == "0'"
+    dash.controls["duplicate_last"].value = False
+    assert [t.get_text() for t in dash.figure.axes[0].get_xticklabels()][-1] == "10"
+    assert not np.allclose(dash.figure.images[0].get_array()[:, 0], dash.figure.images[0].get_array()[:, -1])
+
+
+def test_attention_dashboard_sharpness_and_seed_change_the_plot():
+    dash = attention_dashboard(mode="static")
+    before = dash.figure.images[0].get_array().copy()
+    dash.controls["sharpness"].value = 8.0
+    assert dash.figure.images[0].get_array().max() > before.max()
+    sharp = dash.figure.images[0].get_array().copy()
+    dash.controls["seed"].value = 5
+    assert not np.allclose(dash.figure.images[0].get_array(), sharp)
+
+
+def test_attention_dashboard_heads_follow_the_width():
+    dash = attention_dashboard(num_heads=8, mode="static")
+    dash.controls["width"].value = 12
+    assert tuple(dash.controls["num_heads"].options) == (1, 2, 3, 4, 6)
+    assert dash.controls["num_heads"].value == 6
+    assert dash.figure.visible_heads == 6 and dash.message.text == ""
+    assert dash.result.items.shape[1] == 12
+
+
+def test_grid_positions_fill_rows_from_the_top():
+    boxes = grid_positions(6, 4)
+    assert len(boxes) == 6
+    assert boxes[0][1] > boxes[4][1]                     # the second row is lower
+    assert boxes[0][0] < boxes[1][0] < boxes[2][0]
+
+
+# --- notebook 02: LSTM gates ---------------------------------------------------------------------------
+def test_lstm_gates_rest_at_their_biases_without_input():
+    result = lstm_gates("pulse", seq_len=12, amplitude=0.0, hidden_size=5)
+    assert np.allclose(result.i, 0.5) and np.allclose(result.o, 0.5)
+    assert np.allclose(result.f, 1 / (1 + np.exp(-1.0)))
+    assert np.allclose(result.g, 0.0) and np.allclose(result.c, 0.0)
+
+
+def test_lstm_gates_match_a_step_by_step_run():
+    result = lstm_gates("sine", seq_len=6, hidden_size=3, seed=2)
+    assert result.i.shape == result.c.shape == (6, 3)
+    assert np.all((result.f > 0) & (result.f < 1)) and np.all(np.abs(result.g) < 1)
+    assert np.allclose(result.h, result.o * np.tanh(result.c))
+
+
+def test_pulse_sits_at_step_three():
+    x = make_input("pulse", seq_len=8, amplitude=2.0, rng=0)
+    assert x.shape == (1, 8, 4)
+    assert np.flatnonzero(np.abs(x[0]).sum(axis=1)).tolist() == [2]       # row 2 is step 3
+
+
+def test_carried_fraction_is_the_product_of_forget_gates():
+    f = np.full((6, 2), 0.5)
+    carry = carried_fraction(f, start=2)
+    assert np.isnan(carry[0])
+    assert np.allclose(carry[1:], [1.0, 0.5, 0.25, 0.125, 0.0625])
+
+
+def test_lstm_dashboard_draws_every_gate_and_follows_the_controls():
+    dash = lstm_dashboard(mode="static")
+    assert dash.message.text == ""
+    for name in "ifogc":
+        assert np.allclose(dash.figure.images[name].get_array(), getattr(dash.result, name).T)
+    dash.controls["hidden_size"].value = 12
+    dash.controls["seq_len"].value = 25
+    assert dash.figure.images["f"].get_array().shape == (12, 25)
+    kept = dash.figure.carry_line.get_ydata()[-1]
+    dash.controls["forget_bias"].value = 4.0
+    assert dash.figure.carry_line.get_ydata()[-1] > kept
+    dash.controls["pattern"].value = "constant"
+    assert dash.result.pattern == "constant"
+    assert not np.allclose(dash.figure.images["g"].get_array()[:, 0], 0.0)   # input from step 1 on
+
+
+def test_lstm_dashboard_amplitude_zero_flattens_the_gates():
+    dash = lstm_dashboard(mode="static")
+    dash.controls["amplitude"].value = 0.0
+    assert np.allclose(dash.figure.images["i"].get_array(), 0.5)
+    assert np.allclose(dash.figure.images["c"].get_array(), 0.0)
+    assert dash.message.text == ""
+
+
+def test_lstm_dashboard_preview_shows_the_input():
+    dash = lstm_dashboard(mode="static")
+    preview = dash.figures[1]
+    rms = preview.rms.get_ydata()
+    assert np.flatnonzero(rms > 0).tolist() == [2]                          # the pulse, at step 3
+
+
+# --- notebook 03: RMC step ------------------------------------------------------------------------------
+def test_rmc_step_pieces_fit_together():
+    result = rmc_step(num_slots=3, slot_size=12, num_heads=3, step=4, seq_len=6)
+    assert result.attention.shape == (3, 4, 4)
+    assert np.allclose(result.attention.sum(axis=-1), 1.0)
+    assert result.concatenated.shape == (4, 12)
+    assert np.allclose(result.concatenated[-1], result.x_proj)
+    rebuilt = result.input_gate * np.tanh(result.memory_attended) + result.forget_gate * result.memory_before
+    assert np.allclose(rebuilt, result.memory_after)
+
+
+def test_rmc_step_memory_carries_from_step_to_step():
+    first = rmc_step(step=1)
+    second = rmc_step(step=2)
+    assert np.allclose(second.memory_before, first.memory_after)
+    assert np.allclose(first.memory_before, np.eye(4, 16))                  # the identity start
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(slot_size=12, num_heads=5), "do not divide"),
+    (dict(step=0), "step must be in 1 .. 10"),
+    (dict(step=11, seq_len=10), "step must be in 1 .. 10"),
+    (dict(pattern="zigzag"), "pattern must be one of"),
+])
+def test_rmc_step_explains_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        rmc_step(**kwargs)
+
+
+def test_rmc_dashboard_steps_and_slots():
+    dash = rmc_step_dashboard(mode="static")
+    assert dash.controls["step"].value == 1 and dash.message.text == ""
+    before = dash.figure.att_images[0].get_array().copy()
+    dash.stepper.go(+1)
+    assert dash.controls["step"].value == 2 and dash.result.step == 2
+    assert not np.allclose(before, dash.figure.att_images[0].get_array())
+    dash.controls["num_slots"].value = 7
+    assert dash.figure.att_images[0].get_array().shape == (8, 8)
+    assert dash.figure.images["input_gate"].get_array().shape == (7, 16)
+    x, y = dash.figure.dropped[0].get_xy()
+    assert y == pytest.approx(6.5)                                          # hatched: the input row's query
+
+
+def test_rmc_dashboard_heads_are_divisors_of_the_slot_size():
+    dash = rmc_step_dashboard(mode="static")
+    dash.controls["slot_size"].value = 20
+    assert tuple(dash.controls["num_heads"].options) == (1, 2, 4, 5)
+    dash.controls["num_heads"].value = 5
+    assert dash.figure.visible_heads == 5
+    assert [ax.get_visible() for ax in dash.figure.att_axes].count(True) == 5
+    assert [image.get_visible() for image in dash.figure.att_images] == [True] * 5 + [False] * 3
+    assert [patch.get_visible() for patch in dash.figure.dropped] == [True] * 5 + [False] * 3
+    assert dash.message.text == ""
+
+
+def test_rmc_dashboard_shows_a_message_for_an_impossible_split():
+    dash = rmc_step_dashboard(mode="static")
+    shown = dash.figure.att_images[0].get_array().copy()
+    with dash.hold():                                    # force a state the dropdown would not offer
+        dash.controls["num_heads"].set_trait("options", (1, 2, 3))
+        dash.controls["num_heads"].value = 3
+    assert "do not divide" in dash.message.text
+    assert np.allclose(dash.figure.att_images[0].get_array(), shown)      # the last valid plot stays
+
+
+def test_rmc_dashboard_sequence_length_limits_the_step():
+    dash = rmc_step_dashboard(seq_len=10, step=9, mode="static")
+    dash.controls["seq_len"].value = 5
+    assert dash.controls["step"].value == 5 and dash.result.step == 5
+    assert dash.message.text == ""
+
+
+# --- the registry ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["attention_maps", "lstm_gates", "rmc_step"])
+def test_dashboards_are_registered_and_build_with_defaults(name):
+    registry = discover()
+    assert name in registry and name in DASHBOARDS
+    dash = registry[name](mode="static")
+    assert dash.error is None and dash.updates == 1
+
+
+@pytest.mark.parametrize("figure_class", [AttentionMapsFigure, LSTMGatesFigure, RMCStepFigure])
+def test_static_figures_render_to_png(figure_class):
+    compute = {AttentionMapsFigure: attention_maps, LSTMGatesFigure: lstm_gates, RMCStepFigure: rmc_step}[figure_class]
+    image = figure_class(mode="static").update(compute()).image()
+    assert image.data[:4] == b"\x89PNG"
+
+
+# --- the exercise checks of notebooks 01-03 --------------------------------------------------------------
+def _causal(q, k, v):
+    N = q.shape[-2]
+    logits = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    logits = np.where(np.tril(np.ones((N, N), dtype=bool)), logits, -np.inf)
+    w = np.exp(logits - logits.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    return w @ v, w
+
+
+def _rmc_count(D, h, A):
+    return sum(p.size for p in RelationalMemory(D, 3, h, A).params.values())
+
+
+RIGHT = {
+    "check_causal_attention": [_causal],
+    "check_scaled_logit_std": [4, 4.0, np.sqrt(16)],
+    "check_multihead_shapes": [((2, 5, 32), (2, 4, 5, 5)), [[2, 5, 32], np.array([2, 4, 5, 5])]],
+    "check_permutation": ["b", "B", "(b)", " b "],
+    "check_steps_to_one_percent": [15, 15.0, np.int64(15)],
+    "check_forget_bias": [np.log(0.9 ** 0.1 / (1 - 0.9 ** 0.1)), 4.55],
+    "check_lstm_param_count": [lambda D, H: 4 * H * (D + H + 1)],
+    "check_rmc_attention_shape": [(2, 2, 5, 5), [2, 2, 5, 5]],
+    "check_slot_param_change": [0, 0.0],
+    "check_rmc_param_count": [_rmc_count],
+    "check_weights_that_matter": [20, 20.0],
+}
+WRONG = {
+    "check_causal_attention": [lambda q, k, v: scaled_dot_product_attention(q, k, v),   # no mask
+                               lambda q, k, v: _causal(q, k, v)[0],                      # one result only
+                               lambda q, k, v: 1 / 0,                                    # raises
+                               lambda q, k, v: (_causal(q, k, v)[0], np.tril(np.ones(q.shape[:-1] + (q.shape[-2],)))),
+                               "not a function"],
+    "check_scaled_logit_std": [16, 1, 2, 8, "four", float("nan"), True],
+    "check_multihead_shapes": [((2, 5, 8), (2, 4, 5, 5)), ((2, 5, 32), (2, 5, 5)), (2, 5, 32), "shape"],
+    "check_permutation": ["a", "c", "d", 3],
+    "check_steps_to_one_percent": [14, 16, 0.0436, 1e9, [15]],
+    "check_forget_bias": [1.0, 3.0, 0.9, "big"],
+    "check_lstm_param_count": [lambda D, H: 4 * H * (D + H), lambda D, H: None, lambda D: 1, 42],
+    "check_rmc_attention_shape": [(2, 2, 4, 4), (2, 2, 4, 5), (2, 5, 5), "x"],
+    "check_slot_param_change": [4, -1, "none"],
+    "check_rmc_param_count": [lambda D, h, A: _rmc_count(D, h, A) + 1, lambda D, h, A: "many", None.__class__],
+    "check_weights_that_matter": [25, 16, 5, "twenty"],
+}
+
+
+def test_every_exercise_has_right_and_wrong_cases():
+    names = {check.__name__ for checks in EXERCISES.values() for check in checks}
+    assert names == set(RIGHT) == set(WRONG)
+    assert list(EXERCISES) == ["01_attention_from_scratch", "02_lstm_baseline", "03_rmc_step_by_step"]
+    assert all(2 <= len(checks) <= 4 for checks in EXERCISES.values())
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_checks_accept_right_answers(name):
+    check = getattr(foundations, name)
+    for answer in RIGHT[name]:
+        result = check(answer)
+        assert result.passed is True, (answer, result)
+        assert repr(result).startswith("\u2714 Correct")
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_checks_reject_wrong_answers_without_raising(name):
+    check = getattr(foundations, name)
+    for answer in WRONG[name]:
+        result = check(answer)
+        assert result.passed is False, (answer, result)
+        assert repr(result).startswith("\u2718 Not yet") and len(result.message) > 10
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_checks_say_not_answered_for_none(name):
+    result = getattr(foundations, name)(None)
+    assert result.passed is None and not result
+    assert "replace the None" in result.message
+
+
+def test_rmc_param_count_reference_matches_the_core():
+    for D, S, h, A in [(4, 4, 8, 2), (1, 1, 1, 1), (40, 8, 32, 8)]:
+        core = RelationalMemory(D, S, h, A)
+        assert foundations.rmc_param_count_reference(D, h, A) == sum(p.size for p in core.params.values())
+
+
+def test_solutions_files_have_one_section_per_exercise():
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    for notebook, checks in EXERCISES.items():
+        text = (root / "solutions" / f"{notebook}.py").read_text(encoding="utf-8")
+        sections = re.findall(r"^# %% (exercise-\d+)\s*$", text, flags=re.MULTILINE)
+        assert sections == [f"exercise-{n}" for n in range(1, len(checks) + 1)], notebook

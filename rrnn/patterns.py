@@ -15,6 +15,7 @@ Each batch row gets its own draw. The patterns, for a time step t = 0 .. T-1:
     spikes       zeros, except about one step in five, which holds a fresh N(0, 1) vector
     random_walk  a running sum of N(0, 0.3²) steps, starting at zero
     motif        a random 4-step motif (4 vectors N(0, 1)^D), repeated over and over
+    pulse        zeros, except step 3 (t = 2), which holds one N(0, 1) vector: what does a cell keep?
 
 and every value is then multiplied by ``amplitude``.
 """
@@ -33,6 +34,7 @@ PATTERNS = {
     "spikes": "spikes: a burst every ~5 steps",
     "random_walk": "random walk: a running sum",
     "motif": "repeated motif: 4 vectors",
+    "pulse": "pulse: one burst at step 3",
 }
 """Pattern name -> one-line description (the pattern selector shows the descriptions)."""
 
@@ -41,6 +43,7 @@ STEP_UP_FACTOR = 5.0    # ... and how much louder the second half is
 MOTIF_LENGTH = 4
 SPIKE_EVERY = 5
 WALK_STEP = 0.3
+PULSE_STEP = 3          # the step (counting from 1) that holds the pulse
 
 
 def make_sequence(pattern: str, batch_size: int, seq_len: int, input_size: int, *, amplitude: float = 1.0,
@@ -82,9 +85,12 @@ def make_sequence(pattern: str, batch_size: int, seq_len: int, input_size: int, 
         steps = rng.standard_normal((B, T, D)) * WALK_STEP
         steps[:, 0] = 0.0                                                        # start at zero
         x = np.cumsum(steps, axis=1)
-    else:  # motif
+    elif pattern == "motif":
         motif = rng.standard_normal((B, MOTIF_LENGTH, D))
         x = motif[:, np.arange(T) % MOTIF_LENGTH]
+    else:  # pulse
+        x = np.zeros((B, T, D))
+        x[:, min(PULSE_STEP, T) - 1] = rng.standard_normal((B, D))
     return amplitude * x
 
 

@@ -129,8 +129,11 @@ def test_carried_fraction_is_the_product_of_forget_gates():
 def test_lstm_dashboard_draws_every_gate_and_follows_the_controls():
     dash = lstm_dashboard(mode="static")
     assert dash.message.text == ""
-    for name in "ifogc":
+    for name in "ifog":
         assert np.allclose(dash.figure.images[name].get_array(), getattr(dash.result, name).T)
+    c = dash.result.c.T
+    assert np.allclose(dash.figure.images["c"].get_array(), c / np.abs(c).max())   # c is drawn scaled to [-1, 1]
+    assert dash.figure.images["c"].get_clim() == (-1.0, 1.0)
     dash.controls["hidden_size"].value = 12
     dash.controls["seq_len"].value = 25
     assert dash.figure.images["f"].get_array().shape == (12, 25)

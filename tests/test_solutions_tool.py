@@ -10,7 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rrnn.exercises.seed_studies import EXERCISES, Check
+from rrnn.exercises import Check, foundations, seed_studies, training
+
+EXERCISES = {**foundations.EXERCISES, **seed_studies.EXERCISES, **training.EXERCISES}
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("make_solutions_notebook", ROOT / "tools" / "make_solutions_notebook.py")
@@ -54,14 +56,13 @@ def test_fill_replaces_only_tagged_cells_and_names_mismatches():
 
 
 def is_check(value) -> bool:
-    """A check result from any rrnn.exercises module: has .passed (True/False/None) and .message."""
-    return hasattr(value, "passed") and hasattr(value, "message") and type(value).__module__.startswith("rrnn.exercises")
+    return isinstance(value, Check)
 
 
 NOTEBOOKS_WITH_SOLUTIONS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb") if tool.solutions_path(p).exists())
 
 
-def test_the_seed_study_notebooks_have_solutions():
+def test_every_notebook_with_checks_has_solutions():
     assert set(EXERCISES) <= set(NOTEBOOKS_WITH_SOLUTIONS)
 
 

@@ -49,7 +49,8 @@ DESCRIPTION_WIDTH = "92px"
 CONTROL_WIDTH = "330px"
 
 
-def _style(**kwargs):
+def control_style(**kwargs):
+    """Keyword arguments that give a control the course's label and control widths."""
     return dict(style={"description_width": DESCRIPTION_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH), **kwargs)
 
 
@@ -67,33 +68,33 @@ def divisors(n: int, limit: int | None = None) -> list:
 def slots_slider(value: int = 4, *, min: int = 1, max: int = 8, description: str = "slots S") -> widgets.IntSlider:
     """Number of memory slots S."""
     return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **_style())
+                             continuous_update=False, **control_style())
 
 
 def slot_size_slider(value: int = 64, *, min: int = 4, max: int = 128, step: int = 4,
                      description: str = "slot size M") -> widgets.IntSlider:
     """Slot width M (= heads x head size)."""
     return widgets.IntSlider(value=value, min=min, max=max, step=step, description=description,
-                             continuous_update=False, **_style())
+                             continuous_update=False, **control_style())
 
 
 def seq_len_slider(value: int = 15, *, min: int = 2, max: int = 40, description: str = "steps T") -> widgets.IntSlider:
     """Sequence length T."""
     return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **_style())
+                             continuous_update=False, **control_style())
 
 
 def amplitude_slider(value: float = 1.0, *, min: float = 0.0, max: float = 5.0, step: float = 0.1,
                      description: str = "amplitude") -> widgets.FloatSlider:
     """A scale applied to the whole input sequence."""
     return widgets.FloatSlider(value=value, min=min, max=max, step=step, description=description,
-                               readout_format=".1f", continuous_update=False, **_style())
+                               readout_format=".1f", continuous_update=False, **control_style())
 
 
 def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed") -> widgets.IntSlider:
     """The seed of the input sequence (``np.random.default_rng(seed)``)."""
     return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **_style())
+                             continuous_update=False, **control_style())
 
 
 def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str = "pattern") -> widgets.Dropdown:
@@ -103,7 +104,7 @@ def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str 
     if unknown:
         raise ValueError(f"unknown pattern(s) {unknown}; choose from {', '.join(PATTERNS)}")
     return widgets.Dropdown(options=[(PATTERNS[n], n) for n in names], value=value, description=description,
-                            **_style())
+                            **control_style())
 
 
 # --- controls that settle -------------------------------------------------------------------------
@@ -139,7 +140,7 @@ class HeadsDropdown(_Settling, widgets.Dropdown):
         if value not in options:
             raise ValueError(f"num_heads={value} does not divide slot_size={slot_size}; "
                              f"choose one of {options}")
-        super().__init__(options=options, value=value, description=description, **_style())
+        super().__init__(options=options, value=value, description=description, **control_style())
         self.slot_size = slot_size
 
     def set_slot_size(self, slot_size: int) -> None:

@@ -12,8 +12,8 @@ step ``start`` (the pulse, or step 1) up to step t, averaged over units: the fra
 held at ``start`` that is still carried, untouched, at step t. What c holds besides that was
 written later, into the same H numbers.
 
-Besides the shared patterns of ``rrnn.patterns`` there is one local pattern, ``"pulse"``: one
-random input vector at step ``PULSE_STEP`` and silence everywhere else.
+The default input is ``rrnn.patterns``' ``"pulse"``: one random vector at step ``PULSE_STEP``
+and silence everywhere else.
 """
 from __future__ import annotations
 
@@ -24,26 +24,15 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..lstm import LSTM, lstm_forward
-from ..patterns import PATTERNS, make_sequence
+from ..patterns import PULSE_STEP, make_sequence
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
 INPUT_SIZE = 4          # D: features per step of the dashboard's sequences
-PULSE_STEP = 3          # the step (counting from 1) that holds the pulse
-LOCAL_PATTERNS = {"pulse": "pulse: one burst at step 3"}
-"""Patterns this module adds to ``rrnn.patterns.PATTERNS`` (name -> description)."""
 
 
 def make_input(pattern: str, seq_len: int, input_size: int = INPUT_SIZE, *, amplitude: float = 1.0, rng=None):
-    """A (1, T, D) sequence: ``"pulse"`` (one N(0, 1) vector at step PULSE_STEP, i.e. row
-    PULSE_STEP - 1, else zeros, times ``amplitude``) or any pattern of ``rrnn.patterns.make_sequence``."""
-    if pattern == "pulse":
-        T = int(seq_len)
-        if T < 1:
-            raise ValueError(f"seq_len must be a positive int, got {seq_len}")
-        x = np.zeros((1, T, input_size))
-        x[0, min(PULSE_STEP, T) - 1] = np.random.default_rng(rng).standard_normal(input_size)
-        return float(amplitude) * x
+    """A (1, T, D) sequence of ``rrnn.patterns`` (one batch row)."""
     return make_sequence(pattern, 1, seq_len, input_size, amplitude=amplitude, rng=rng)
 
 
@@ -101,8 +90,6 @@ def lstm_gates(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0
     The sequence comes from ``seed``, the weights from ``model_seed`` (None: rrnn's default),
     the forget-gate bias is ``forget_bias`` (rrnn's default is 1).
     """
-    if pattern not in LOCAL_PATTERNS and pattern not in PATTERNS:
-        raise ValueError(f"pattern must be one of {', '.join([*LOCAL_PATTERNS, *PATTERNS])}; got {pattern!r}")
     x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
     caches = run_lstm(x, hidden_size, forget_bias=forget_bias, model_seed=model_seed)
     stack = {name: np.stack([getattr(cache, name)[0] for cache in caches]) for name in "ifogc"}
@@ -136,7 +123,9 @@ class LSTMGatesFigure(InPlaceFigure):
         where = {"i": (0, 0), "f": (1, 0), "o": (2, 0), "g": (0, 1), "c": (1, 1), "lines": (2, 1)}
         self.axes = {name: self.fig.add_subplot(grid[r, c]) for name, (r, c) in where.items()}
         self.images = {}
-        for name, title, cmap, (lo, hi) in GATE_PANELS + (("c", "cell c: the one memory vector", "RdBu_r",
+        # c is unbounded: it is drawn divided by max|c| (given in the title), so its colour scale
+        # never changes and a new c redraws in place instead of re-laying out the figure
+        for name, title, cmap, (lo, hi) in GATE_PANELS + (("c", "cell c / max|c|: the one memory vector", "RdBu_r",
                                                             (-1.0, 1.0)),):
             ax = self.axes[name]
             self.images[name] = self.animate(ax.imshow(np.zeros((2, 2)), vmin=lo, vmax=hi, cmap=cmap,
@@ -151,7 +140,7 @@ class LSTMGatesFigure(InPlaceFigure):
         self.fig.colorbar(self.images["i"], ax=[self.axes[n] for n in "ifo"], fraction=0.03, pad=0.02, aspect=60,
                           label="i, f, o")
         self.fig.colorbar(self.images["g"], ax=self.axes["g"], fraction=0.04, pad=0.02, ticks=[-1, 0, 1])
-        self.c_colorbar = self.fig.colorbar(self.images["c"], ax=self.axes["c"], fraction=0.04, pad=0.02)
+        self.fig.colorbar(self.images["c"], ax=self.axes["c"], fraction=0.04, pad=0.02, ticks=[-1, 0, 1])
         self.axes["o"].set_xlabel("step t", fontsize=9)
         ax = self.axes["lines"]
         (self.carry_line,) = ax.plot([], [], lw=2, color="tab:green", label="carried: mean of \u220f f")
@@ -168,12 +157,10 @@ class LSTMGatesFigure(InPlaceFigure):
 
     def draw(self, result: LSTMGates):
         T, H = result.c.shape
+        c_max = max(float(np.abs(result.c).max()), 1e-12)
         for name in ("i", "f", "o", "g", "c"):
-            self.set_image(self.axes[name], self.images[name], getattr(result, name).T, x0=1)  # (H, T), steps 1..T
-        self.fit_clim(self.images["c"], result.c, symmetric=True)   # c is unbounded: scale to the data
-        limit = self.images["c"].get_clim()[1]
-        if list(self.c_colorbar.get_ticks()) != [-limit, 0.0, limit]:
-            self.c_colorbar.set_ticks([-limit, 0.0, limit], labels=[f"{-limit:.2g}", "0", f"{limit:.2g}"])
+            values = getattr(result, name).T / (c_max if name == "c" else 1.0)
+            self.set_image(self.axes[name], self.images[name], values, x0=1)  # (H, T), steps 1..T
         t = np.arange(1, T + 1)
         self.carry_line.set_data(t, result.carry)
         norms = np.linalg.norm(result.c, axis=1)
@@ -182,32 +169,26 @@ class LSTMGatesFigure(InPlaceFigure):
         self.axes["lines"].set_xlim(0.5, T + 0.5)
         mean_f = float(result.f.mean())
         self.title.set_text(f"untrained LSTM, H = {H} units, {T} steps, pattern {result.pattern!r}; "
-                            f"forget bias {result.forget_bias:g}, mean f = {mean_f:.2f}")
+                            f"forget bias {result.forget_bias:g}, mean f = {mean_f:.2f}, max|c| = {c_max:.2g}")
 
 
 # --- the dashboard ---------------------------------------------------------------------------------
-def pattern_options() -> list:
-    """(description, name) options: the local 'pulse' first, then rrnn.patterns.PATTERNS."""
-    return [(text, name) for name, text in LOCAL_PATTERNS.items()] + [(text, name) for name, text in PATTERNS.items()]
-
-
 @register_dashboard("lstm_gates")
 def lstm_dashboard(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0, hidden_size: int = 8,
                    seed: int = 0, forget_bias: float = 1.0, *, mode=None) -> Dashboard:
     """Controls: pattern (with a preview), length, amplitude, hidden size, seed, forget bias.
     Returns the Dashboard widget (``dash.controls``, ``dash.figure`` an LSTMGatesFigure,
     ``dash.figures[1]`` the pattern preview)."""
-    style = dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH))
     controls = {
-        "pattern": widgets.Dropdown(options=pattern_options(), value=pattern, description="pattern", **style),
+        "pattern": C.pattern_dropdown(pattern),
         "seq_len": C.seq_len_slider(seq_len),
         "amplitude": C.amplitude_slider(amplitude),
         "hidden_size": widgets.IntSlider(value=hidden_size, min=1, max=32, description="hidden H",
-                                         continuous_update=False, **style),
+                                         continuous_update=False, **C.control_style()),
         "seed": C.seed_slider(seed),
         "forget_bias": widgets.FloatSlider(value=forget_bias, min=-3.0, max=6.0, step=0.5,
                                            description="forget bias", readout_format=".1f",
-                                           continuous_update=False, **style),
+                                           continuous_update=False, **C.control_style()),
     }
     return Dashboard(controls, LSTMGatesFigure(mode=mode), lstm_gates, figures=[C.PatternPreview(mode=mode)],
                      name="lstm_gates", title="An LSTM's gates over a sequence",

@@ -23,12 +23,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..patterns import PATTERNS
 from ..rmc import RelationalMemory
 from . import controls as C
 from .attention_maps import grid_positions, weight_norm
 from .base import Dashboard, InPlaceFigure, register_dashboard
-from .lstm_gates import LOCAL_PATTERNS, make_input, pattern_options
+from .lstm_gates import make_input
 
 INPUT_SIZE = 4      # D: features per step of the dashboard's sequences
 MAX_HEADS = 8
@@ -95,8 +94,6 @@ def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, patter
     num_slots, slot_size, num_heads, seq_len, step = (int(v) for v in (num_slots, slot_size, num_heads,
                                                                       seq_len, step))
     check_heads(slot_size, num_heads)
-    if pattern not in LOCAL_PATTERNS and pattern not in PATTERNS:
-        raise ValueError(f"pattern must be one of {', '.join([*LOCAL_PATTERNS, *PATTERNS])}; got {pattern!r}")
     if not 1 <= step <= seq_len:
         raise ValueError(f"step must be in 1 .. {seq_len} for a sequence of {seq_len} steps, got {step}")
     x, caches = _run(num_slots, slot_size, num_heads, pattern, seq_len, seed, float(amplitude), model_seed,
@@ -228,13 +225,12 @@ def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int =
 
     Returns the Dashboard widget: ``dash.controls`` (``"step"`` is the stepper's slider),
     ``dash.figure`` the RMCStepFigure, ``dash.stepper`` the TimeStepper."""
-    style = dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH))
     stepper = C.TimeStepper(seq_len, step)
     controls = {
         "num_slots": C.slots_slider(num_slots),
         "slot_size": C.slot_size_slider(slot_size, max=64),
         "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size, max_heads=MAX_HEADS),
-        "pattern": widgets.Dropdown(options=pattern_options(), value=pattern, description="pattern", **style),
+        "pattern": C.pattern_dropdown(pattern),
         "seq_len": C.seq_len_slider(seq_len, max=30),
         "seed": C.seed_slider(seed),
         "step": stepper.slider,

@@ -1,7 +1,7 @@
 """Checks for the exercises of notebooks 01-03 (attention, the LSTM, one RMC step).
 
 Every ``check_...`` takes the learner's answer (a number, a shape, a letter or a function) and
-returns a ``Check`` (the course's result type, from ``rrnn.exercises.seed_studies``) that shows
+returns a ``Check`` (the course's result type, from ``rrnn.exercises``) that shows
 as one line: "✔ Correct: ...", "✘ Not yet: <a hint>" or "… Not answered yet: ..." while the
 answer is still ``None``. Nothing is printed, and a wrong answer (or a learner's function that
 fails) never raises. Functions are tested on a few fixed cases against ``rrnn``.
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .seed_studies import Check      # the result type every check of the course returns
+from . import Check, as_number as _number, missing as _missing
 
 
 def _right(message: str) -> Check:
@@ -26,21 +26,6 @@ def _right(message: str) -> Check:
 
 def _wrong(message: str) -> Check:
     return Check(False, message)
-
-
-def _missing(what: str) -> Check:
-    return Check(None, f"replace the None with {what}, then run the cell again.")
-
-
-def _number(answer):
-    """``answer`` as a float, or None when it is not a real number."""
-    if isinstance(answer, (bool, np.bool_)):
-        return None
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _shape(answer):

@@ -14,40 +14,11 @@ use it).
 from __future__ import annotations
 
 import functools
-import math
-from typing import NamedTuple
 
 import numpy as np
 
 from .. import studies
-
-
-class Check(NamedTuple):
-    """What a check found: ``passed`` is True, False, or None (not answered yet)."""
-
-    passed: bool | None
-    message: str
-
-    def __repr__(self):
-        mark = {True: "\u2714 Correct", False: "\u2718 Not yet", None: "\u2026 Not answered yet"}[self.passed]
-        return f"{mark}: {self.message}"
-
-    def __bool__(self):
-        return bool(self.passed)
-
-
-def _missing(what: str) -> Check:
-    return Check(None, f"replace the None with {what}, then run the cell again.")
-
-
-def _number(answer):
-    if isinstance(answer, (bool, np.bool_)):
-        return None
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+from . import Check, as_number as _number, missing as _missing
 
 
 def _numbers(answer, n: int):

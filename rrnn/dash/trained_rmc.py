@@ -1,0 +1,129 @@
+"""Notebook 08: what the trained RMC does with a fresh Nth-farthest question, step by step.
+
+    from rrnn.dash.trained_rmc import trained_example, trained_rmc_dashboard
+    result = trained_example(example=0, step=4)     # pure: the shipped RMC on one fresh question
+    dash = trained_rmc_dashboard()                  # after %matplotlib widget
+
+The shipped RMC (``rrnn.pretrained.load("rmc")``) answers a batch of fresh questions drawn with
+``batch_seed``; ``example`` picks one. The figure shows the question (each vector's distance
+from the reference, the right answer marked), the model's probabilities over the ids, and at
+step ``step`` the attention of every head over the rows [slot 1, slot 2, input]: row r is what
+row r reads, column j is read from row j.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import pretrained, tasks
+from . import controls as C
+from .base import Dashboard, InPlaceFigure, register_dashboard
+
+NUM_VECTORS, VECTOR_DIM, BATCH = 4, 4, 64
+
+
+class TrainedExample(NamedTuple):
+    """One question and the trained RMC's answer. N vectors, A heads, S slots, T = N steps."""
+
+    step: int                 # t shown, 1..T (step t reads row t of the shuffled sequence)
+    ids: np.ndarray           # (T,) id of the vector read at each step
+    reference: int            # the id of the reference vector m
+    nth: int                  # n: 0 is the reference itself, N-1 the farthest
+    label: int                # the right answer, an id
+    distances: np.ndarray     # (N,) distance of each id's vector from the reference
+    probabilities: np.ndarray  # (N,) the model's softmax over ids
+    attention: np.ndarray     # (T, A, S+1, S+1) block-0 attention at every step; row/col S: input
+
+    @property
+    def predicted(self) -> int:
+        return int(self.probabilities.argmax())
+
+
+@functools.lru_cache(maxsize=4)
+def _batch(batch_seed: int):
+    model, _ = pretrained.load("rmc")
+    X, y = tasks.nth_farthest(BATCH, NUM_VECTORS, VECTOR_DIM, rng=batch_seed)
+    logits, caches = model.inspect(X)
+    z = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    attention = np.stack([c.attention[0] for c in caches], axis=1)   # (B, T, A, S+1, S+1)
+    return X, y, probs.astype(float), attention.astype(float)
+
+
+def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int = 2024) -> TrainedExample:
+    """The shipped RMC on question ``example`` of a fresh batch (seed ``batch_seed``), at ``step``."""
+    X, y, probs, attention = _batch(batch_seed)
+    if not 0 <= example < len(X):
+        raise ValueError(f"example must be in [0, {len(X) - 1}], got {example}")
+    if not 1 <= step <= X.shape[1]:
+        raise ValueError(f"step must be in [1, {X.shape[1]}], got {step}")
+    parts = tasks.nth_farthest_parts(X[example:example + 1], NUM_VECTORS, VECTOR_DIM)
+    order = np.argsort(parts["ids"][0])                          # rows sorted by id
+    vectors = parts["vectors"][0][order]
+    reference = int(parts["reference"][0])
+    distances = np.linalg.norm(vectors - vectors[reference], axis=1)
+    return TrainedExample(step, parts["ids"][0], reference, int(parts["nth"][0]), int(y[example]), distances,
+                          probs[example], attention[example])
+
+
+class TrainedRMCFigure(InPlaceFigure):
+    """Left: distances from the reference (the reference orange, at distance 0; the answer green).
+    Middle: the model's probabilities. Right: one attention map per head at the chosen step."""
+
+    figsize = (10.5, 3.3)
+
+    def build(self):
+        grid = self.fig.add_gridspec(1, 4, width_ratios=[1.2, 1.0, 1.0, 1.0])
+        self.ax_dist = self.fig.add_subplot(grid[0])
+        self.ax_prob = self.fig.add_subplot(grid[1])
+        self.ax_heads = [self.fig.add_subplot(grid[2]), self.fig.add_subplot(grid[3])]
+        ids = np.arange(NUM_VECTORS)
+        self.dist_bars = self.ax_dist.bar(ids, np.zeros(NUM_VECTORS), color="0.7")
+        self.prob_bars = self.ax_prob.bar(ids, np.zeros(NUM_VECTORS), color="C0")
+        self.animate(*self.dist_bars.patches, *self.prob_bars.patches)
+        self.ax_dist.set(xticks=ids, xlabel="vector id", ylabel="distance from reference", ylim=(0, 4.2))
+        self.ax_prob.set(xticks=ids, xlabel="vector id", ylabel="model probability", ylim=(0, 1.05))
+        self.question = self.animate(self.ax_dist.set_title(" ", fontsize=9))   # text changes: animated
+        self.verdict = self.animate(self.ax_prob.set_title(" ", fontsize=9))
+        labels = ["slot 1", "slot 2", "input"]
+        self.images = []
+        for a, ax in enumerate(self.ax_heads):
+            image = ax.imshow(np.zeros((3, 3)), vmin=0, vmax=1, cmap="viridis")
+            self.images.append(self.animate(image))
+            ax.set(xticks=range(3), yticks=range(3), xticklabels=labels, yticklabels=labels if a == 0 else [],
+                   title=f"head {a + 1}")
+            ax.tick_params(labelsize=7)
+        self.step_text = self.animate(self.fig.text(0.99, 0.01, "", ha="right", fontsize=8))
+
+    def draw(self, r: TrainedExample):
+        for i, (bar, d) in enumerate(zip(self.dist_bars, r.distances)):
+            bar.set_height(d)
+            bar.set_color("C2" if i == r.label else "C1" if i == r.reference else "0.7")
+        for i, (bar, p) in enumerate(zip(self.prob_bars, r.probabilities)):
+            bar.set_height(p)
+            bar.set_color("C2" if i == r.label else "C0")
+        self.question.set_text(f"reference: id {r.reference}, n = {r.nth} -> answer id {r.label}")
+        right = "right" if r.predicted == r.label else "wrong"
+        self.verdict.set_text(f"model says id {r.predicted} ({right})")
+        for a, image in enumerate(self.images):
+            image.set_data(r.attention[r.step - 1, a])
+        self.step_text.set_text(f"attention at step {r.step} (the step that reads id {r.ids[r.step - 1]}): "
+                                f"row = who reads, column = what is read")
+
+
+@register_dashboard("trained_rmc")
+def trained_rmc_dashboard(example: int = 0, step: int = NUM_VECTORS, *, mode=None) -> Dashboard:
+    """Pick a fresh question and a step; see the trained RMC's answer and attention."""
+    controls = {
+        "example": widgets.IntSlider(value=example, min=0, max=BATCH - 1, description="question",
+                                     continuous_update=False, **C.control_style()),
+        "step": widgets.IntSlider(value=step, min=1, max=NUM_VECTORS, description="step t", **C.control_style()),
+    }
+    return Dashboard(controls, TrainedRMCFigure(mode=mode), trained_example, name="trained_rmc",
+                     title="The trained RMC on a fresh question",
+                     help="Each question is new to the model. Green marks the right answer; the maps show, per head, "
+                          "how much each memory slot and the input row read from each row at the chosen step.",
+                     caches=(_batch,))

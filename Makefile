@@ -1,20 +1,41 @@
 # Two commands a learner needs:  `make lab`  opens the course,  `make test`  runs every test.
 # Both build a local virtual environment (.venv) from pyproject.toml the first time;
 # afterwards they reuse it, and rebuild only when pyproject.toml changes.
+# For a lecture hall:  `make present NB=04_memory_evolution`  serves one notebook as a Voila app
+# (controls and figures, no code).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.rrnn-installed
 
-.PHONY: lab test venv clean
+.PHONY: lab test e2e present venv clean
+
+NB   ?= 04_memory_evolution
+PORT ?= 8866
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
+# Everything: the package tests, the notebooks under nbval, and (last) the end-to-end browser
+# tests in tests/e2e (they skip, saying how to enable them, where Chromium is missing).
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs
+
+# Only the end-to-end browser tests (JupyterLab and Voila in headless Chromium).
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs
+
+# A study notebook as a Voila app on http://127.0.0.1:$(PORT): NB=04_memory_evolution (or 04_memory_evolution.ipynb).
+present: $(STAMP)
+	@nb=notebooks/$(basename $(notdir $(NB))).ipynb; \
+	if [ ! -f "$$nb" ]; then \
+	    echo "make present: no $$nb; choose NB= one of:"; ls notebooks/*.ipynb | sed 's|notebooks/||; s|\.ipynb$$||; s|^|    |'; \
+	    exit 2; \
+	fi; \
+	echo "Presenting $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
+	exec $(BIN)/voila "$$nb" --Voila.ip=127.0.0.1 --port=$(PORT)
 
 venv: $(STAMP)
 

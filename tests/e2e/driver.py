@@ -1,0 +1,315 @@
+"""Drive a notebook's dashboards in a real browser page (JupyterLab or Voila).
+
+``Frontend`` opens the page, runs the notebook (Lab: Run > Run All Cells; Voila runs it by
+itself), waits until every figure has painted, finds the dashboards (a cell output holding at
+least one control), moves their controls, waits for the figure to change, and measures the
+time from one slider step to the last repaint. ``probe.js`` (injected before the page's own
+scripts) records the paints, inputs and kernel messages it relies on.
+
+All waits are on the page's state (``wait_for_function``), never fixed sleeps.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+PROBE = (Path(__file__).with_name("probe.js")).read_text()
+
+QUIET_MS = 300            # "settled": kernel idle and no figure painted for this long
+POLL_MS = 50              # polling interval of wait_for_function
+
+
+def slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:limit] or "dashboard"
+
+
+@dataclass
+class Outcome:
+    """What happened to one dashboard: controls moved, failures, latency samples (ms)."""
+    title: str
+    controls_moved: list = field(default_factory=list)
+    failures: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    latency_control: str = ""
+    latencies_ms: list = field(default_factory=list)
+
+
+class Frontend:
+    """One page of one notebook in JupyterLab ("lab") or Voila ("voila")."""
+
+    def __init__(self, page: Page, kind: str, timeout_s: float = 240.0, redraw_timeout_s: float = 60.0):
+        self.page, self.kind = page, kind
+        self.timeout_ms = timeout_s * 1000
+        self.redraw_timeout_ms = redraw_timeout_s * 1000
+        self.page_errors: list[str] = []
+        self.console_errors: list[str] = []
+        page.add_init_script(PROBE)
+        page.on("pageerror", lambda err: self.page_errors.append(str(err)))
+        page.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error" and "ERR_NAME_NOT_RESOLVED" not in message.text \
+                and "ERR_INTERNET_DISCONNECTED" not in message.text:
+            self.console_errors.append(message.text[:500])
+
+    # --- opening and running ----------------------------------------------------------------
+    def open(self, base_url: str, notebook_name: str) -> None:
+        if self.kind == "lab":
+            self._open_lab(base_url, notebook_name)
+        else:
+            self._open_voila(base_url)
+
+    def _open_lab(self, base_url: str, notebook_name: str) -> None:
+        page = self.page
+        page.goto(f"{base_url}/lab/tree/{notebook_name}?reset", timeout=self.timeout_ms)
+        # the kernel must be connected (its first "idle" arrived): "Run All" while the
+        # indicator still says "connecting" is silently dropped
+        page.wait_for_function(
+            """() => {
+                const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+                const indicator = nb && nb.querySelector('.jp-Notebook-ExecutionIndicator');
+                return indicator && indicator.dataset.status === 'idle' && __e2e.kernelState === 'idle';
+            }""", timeout=self.timeout_ms, polling=100)
+        for attempt in range(3):
+            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^\s*Run\s*$")).first.click()
+            page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+            try:     # started: some prompt shows [*] or a number
+                page.wait_for_function(
+                    """() => [...document.querySelectorAll(
+                        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                        .some((p) => /\\[(\\*|\\d+)\\]/.test(p.textContent))""", timeout=30_000, polling=100)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+        page.wait_for_function(
+            """() => {
+                const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+                if (!nb) return false;
+                const indicator = nb.querySelector('.jp-Notebook-ExecutionIndicator');
+                if (indicator && indicator.dataset.status !== 'idle') return false;
+                const cells = [...nb.querySelectorAll('.jp-CodeCell')];
+                const prompt = (c) => (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
+                if (cells.some((c) => prompt(c).includes('*'))) return false;
+                const pending = cells.filter((c) => !/\\[\\d+\\]/.test(prompt(c)) &&
+                    ((c.querySelector('.cm-content') || {}).textContent || '').trim() !== '');
+                // a cell that raised stops "Run All": done, the error is reported as a problem
+                return pending.length === 0 ||
+                    [...nb.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
+                        .some((e) => /Error|Traceback/.test(e.textContent));
+            }""", timeout=self.timeout_ms, polling=200)
+
+    def _open_voila(self, base_url: str) -> None:
+        page = self.page
+        # Voila executes the notebook before it sends the page: "load" can take a while
+        page.goto(base_url + "/", timeout=self.timeout_ms, wait_until="domcontentloaded")
+        page.wait_for_function(
+            """() => {
+                const loading = document.querySelector('#loading');
+                const busy = loading && getComputedStyle(loading).display !== 'none';
+                return !busy && (window.__e2e.roots().length > 0 ||
+                                 /There was an error when executing cell/.test(document.body.innerText));
+            }""", timeout=self.timeout_ms, polling=200)
+
+    # --- state ------------------------------------------------------------------------------
+    def scan(self) -> list:
+        return self.page.evaluate("() => __e2e.scan()")
+
+    def wait_rendered(self) -> None:
+        """Every dashboard's figures painted, no 'Loading widget...', kernel quiet."""
+        self.page.wait_for_function(
+            """(quiet) => {
+                const roots = __e2e.scan();
+                if (/Loading widget/.test(document.body.innerText)) return false;
+                return roots.every((r) => __e2e.painted(r.index)) && __e2e.quiet(quiet);
+            }""", arg=QUIET_MS * 2, timeout=self.timeout_ms, polling=200)
+
+    def wait_quiet(self, ms: int = QUIET_MS) -> None:
+        self.page.wait_for_function("(ms) => __e2e.quiet(ms)", arg=ms, timeout=self.timeout_ms, polling=POLL_MS)
+
+    def problems(self, include_loading: bool = True) -> list:
+        found = self.page.evaluate("(l) => __e2e.problems(l)", include_loading)
+        found += [f"JavaScript error on the page: {e}" for e in self.page_errors]
+        return found
+
+    def snapshot(self, i: int) -> str:
+        return self.page.evaluate("(i) => __e2e.snapshot(i)", i)
+
+    def messages(self, i: int) -> list:
+        return self.page.evaluate("(i) => __e2e.messages(i)", i)
+
+    def wait_redraw(self, i: int, before: str) -> bool:
+        try:
+            errors = self.page.evaluate("() => __e2e.kernelErrors.length")
+            # stop waiting early when the kernel reports an error instead of a new frame
+            self.page.wait_for_function(
+                "([i, before, n]) => __e2e.snapshot(i) !== before || __e2e.kernelErrors.length > n",
+                arg=[i, before, errors], timeout=self.redraw_timeout_ms, polling=POLL_MS)
+            return self.snapshot(i) != before
+        except PlaywrightTimeout:
+            return False
+
+    def root(self, i: int):
+        return self.page.locator(f'[data-e2e-root="{i}"]')
+
+    def control(self, i: int, j: int):
+        return self.page.locator(f'[data-e2e-root="{i}"] [data-e2e-control="{j}"]')
+
+    # --- moving controls ----------------------------------------------------------------------
+    def _slider_key(self, handle) -> str:
+        now, high = (handle.get_attribute(a) for a in ("aria-valuenow", "aria-valuemax"))
+        try:
+            return "ArrowLeft" if float(now) >= float(high) else "ArrowRight"
+        except (TypeError, ValueError):
+            return "ArrowRight"
+
+    def step_slider(self, control) -> str:
+        handle = control.locator(".noUi-handle").first
+        key = self._slider_key(handle)
+        handle.focus()
+        handle.press(key)
+        return key
+
+    def _buttons_in_order(self, i: int, controls: list) -> list:
+        """Forward-looking buttons first; backward ones first if the stepper is at its end."""
+        buttons = [c for c in controls if c["kind"] == "button"]
+
+        def backward(c):
+            return bool(re.search(r"◀|←|<|back|prev", c["label"], re.I))
+
+        at_end = False
+        for c in buttons:
+            handle = self.control(i, c["index"]).locator(
+                "xpath=ancestor::*[contains(@class,'widget-hbox')][1]//*[contains(@class,'noUi-handle')]").first
+            if handle.count():
+                now, high = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+                with_values = now is not None and high is not None
+                at_end = at_end or (with_values and float(now) >= float(high))
+        return sorted(buttons, key=lambda c: backward(c) != at_end)
+
+    def move(self, i: int, c: dict) -> str:
+        """Move control ``c`` of dashboard ``i`` once; returns what was done."""
+        control = self.control(i, c["index"])
+        kind = c["kind"]
+        if kind == "slider":
+            return f"pressed {self.step_slider(control)}"
+        if kind == "dropdown":
+            select = control.locator("select").first
+            n, k = select.evaluate("(s) => [s.options.length, s.selectedIndex]")
+            target = (k + 1) % n
+            select.select_option(index=target)
+            return f"chose option {target + 1} of {n}"
+        if kind == "checkbox":
+            control.locator("input[type=checkbox]").first.click()
+            return "clicked"
+        if kind == "toggle-buttons":
+            control.locator("button:not(.mod-active)").first.click()
+            return "clicked another option"
+        if kind == "radio":
+            control.locator("input[type=radio]:not(:checked)").first.click()
+            return "clicked another option"
+        if kind == "play":
+            control.locator("button:has(.fa-play)").first.click()
+            return "pressed play"
+        control.click()       # button, toggle button
+        return "clicked"
+
+    def stop_play(self, i: int, c: dict) -> None:
+        pause = self.control(i, c["index"]).locator("button:has(.fa-pause)")
+        try:
+            if pause.count():
+                pause.first.click(timeout=10_000)
+        except PlaywrightError:       # it reached its last step and stopped by itself meanwhile
+            pass
+
+    def movable(self, c: dict) -> str | None:
+        """None if the control can be moved, else why not."""
+        if c["disabled"]:
+            return "disabled"
+        if c["kind"] == "dropdown":
+            n = self.page.evaluate(
+                "([i, j]) => document.querySelector(`[data-e2e-root='${i}'] [data-e2e-control='${j}'] select`)"
+                ".options.length", [c["root"], c["index"]])
+            if n < 2:
+                return "only one option"
+        return None
+
+    # --- the checks -----------------------------------------------------------------------------
+    def exercise(self, i: int, title: str) -> Outcome:
+        """Move every control of dashboard ``i`` once; each must change the figure, without errors."""
+        outcome = Outcome(title)
+        dashboard = self.scan()[i]
+        controls = dashboard["controls"]
+        for c in controls:
+            c["root"] = i
+        ordered = [c for c in controls if c["kind"] != "button"] + self._buttons_in_order(i, controls)
+        for c in ordered:
+            name = f"{c['kind']} '{c['label']}'"
+            why_not = self.movable(c)
+            if why_not:
+                outcome.notes.append(f"{name}: not moved ({why_not})")
+                continue
+            self.wait_quiet()
+            before = self.snapshot(i)
+            problems_before = set(self.problems(include_loading=False))
+            action = self.move(i, c)
+            started = time.monotonic()
+            redrew = self.wait_redraw(i, before)
+            waited = time.monotonic() - started
+            if c["kind"] == "play":
+                self.stop_play(i, c)
+            self.wait_quiet()
+            new_problems = [p for p in self.problems(include_loading=False) if p not in problems_before]
+            messages = self.messages(i)
+            if not redrew:
+                outcome.failures.append(
+                    f"{name} ({action}): the figure did not change (waited {waited:.0f} s)"
+                    + (f"; the dashboard says: {' | '.join(messages)}" if messages else ""))
+            for p in new_problems:
+                outcome.failures.append(f"after moving {name} ({action}): {p}")
+            if messages and redrew:
+                outcome.notes.append(f"after moving {name}: the dashboard says: {' | '.join(messages)}")
+            outcome.controls_moved.append(f"{name}: {action}, {'redrew' if redrew else 'NO REDRAW'}")
+        return outcome
+
+    def measure_latency(self, i: int, outcome: Outcome, steps: int = 10) -> None:
+        """Step the dashboard's first slider ``steps`` times; key press -> last repaint, in ms."""
+        dashboard = self.scan()[i]
+        sliders = [c for c in dashboard["controls"] if c["kind"] == "slider" and not c["disabled"]]
+        if not sliders:
+            outcome.notes.append("no slider: latency not measured")
+            return
+        c = sliders[0]
+        outcome.latency_control = c["label"]
+        handle = self.control(i, c["index"]).locator(".noUi-handle").first
+        key = None
+        for _ in range(steps):
+            self.wait_quiet()
+            before = self.snapshot(i)
+            now, low, high = (handle.get_attribute(a) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+            if key is None or (key == "ArrowRight" and float(now) >= float(high)) or \
+                    (key == "ArrowLeft" and float(now) <= float(low)):
+                key = self._slider_key(handle) if key is None else \
+                    ("ArrowLeft" if key == "ArrowRight" else "ArrowRight")
+            handle.focus()
+            handle.press(key)
+            if not self.wait_redraw(i, before):
+                outcome.failures.append(f"latency: slider '{c['label']}' ({key}) did not change the figure")
+                return
+            self.wait_quiet()
+            elapsed = self.page.evaluate("(i) => __e2e.lastPaint(i) - __e2e.lastInput", i)
+            outcome.latencies_ms.append(float(elapsed))
+
+    def screenshot(self, i: int, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        root = self.root(i)
+        root.scroll_into_view_if_needed()
+        root.screenshot(path=str(path), animations="disabled", timeout=60_000)
+        return path
+

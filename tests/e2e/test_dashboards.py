@@ -1,0 +1,62 @@
+"""Every dashboard, in JupyterLab and in Voila: each control redraws the figure, and no widget
+breaks. See conftest.py for how to run (and skip) these tests."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import FRONTENDS, LATENCY_ROWS, NOTEBOOKS, SCREENSHOTS, STEPS, notebooks_with_controls
+
+_found = notebooks_with_controls()
+CASES = [pytest.param(frontend, name, id=f"{frontend}-{name.removesuffix('.ipynb')}")
+         for name in _found for frontend in FRONTENDS]
+if not CASES:
+    CASES = [pytest.param("lab", None, id="no-notebooks", marks=pytest.mark.skip(
+        reason=f"no notebook in {NOTEBOOKS} shows controls yet"))]
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+@pytest.mark.parametrize("frontend, notebook", CASES)
+def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebook, browser, server, page):
+    from .driver import Frontend, slug
+
+    stem = notebook.removesuffix(".ipynb")
+    failed_shot = SCREENSHOTS / f"FAILED--{frontend}--{stem}.png"
+    failed_shot.unlink(missing_ok=True)          # from an earlier run
+    app = Frontend(page, frontend)
+    try:
+        app.open(server.base, notebook)
+        problems = app.problems(include_loading=False)
+        assert not problems, f"{notebook} in {frontend}: errors after running the notebook:\n" + "\n".join(problems)
+        app.wait_rendered()
+        dashboards = app.scan()
+        assert dashboards, f"{notebook} in {frontend}: the notebook has controls, but no output shows any"
+        problems = app.problems()
+        assert not problems, f"{notebook} in {frontend}: broken widgets after rendering:\n" + "\n".join(problems)
+
+        failures, report = [], []
+        for d in dashboards:
+            i, title = d["index"], d["title"] or f"dashboard {d['index'] + 1}"
+            if not d["canvases"] and not d["images"]:
+                report.append(f"[{title}] has no figure of its own; checking the page's figures")
+            shot = SCREENSHOTS / f"{frontend}--{stem}--{i + 1}-{slug(title)}.png"
+            app.screenshot(i, shot)
+            outcome = app.exercise(i, title)
+            app.measure_latency(i, outcome, steps=STEPS)
+            LATENCY_ROWS.append(dict(frontend=frontend, notebook=stem, dashboard=title,
+                                     slider=outcome.latency_control, samples=outcome.latencies_ms))
+            report += [f"[{title}] {line}" for line in outcome.controls_moved + outcome.notes]
+            failures += [f"[{title}] {line}" for line in outcome.failures]
+        print("\n".join(report))                       # shown with -rA / on failure
+        problems = [p for p in app.problems() if not any(p in f for f in failures)]
+        assert not failures and not problems, (
+            f"{notebook} in {frontend}:\n" + "\n".join(failures + problems)
+            + ("\nbrowser console errors:\n" + "\n".join(app.console_errors[:20]) if app.console_errors else ""))
+    except BaseException:
+        try:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(failed_shot), full_page=True, timeout=30_000)
+        except Exception:  # the page may be gone; the original failure matters
+            pass
+        print(f"--- {server.kind} log (tail) ---\n{server.log_tail(60)}")
+        raise

@@ -121,16 +121,8 @@ def capacity_dashboard(*, num_slots: int = 4, slot_size: int = 64, num_heads: in
     Returns the Dashboard: ``.controls``, ``.figure`` (a CapacityFigure), ``.result`` (the last
     CapacityView), ``.message``.
     """
-    controls = {
-        "num_slots": C.slots_slider(num_slots, description="highlight S"),
-        "slot_size": C.slot_size_slider(slot_size),
-        "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size),
-        "seq_len": C.seq_len_slider(seq_len),
-        "pattern": C.pattern_dropdown(pattern),
-        "amplitude": C.amplitude_slider(amplitude),
-        "seed": C.seed_slider(seed),
-    }
-    controls["num_heads"].follow(controls["slot_size"])
+    controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed,
+                                       slots_description="highlight S")
     return Dashboard(controls, CapacityFigure(mode=mode), compute_capacity, figures=[C.PatternPreview(mode=mode)],
                      name="capacity", caches=[_study], title="Study 4 · adding memory slots",
                      help="Untrained weights, batch 2, input 32, hidden 64, output 16; every slot count "

@@ -165,6 +165,24 @@ def heads_dropdown(value: int = 2, *, slot_size: int = 64, max_heads: int = 16) 
     return HeadsDropdown(value, slot_size=slot_size, max_heads=max_heads)
 
 
+def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_len: int, pattern: str,
+                          amplitude: float, seed: int, *, slots_description: str = "slots S",
+                          max_slot_size: int = 128, max_seq_len: int = 40) -> dict:
+    """The controls of a memory study, keyed by the study's keywords: slots, slot size, heads
+    (offering only divisors of the slot size, and following it), steps, pattern, amplitude, seed."""
+    controls = {
+        "num_slots": slots_slider(num_slots, description=slots_description),
+        "slot_size": slot_size_slider(slot_size, max=max_slot_size),
+        "num_heads": heads_dropdown(num_heads, slot_size=slot_size),
+        "seq_len": seq_len_slider(seq_len, max=max_seq_len),
+        "pattern": pattern_dropdown(pattern),
+        "amplitude": amplitude_slider(amplitude),
+        "seed": seed_slider(seed),
+    }
+    controls["num_heads"].follow(controls["slot_size"])
+    return controls
+
+
 class StepSlider(_Settling, widgets.IntSlider):
     """The time-step slider of a TimeStepper (continuous: moving it only redraws)."""
 

@@ -113,16 +113,7 @@ def memory_evolution_dashboard(*, num_slots: int = 4, slot_size: int = 64, num_h
     Returns the Dashboard (an ipywidgets VBox): ``.controls``, ``.figure`` (a
     MemoryEvolutionFigure), ``.result`` (the last studies.MemoryEvolution), ``.message``.
     """
-    controls = {
-        "num_slots": C.slots_slider(num_slots),
-        "slot_size": C.slot_size_slider(slot_size),
-        "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size),
-        "seq_len": C.seq_len_slider(seq_len),
-        "pattern": C.pattern_dropdown(pattern),
-        "amplitude": C.amplitude_slider(amplitude),
-        "seed": C.seed_slider(seed),
-    }
-    controls["num_heads"].follow(controls["slot_size"])
+    controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed)
     return Dashboard(controls, MemoryEvolutionFigure(mode=mode), compute_memory_evolution,
                      figures=[C.PatternPreview(mode=mode)], name="memory_evolution",
                      title="Study 1 · how the memory evolves",

@@ -174,17 +174,8 @@ def stepper_dashboard(*, step: int = 1, num_slots: int = 3, slot_size: int = 16,
     widget linked to it), ``.figure`` (a StepperFigure), ``.result`` (the last StepView).
     """
     stepper = C.TimeStepper(seq_len, step)
-    controls = {
-        "step": stepper.slider,
-        "num_slots": C.slots_slider(num_slots),
-        "slot_size": C.slot_size_slider(slot_size, max=64),
-        "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size),
-        "seq_len": C.seq_len_slider(seq_len, max=30),
-        "pattern": C.pattern_dropdown(pattern),
-        "amplitude": C.amplitude_slider(amplitude),
-        "seed": C.seed_slider(seed),
-    }
-    controls["num_heads"].follow(controls["slot_size"])
+    controls = {"step": stepper.slider, **C.memory_study_controls(
+        num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, max_slot_size=64, max_seq_len=30)}
     stepper.follow(controls["seq_len"])
     settings = [controls[name] for name in controls if name != "step"]
     panel = widgets.VBox([stepper, widgets.GridBox(settings, layout=widgets.Layout(

@@ -111,17 +111,8 @@ def with_without_memory_dashboard(*, num_slots: int = 4, slot_size: int = 64, nu
     Returns the Dashboard: ``.controls``, ``.figure`` (a WithWithoutMemoryFigure), ``.result``
     (the last studies.WithWithoutMemory), ``.message``.
     """
-    controls = {
-        "num_slots": C.slots_slider(num_slots),
-        "slot_size": C.slot_size_slider(slot_size),
-        "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size),
-        "seq_len": C.seq_len_slider(seq_len),
-        "pattern": C.pattern_dropdown(pattern),
-        "amplitude": C.amplitude_slider(amplitude),
-        "seed": C.seed_slider(seed),
-        "model_seed": C.seed_slider(model_seed, description="weights seed"),
-    }
-    controls["num_heads"].follow(controls["slot_size"])
+    controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed)
+    controls["model_seed"] = C.seed_slider(model_seed, description="weights seed")
     return Dashboard(controls, WithWithoutMemoryFigure(mode=mode), compute_with_without_memory,
                      figures=[C.PatternPreview(mode=mode)], name="with_without_memory",
                      title="Study 2 · the output with and without the memory",

@@ -59,29 +59,34 @@ CONFIGS = [  # name, classifier kind, constructor keywords, (B, T), dtype
 ]
 
 
-def median_ms(step, warmup: int, repeats: int) -> float:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+def timed(step) -> float:
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
+
+
+def median_ms_side_by_side(steps: list, warmup: int, repeats: int, block: int = 5) -> list:
+    """Median ms per step of each closure in ``steps``, timed in alternating blocks of ``block``
+    steps (A A A A A B B B B B A ...), so a drift in the machine's speed hits all of them alike."""
+    for step in steps:
+        for _ in range(warmup):
+            step()
+    times = [[] for _ in steps]
+    while len(times[0]) < repeats:
+        for step, record in zip(steps, times):
+            record.extend(timed(step) for _ in range(min(block, repeats - len(record))))
+    return [1e3 * statistics.median(record) for record in times]
 
 
 # ------------------------------------------------------------------------------- rrnn
 def rrnn_step(kind: str, kwargs: dict, B: int, T: int, dtype: str):
-    """A closure running one rrnn loss-and-gradients step, and the dtype it really runs in."""
+    """A closure running one rrnn loss-and-gradients step."""
     cls = RMCClassifier if kind == "rmc" else HybridClassifier
-    try:
-        model = cls(**kwargs, head_sizes=(128, 128), rng=0, dtype=dtype)
-    except TypeError:  # an rrnn without the dtype keyword computes in float64 only
-        model, dtype = cls(**kwargs, head_sizes=(128, 128), rng=0), "float64"
+    model = cls(**kwargs, head_sizes=(128, 128), rng=0, dtype=dtype)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((B, T, kwargs["input_size"])).astype(dtype)
     y = rng.integers(0, kwargs["num_classes"], B)
-    return (lambda: model.loss(X, y)), dtype
+    return lambda: model.loss(X, y)
 
 
 # ------------------------------------------------------------------------------- torch
@@ -177,26 +182,18 @@ def main():
     header = f"{'configuration':30} {'dtype':8} {'rrnn ms':>10} {'torch ms':>10} {'rrnn/torch':>11}"
     print(header)
     print("-" * len(header))
-    # All rrnn timings first, then all torch ones, so each library runs in one stretch without
-    # the other's allocations and cache traffic in between.
-    ours, used, notes = [], [], []
+    # rrnn and torch alternate in blocks of steps, configuration by configuration (see
+    # median_ms_side_by_side), so both see the same machine.
     for name, kind, kwargs, (B, T), dtype in CONFIGS:
-        step, ran_in = rrnn_step(kind, kwargs, B, T, dtype)
-        if ran_in != dtype:
-            notes.append(f"{name}: this rrnn has no dtype keyword, so rrnn ran in {ran_in} (torch in {dtype})")
-        ours.append(median_ms(step, ARGS.warmup, ARGS.repeats))
-        used.append(ran_in)
-    theirs = [None] * len(CONFIGS)
-    if torch is not None:
-        theirs = [median_ms(torch_step(kind, kwargs, B, T, dtype), ARGS.warmup, ARGS.repeats)
-                  for _, kind, kwargs, (B, T), dtype in CONFIGS]
-    for (name, *_), ms, ran_in, torch_ms in zip(CONFIGS, ours, used, theirs):
-        if torch_ms is None:
-            print(f"{name:30} {ran_in:8} {ms:10.2f} {'-':>10} {'-':>11}")
+        steps = [rrnn_step(kind, kwargs, B, T, dtype)]
+        if torch is not None:
+            steps.append(torch_step(kind, kwargs, B, T, dtype))
+        times = median_ms_side_by_side(steps, ARGS.warmup, ARGS.repeats)
+        if torch is None:
+            print(f"{name:30} {dtype:8} {times[0]:10.2f} {'-':>10} {'-':>11}", flush=True)
         else:
-            print(f"{name:30} {ran_in:8} {ms:10.2f} {torch_ms:10.2f} {ms / torch_ms:11.2f}")
-    for note in notes:
-        print("note:", note)
+            print(f"{name:30} {dtype:8} {times[0]:10.2f} {times[1]:10.2f} {times[0] / times[1]:11.2f}", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,44 @@
+"""The shipped models are what the docs say they are, and their commands reproduce them."""
+import json
+import subprocess
+import sys
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from rrnn import pretrained, tasks
+
+
+@pytest.fixture(scope="module")
+def fresh_questions():
+    return tasks.nth_farthest(2000, 4, 4, rng=123)
+
+
+@pytest.mark.parametrize("name", pretrained.NAMES)
+def test_shipped_files_are_small_and_load(name):
+    folder = resources.files("rrnn.pretrained")
+    assert (folder / f"nth_farthest_{name}.npz").stat().st_size < 1_000_000
+    model, record = pretrained.load(name)
+    assert model.spec["model"] == name and model.dtype == np.float32
+    assert record["spec"] == model.spec and record["argv"][:2] == ["--task", "nth-farthest"]
+
+
+def test_only_the_rmc_left_the_plateau(fresh_questions):
+    X, y = fresh_questions
+    accuracy = {name: float((pretrained.load(name)[0].predict(X) == y).mean()) for name in pretrained.NAMES}
+    assert accuracy["rmc"] > 0.75, accuracy
+    assert 0.45 < accuracy["lstm"] < 0.55 and 0.45 < accuracy["hybrid"] < 0.55, accuracy
+
+
+@pytest.mark.parametrize("name", pretrained.NAMES)
+def test_the_recorded_command_reproduces_the_start_of_the_run(name, tmp_path):
+    _, record = pretrained.load(name)
+    argv = list(record["argv"])
+    argv[argv.index("--steps") + 1] = "30"          # the same run, cut short
+    argv[argv.index("--out") + 1] = str(tmp_path)
+    subprocess.run([sys.executable, "-m", "rrnn.train", *argv], check=True, capture_output=True, timeout=300)
+    rerun = json.loads((tmp_path / "history.json").read_text())["history"]["loss"]
+    logged = record["history"]["step"][:3]           # the record keeps every 10th step, rounded
+    # bit-exact on the machine that made it; a tolerance allows another CPU's float32 BLAS kernels
+    assert [rerun[s - 1] for s in logged] == pytest.approx(record["history"]["loss"][:3], abs=2e-4)

@@ -53,12 +53,16 @@ def table(rows: list) -> str:
 def plot(histories: dict, path: Path):
     fig, (by_step, by_time) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     colors = {"rmc": "C0", "lstm96": "C1", "lstm256": "C3", "hybrid": "C2"}
+    runs = {}
+    for name in histories:
+        runs.setdefault(name.rsplit("-", 1)[0], []).append(name)
+    first = {names[0]: f"{kind} ({len(names)} run{'s' * (len(names) > 1)})" for kind, names in runs.items()}
     for name, record in sorted(histories.items()):
         h = record["history"]
         kind = name.rsplit("-", 1)[0]
         steps = np.array(h["eval_step"])
         secs = np.array([h["seconds"][s - 1] if s else 0.0 for s in steps])
-        label = name if name.endswith("s0") else None
+        label = first.get(name)
         by_step.plot(steps, h["test_accuracy"], color=colors.get(kind, "k"), lw=1.2, alpha=0.8, label=label)
         by_time.plot(secs, h["test_accuracy"], color=colors.get(kind, "k"), lw=1.2, alpha=0.8)
     for ax, xlabel in ((by_step, "training step (batch 1024)"), (by_time, "wall seconds (one thread)")):
@@ -66,10 +70,11 @@ def plot(histories: dict, path: Path):
         ax.axhline(0.50, color="gray", ls="--", lw=1)
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3)
-    by_step.text(0, 0.26, "chance 25%", color="gray", fontsize=8)
-    by_step.text(0, 0.51, "shortcut plateau 50%", color="gray", fontsize=8)
+    by_step.text(0.98, 0.26, "chance 25%", color="gray", fontsize=8, ha="right", transform=by_step.get_yaxis_transform())
+    by_step.text(0.98, 0.46, "shortcut plateau 50%", color="gray", fontsize=8, ha="right",
+                 transform=by_step.get_yaxis_transform())
     by_step.set_ylabel("held-out accuracy")
-    by_step.legend(loc="upper left", fontsize=8)
+    by_step.legend(loc="upper right", fontsize=8, bbox_to_anchor=(1.0, 0.9))
     fig.suptitle("Nth farthest (4 vectors of dimension 4): RMC vs LSTM vs hybrid")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -138,11 +138,14 @@ def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RM
     for j in range(config.num_blocks):
         blk = {key[len(f"block{j}."):]: value for key, value in params.items() if key.startswith(f"block{j}.")}
         attended, attn = multihead_attention_forward(X, blk, config.num_heads, config.key_size)
-        X, norm1 = layer_norm_forward(X + attended, blk["ln1.gamma"], blk["ln1.beta"])
+        # the input row is dropped after the last block, so its MLP and norms there are skipped
+        # (every op after attention is row-wise: the memory rows come out the same)
+        rows = S if j == config.num_blocks - 1 else S + 1
+        X, norm1 = layer_norm_forward(X[:, :rows] + attended[:, :rows], blk["ln1.gamma"], blk["ln1.beta"])
         transformed, mlp = mlp_forward(X, mlp_W, mlp_b)
         X, norm2 = layer_norm_forward(X + transformed, blk["ln2.gamma"], blk["ln2.beta"])
         blocks.append(BlockCache(attn, norm1, mlp, norm2))
-    memory_attended = X[:, :S]                                                  # drop the input row
+    memory_attended = X                                                         # (B, S, M): no input row
 
     if config.gate_style is None:
         next_memory, gate_inputs, i, f = memory_attended, None, None, None
@@ -188,7 +191,7 @@ def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, 
         dtanh_m, grads["gate_m.W"], grads["gate_m.b"] = linear_backward(dgates, cache_m)
         dmemory += dtanh_m * (1.0 - cache_m.x ** 2)     # the gates read tanh(M)
 
-    dX = np.concatenate([dM_att, np.zeros_like(cache.x_proj)[:, None]], axis=1)   # input row unused at the end
+    dX = dM_att                                       # the last block's rows: the slots only
     L = config.attention_mlp_layers
     for layer in range(L):  # the MLP is shared: its gradient sums over blocks
         grads[f"mlp{layer}.W"] = np.zeros_like(params[f"mlp{layer}.W"])
@@ -202,6 +205,8 @@ def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, 
             grads[f"mlp{layer}.W"] += dWs[layer]
             grads[f"mlp{layer}.b"] += dbs[layer]
         dX, grads[f"block{j}.ln1.gamma"], grads[f"block{j}.ln1.beta"] = layer_norm_backward(dX, block.norm1)
+        if dX.shape[1] == S:                          # the last block skipped the input row: no gradient there
+            dX = np.concatenate([dX, np.zeros_like(dX[:, :1])], axis=1)
         dattn_in, attn_grads = multihead_attention_backward(dX, block.attention)
         dX = dX + dattn_in                                                    # residual
         grads.update({f"block{j}.{key}": value for key, value in attn_grads.items()})

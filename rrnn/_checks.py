@@ -76,7 +76,3 @@ def array(name: str, value, shape: tuple, dims: str | None = None) -> np.ndarray
         raise ValueError(f"{name} must be finite, but it contains {bad}")
     return value
 
-
-def rank(name: str, value, ndim: int, dims: str) -> np.ndarray:
-    """Check only the rank (number of axes) of ``value``; see :func:`array`."""
-    return array(name, value, (None,) * ndim, dims)

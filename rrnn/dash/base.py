@@ -358,19 +358,6 @@ class InPlaceFigure:
             lo = -hi
         image.set_clim(lo, hi)
 
-    @staticmethod
-    def set_ylim_from(ax, *arrays, pad: float = 0.08, floor: float | None = None) -> None:
-        """Set ylim to the range of ``arrays`` plus ``pad`` of it (a flat range gets +/- 0.5)."""
-        values = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays])
-        values = values[np.isfinite(values)]
-        lo, hi = (values.min(), values.max()) if values.size else (0.0, 1.0)
-        if floor is not None:
-            lo = min(lo, floor)
-        span = hi - lo
-        if span < 1e-12:
-            lo, hi, span = lo - 0.5, hi + 0.5, 1.0
-        ax.set_ylim(lo - pad * span, hi + pad * span)
-
     def set_bars(self, ax, bars, heights, x0: float = 0, **bar_kwargs):
         """Bars at x0 .. x0+n-1 with ``heights``: heights are set in place when the count is
         unchanged, else the old bars are removed and new (animated) ones made. Returns the

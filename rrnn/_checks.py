@@ -34,12 +34,71 @@ def as_rng(rng) -> np.random.Generator:
 
 
 def positive_int(name: str, value) -> int:
-    """``value`` as an int >= 1, or a ValueError/TypeError naming ``name``."""
+    """``value`` as a plain int >= 1 (numpy ints become Python ints), or an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
     if value < 1:
         raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
     return int(value)
+
+
+def int_list(name: str, value) -> list:
+    """``value`` (a list or tuple of positive ints, possibly empty) as a list of plain ints."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of positive ints such as [128, 128], "
+                        f"got {value!r} ({type(value).__name__})")
+    return [positive_int(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+
+MAX_PARAMETERS = 50_000_000
+"""The most parameters a model may have (400 MB in float64): rrnn is a CPU teaching package,
+and sizes beyond this are typos (``hidden_size=10**9``) that would otherwise allocate until the
+machine runs out of memory. Every constructor checks its count before allocating anything."""
+
+MAX_ELEMENTS = 2**28
+"""The most numbers one generated array (a batch of sequences, a memory) may hold: 2 GiB in
+float64. Checked before allocating, so ``batch_size=10**9`` is refused at once."""
+
+
+def _sizes(sizes: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sizes.items())
+
+
+def parameter_budget(count: int, **sizes) -> int:
+    """Refuse (ValueError naming the sizes) a model of more than MAX_PARAMETERS parameters."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{_sizes(sizes)} would make a model of {count:.3g} parameters "
+                         f"({count * 8 / 2**30:.3g} GiB in float64), more than rrnn builds "
+                         f"({MAX_PARAMETERS:,}); choose smaller sizes")
+    return count
+
+
+def allocation(shape: tuple, **sizes) -> tuple:
+    """Refuse (ValueError naming the sizes) an array of ``shape`` above MAX_ELEMENTS numbers."""
+    count = 1
+    for n in shape:
+        count *= int(n)
+    if count > MAX_ELEMENTS:
+        raise ValueError(f"{_sizes(sizes)} would need an array of shape {tuple(shape)} "
+                         f"({count:.3g} numbers, {count * 8 / 2**30:.3g} GiB in float64), more than "
+                         f"rrnn allocates ({MAX_ELEMENTS:,}); choose smaller sizes")
+    return shape
+
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def dtype_name(name: str, value) -> str:
+    """"float64" or "float32" from a name, a NumPy type or a dtype; an error naming ``name``
+    for anything else (None included: it is not silently float64)."""
+    try:
+        dtype = None if value is None else np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.name not in DTYPES:
+        raise (TypeError if value is None else ValueError)(
+            f"{name} must be one of {sorted(DTYPES)}, got {value!r}")
+    return dtype.name
 
 
 def finite_float(name: str, value) -> float:
@@ -52,13 +111,18 @@ def finite_float(name: str, value) -> float:
 
 
 def array(name: str, value, shape: tuple, dims: str | None = None) -> np.ndarray:
-    """Check that ``value`` is a finite real array of exactly ``shape``.
+    """Check that ``value`` is a finite, non-empty real array of exactly ``shape``.
 
-    ``shape`` may hold ``None`` for "any size"; ``dims`` names the axes for the message,
-    e.g. ``array("h", h, (B, H), "(B, H)")`` reports ``h must have shape (B, H) = (2, 64),
-    got (64, 2)``. Returns ``value`` as an ndarray (no copy when it already is one).
+    ``shape`` may hold ``None`` for "any size" (but at least 1); ``dims`` names the axes for
+    the message, e.g. ``array("h", h, (B, H), "(B, H)")`` reports ``h must have shape (B, H) =
+    (2, 64), got (64, 2)``. Returns ``value`` as a plain ndarray (no copy when it already is one;
+    an ``np.matrix`` becomes an ndarray, whose ``*`` and indexing behave as the code expects).
+    Masked arrays are refused: their mask would be silently ignored.
     """
-    if not isinstance(value, np.ndarray):
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array, got a masked array (its mask would be ignored; "
+                        f"use .filled() or .compressed() first)")
+    if type(value) is not np.ndarray:
         try:
             value = np.asarray(value)
         except Exception as err:  # ragged lists and the like
@@ -71,8 +135,32 @@ def array(name: str, value, shape: tuple, dims: str | None = None) -> np.ndarray
     label = f"{dims} = {want}" if dims else want
     if value.ndim != len(shape) or any(s is not None and s != v for s, v in zip(shape, value.shape)):
         raise ValueError(f"{name} must have shape {label}, got {value.shape}")
+    if value.size == 0:
+        axes = dims.strip("()").split(", ") if dims else [f"axis {i}" for i in range(value.ndim)]
+        empty = ", ".join(f"{a} = 0" for a, n in zip(axes, value.shape) if n == 0)
+        raise ValueError(f"{name} must not be empty (at least one entry along every axis), got {empty} "
+                         f"in shape {value.shape}")
     if not np.all(np.isfinite(value)):
         bad = "NaN" if np.isnan(value).any() else "inf"
         raise ValueError(f"{name} must be finite, but it contains {bad}")
     return value
 
+
+def cast(name: str, value: np.ndarray, dtype) -> np.ndarray:
+    """``value`` in ``dtype`` (no copy if it already is), refusing values the cast would turn
+    into inf (float64 input above float32's range for a float32 model)."""
+    out = value.astype(dtype, copy=False)
+    if out is not value and not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} holds values beyond {np.dtype(dtype).name}'s range "
+                         f"(largest |value| {np.abs(value).max():.3g}), which the model computes in")
+    return out
+
+
+def state(name: str, value, parts: tuple):
+    """A recurrent state given as a tuple (or list) of exactly ``parts`` arrays, e.g. (h, c)."""
+    want = "(" + ", ".join(parts) + ")"
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple {want}, got {type(value).__name__}")
+    if len(value) != len(parts):
+        raise ValueError(f"{name} must be a tuple {want} of {len(parts)} arrays, got {len(value)}")
+    return tuple(value)

@@ -208,10 +208,11 @@ class RelationalRNN:
         """
         cell = self.cell
         sequence = _checks.array("sequence", sequence, (None, None, cell.input_size), "(B, T, D)")
-        B, T, _ = sequence.shape
-        if T == 0:
-            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
-        h, c, memory = cell.init_state(B) if state is None else cell.check_inputs(sequence[:, 0], *state)[1:]
+        B = sequence.shape[0]
+        if state is None:
+            h, c, memory = cell.init_state(B)
+        else:
+            h, c, memory = cell.check_inputs(sequence[:, 0], *_checks.state("state", state, ("h", "c", "memory")))[1:]
         outputs, (h, c, memory), caches = hybrid_forward(sequence, h, c, memory, self.params, cell.memory_config,
                                                            use_memory)
         ys = outputs @ self.params["out.W"] + self.params["out.b"]   # (B, T, O)

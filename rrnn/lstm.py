@@ -87,6 +87,7 @@ def lstm_backward(dhs, caches, Wx, Wh, dh_last=None, dc_last=None):
 def init_lstm_params(rng: np.random.Generator, input_size: int, hidden_size: int, prefix: str = "lstm.") -> dict:
     """Xavier-uniform input weights, orthogonal recurrent weights per gate, forget-gate bias 1."""
     H = hidden_size
+    _checks.parameter_budget(lstm_parameter_count(input_size, H), input_size=input_size, hidden_size=H)
     b = np.zeros(4 * H)
     b[H:2 * H] = 1.0  # start by remembering: a forget gate near sigmoid(1) = 0.73
     return {
@@ -94,6 +95,11 @@ def init_lstm_params(rng: np.random.Generator, input_size: int, hidden_size: int
         prefix + "Wh": np.concatenate([init.orthogonal(rng, H) for _ in range(4)], axis=1),
         prefix + "b": b,
     }
+
+
+def lstm_parameter_count(input_size: int, hidden_size: int) -> int:
+    """Wx (D, 4H) + Wh (H, 4H) + b (4H,), counted without allocating anything."""
+    return (input_size + hidden_size + 1) * 4 * hidden_size
 
 
 def check_state(name: str, value, batch_size: int, size: int, dims: str = "(B, H)") -> np.ndarray:
@@ -129,6 +135,7 @@ class LSTM:
     def initial_state(self, batch_size: int):
         """Zero (h, c), each (B, H)."""
         B = _checks.positive_int("batch_size", batch_size)
+        _checks.allocation((B, self.hidden_size), batch_size=B, hidden_size=self.hidden_size)
         return np.zeros((B, self.hidden_size)), np.zeros((B, self.hidden_size))
 
     def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None):
@@ -139,13 +146,12 @@ class LSTM:
         """
         sequence = _checks.array("sequence", sequence, (None, None, self.input_size), "(B, T, D)")
         B = sequence.shape[0]
-        if sequence.shape[1] == 0:
-            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
         if state is None:
             h0, c0 = self.initial_state(B)
         else:
-            h0 = check_state("h", state[0], B, self.hidden_size)
-            c0 = check_state("c", state[1], B, self.hidden_size)
+            h0, c0 = _checks.state("state", state, ("h", "c"))
+            h0 = check_state("h", h0, B, self.hidden_size)
+            c0 = check_state("c", c0, B, self.hidden_size)
         p = self.params
         hs, (h, c), _ = lstm_forward(sequence, h0, c0, p["lstm.Wx"], p["lstm.Wh"], p["lstm.b"])
         ys = hs if self.output_size is None else hs @ p["out.W"] + p["out.b"]

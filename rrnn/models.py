@@ -16,34 +16,57 @@ X is (B, T, D) and y (B,) ints in [0, C).
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from . import _checks, init
 from .hybrid import _memory_config, hybrid_backward, hybrid_forward, sub_params
 from .layers import mlp_backward, mlp_forward, softmax_cross_entropy
-from .lstm import init_lstm_params, lstm_backward, lstm_forward
+from .lstm import init_lstm_params, lstm_backward, lstm_forward, lstm_parameter_count
 from .rmc import RMCConfig, init_rmc_params, rmc_backward, rmc_forward, rmc_initial_state
 
-DTYPES = {"float64": np.float64, "float32": np.float32}
+DTYPES = _checks.DTYPES
+
+
+def head_parameter_count(sizes: list) -> int:
+    """Weights and biases of the MLP head through ``sizes`` = [features, *head_sizes, C]."""
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
 
 class SequenceClassifier:
-    """Shared machinery: the head, the loss, input checks, dtype. Subclasses give the core."""
+    """Shared machinery: the head, the loss, input checks, dtype. Subclasses give the core.
+
+    A subclass defines ``_core_sizes(spec) -> (spec entries, core parameter count, feature
+    size)``, validating its own sizes without allocating; ``check_spec`` adds the head's and
+    refuses models too large to build, so every constructor (and ``rrnn.load``, before it
+    builds anything) checks a spec the same way.
+    """
 
     name = ""
 
+    @classmethod
+    def check_spec(cls, spec: dict) -> tuple[dict, int]:
+        """The validated spec (plain ints and floats, JSON-able) and its parameter count."""
+        core, core_count, feature_size = cls._core_sizes(spec)
+        num_classes = _checks.positive_int("num_classes", spec["num_classes"])
+        head_sizes = _checks.int_list("head_sizes", spec["head_sizes"])
+        count = core_count + head_parameter_count([feature_size, *head_sizes, num_classes])
+        _checks.parameter_budget(count, **{k: v for k, v in core.items() if isinstance(v, int)},
+                                 num_classes=num_classes, head_sizes=head_sizes)
+        checked = {"model": cls.name, **core, "num_classes": num_classes, "head_sizes": head_sizes,
+                   "dtype": _checks.dtype_name("dtype", spec["dtype"])}
+        return checked, count
+
     def __init__(self, spec: dict, core_params: dict, feature_size: int, rng: np.random.Generator):
-        dtype = spec["dtype"]
-        if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
-        self.spec = {"model": self.name, **spec}
-        self.num_classes = _checks.positive_int("num_classes", spec["num_classes"])
-        sizes = [feature_size] + [_checks.positive_int("head_sizes[]", s) for s in spec["head_sizes"]] + [self.num_classes]
+        self.spec = spec                                   # as check_spec returned it
+        self.num_classes = spec["num_classes"]
+        sizes = [feature_size, *spec["head_sizes"], self.num_classes]
         params = {"core." + key: value for key, value in core_params.items()}
         for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             params[f"head{layer}.W"] = init.linear_sonnet(rng, fan_in, fan_out)
             params[f"head{layer}.b"] = np.zeros(fan_out)
-        self.dtype = DTYPES[dtype]
+        self.dtype = DTYPES[spec["dtype"]]
         self.params = {key: value.astype(self.dtype) for key, value in params.items()}
         self.num_head_layers = len(sizes) - 1
 
@@ -94,11 +117,11 @@ class SequenceClassifier:
 
     def _check_X(self, X) -> np.ndarray:
         X = _checks.array("X", X, (None, None, self.spec["input_size"]), "(B, T, D)")
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"X must hold at least one sequence of at least one step, got shape {X.shape}")
-        return X.astype(self.dtype, copy=False)
+        return _checks.cast("X", X, self.dtype)
 
     def _check_y(self, y, batch_size: int) -> np.ndarray:
+        if isinstance(y, np.ma.MaskedArray):
+            raise TypeError("y must be a plain array of labels, got a masked array")
         y = np.asarray(y)
         if y.shape != (batch_size,) or not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"y must be integer labels of shape (B,) = ({batch_size},), got {y.dtype} {y.shape}")
@@ -125,10 +148,15 @@ class LSTMClassifier(SequenceClassifier):
 
     def __init__(self, input_size, hidden_size, num_classes, head_sizes=(128, 128), *, rng=None, dtype="float64"):
         rng = _checks.as_rng(rng)
-        spec = dict(input_size=_checks.positive_int("input_size", input_size),
-                    hidden_size=_checks.positive_int("hidden_size", hidden_size),
-                    num_classes=num_classes, head_sizes=list(head_sizes), dtype=np.dtype(dtype).name)
-        super().__init__(spec, init_lstm_params(rng, input_size, hidden_size), hidden_size, rng)
+        spec, _ = self.check_spec(dict(input_size=input_size, hidden_size=hidden_size, num_classes=num_classes,
+                                       head_sizes=head_sizes, dtype=dtype))
+        super().__init__(spec, init_lstm_params(rng, spec["input_size"], spec["hidden_size"]), spec["hidden_size"], rng)
+
+    @staticmethod
+    def _core_sizes(spec):
+        D = _checks.positive_int("input_size", spec["input_size"])
+        H = _checks.positive_int("hidden_size", spec["hidden_size"])
+        return dict(input_size=D, hidden_size=H), lstm_parameter_count(D, H), H
 
     def _core_forward(self, X):
         B, H = X.shape[0], self.spec["hidden_size"]
@@ -157,13 +185,27 @@ class RMCClassifier(SequenceClassifier):
                  attention_mlp_layers=2, key_size=None, gate_style="unit", forget_bias=1.0, input_bias=0.0,
                  head_sizes=(128, 128), rng=None, dtype="float64"):
         rng = _checks.as_rng(rng)
-        self.config = RMCConfig(input_size, num_slots, head_size, num_heads, num_blocks, attention_mlp_layers,
-                                key_size, gate_style, forget_bias, input_bias)
-        spec = dict(input_size=input_size, num_classes=num_classes, num_slots=num_slots, head_size=head_size,
-                    num_heads=num_heads, num_blocks=num_blocks, attention_mlp_layers=attention_mlp_layers,
-                    key_size=key_size, gate_style=gate_style, forget_bias=float(forget_bias),
-                    input_bias=float(input_bias), head_sizes=list(head_sizes), dtype=np.dtype(dtype).name)
-        super().__init__(spec, init_rmc_params(rng, self.config), num_slots * self.config.slot_size, rng)
+        spec, _ = self.check_spec(dict(
+            input_size=input_size, num_classes=num_classes, num_slots=num_slots, head_size=head_size,
+            num_heads=num_heads, num_blocks=num_blocks, attention_mlp_layers=attention_mlp_layers, key_size=key_size,
+            gate_style=gate_style, forget_bias=forget_bias, input_bias=input_bias, head_sizes=head_sizes, dtype=dtype))
+        self.config = self._config(spec)
+        super().__init__(spec, init_rmc_params(rng, self.config), self.config.num_slots * self.config.slot_size, rng)
+
+    @staticmethod
+    def _config(spec) -> RMCConfig:
+        return RMCConfig(*(spec[k] for k in ("input_size", "num_slots", "head_size", "num_heads", "num_blocks",
+                                             "attention_mlp_layers", "key_size", "gate_style", "forget_bias",
+                                             "input_bias")))
+
+    @classmethod
+    def _core_sizes(cls, spec):
+        c = cls._config(spec)   # validates every size and refuses a core too large to build
+        core = dict(input_size=c.input_size, num_slots=c.num_slots, head_size=c.head_size, num_heads=c.num_heads,
+                    num_blocks=c.num_blocks, attention_mlp_layers=c.attention_mlp_layers,
+                    key_size=None if spec["key_size"] is None else c.key_size, gate_style=c.gate_style,
+                    forget_bias=c.forget_bias, input_bias=c.input_bias)
+        return core, c.parameter_count, c.num_slots * c.slot_size
 
     def _core_forward(self, X):
         memory = rmc_initial_state(self.config, X.shape[0], self.dtype)
@@ -190,16 +232,26 @@ class HybridClassifier(SequenceClassifier):
     def __init__(self, input_size, hidden_size, num_classes, num_slots=4, slot_size=64, num_heads=2,
                  head_sizes=(128, 128), *, rng=None, dtype="float64"):
         rng = _checks.as_rng(rng)
-        input_size = _checks.positive_int("input_size", input_size)
-        hidden_size = _checks.positive_int("hidden_size", hidden_size)
-        self.config = _memory_config(hidden_size, num_slots, slot_size, num_heads)
-        core = init_lstm_params(rng, input_size, hidden_size)
+        spec, _ = self.check_spec(dict(input_size=input_size, hidden_size=hidden_size, num_classes=num_classes,
+                                       num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
+                                       head_sizes=head_sizes, dtype=dtype))
+        D, H, M = spec["input_size"], spec["hidden_size"], spec["slot_size"]
+        self.config = _memory_config(H, spec["num_slots"], M, spec["num_heads"])
+        core = init_lstm_params(rng, D, H)
         core.update({"rmc." + key: value for key, value in init_rmc_params(rng, self.config).items()})
-        core["combine.W"] = init.xavier_uniform(rng, hidden_size + slot_size, hidden_size)
-        core["combine.b"] = np.zeros(hidden_size)
-        spec = dict(input_size=input_size, hidden_size=hidden_size, num_classes=num_classes, num_slots=num_slots,
-                    slot_size=slot_size, num_heads=num_heads, head_sizes=list(head_sizes), dtype=np.dtype(dtype).name)
-        super().__init__(spec, core, hidden_size, rng)
+        core["combine.W"] = init.xavier_uniform(rng, H + M, H)
+        core["combine.b"] = np.zeros(H)
+        super().__init__(spec, core, H, rng)
+
+    @staticmethod
+    def _core_sizes(spec):
+        D = _checks.positive_int("input_size", spec["input_size"])
+        H = _checks.positive_int("hidden_size", spec["hidden_size"])
+        _checks.parameter_budget(lstm_parameter_count(D, H), input_size=D, hidden_size=H)
+        c = _memory_config(H, spec["num_slots"], spec["slot_size"], spec["num_heads"])
+        M = c.slot_size
+        core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=M, num_heads=c.num_heads)
+        return core, lstm_parameter_count(D, H) + c.parameter_count + (H + M) * H + H, H
 
     def _core_forward(self, X):
         B, H = X.shape[0], self.spec["hidden_size"]
@@ -219,12 +271,31 @@ class HybridClassifier(SequenceClassifier):
 CLASSIFIERS = {cls.name: cls for cls in (LSTMClassifier, RMCClassifier, HybridClassifier)}
 
 
-def build(spec: dict, *, rng=None) -> SequenceClassifier:
-    """Rebuild a classifier from its ``spec`` (as ``model.spec`` gives it)."""
+def _classifier(spec):
+    """The class and constructor keywords a spec names, or a ValueError."""
     if not isinstance(spec, dict) or spec.get("model") not in CLASSIFIERS:
         raise ValueError(f"spec must be a dict whose 'model' is one of {sorted(CLASSIFIERS)}, got {spec!r}")
+    cls = CLASSIFIERS[spec["model"]]
     kwargs = {key: value for key, value in spec.items() if key != "model"}
     try:
-        return CLASSIFIERS[spec["model"]](**kwargs, rng=rng)
+        bound = inspect.signature(cls).bind(**kwargs)
     except TypeError as err:
         raise ValueError(f"spec does not fit a {spec['model']!r} classifier: {err}") from err
+    bound.apply_defaults()
+    return cls, {k: v for k, v in bound.arguments.items() if k != "rng"}
+
+
+def parameter_count(spec: dict) -> int:
+    """How many parameters ``build(spec)`` would make, after checking the spec, without building.
+
+    Raises ValueError or TypeError naming the entry for a spec that does not describe a
+    buildable classifier (unknown model or keys, bad sizes, too large to build).
+    """
+    cls, kwargs = _classifier(spec)
+    return cls.check_spec(kwargs)[1]
+
+
+def build(spec: dict, *, rng=None) -> SequenceClassifier:
+    """Rebuild a classifier from its ``spec`` (as ``model.spec`` gives it)."""
+    cls, kwargs = _classifier(spec)
+    return cls(**kwargs, rng=rng)

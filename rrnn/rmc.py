@@ -55,6 +55,17 @@ class RMCConfig:
             raise ValueError(f"gate_style must be one of 'unit', 'memory' or None, got {self.gate_style!r}")
         object.__setattr__(self, "forget_bias", _checks.finite_float("forget_bias", self.forget_bias))
         object.__setattr__(self, "input_bias", _checks.finite_float("input_bias", self.input_bias))
+        _checks.parameter_budget(self.parameter_count, input_size=self.input_size, num_slots=self.num_slots,
+                                 head_size=self.head_size, num_heads=self.num_heads, num_blocks=self.num_blocks,
+                                 attention_mlp_layers=self.attention_mlp_layers, key_size=self.key_size)
+
+    @property
+    def parameter_count(self) -> int:
+        """How many numbers ``init_rmc_params`` makes, counted without allocating them."""
+        M, F, G = self.slot_size, self.qkv_size, self.gate_size
+        per_block = M * F + F + 2 * F + 4 * M                  # qkv linear, its norm, ln1 and ln2
+        gates = 2 * (M * 2 * G + 2 * G) if G else 0
+        return self.input_size * M + M + self.num_blocks * per_block + self.attention_mlp_layers * (M * M + M) + gates
 
     @property
     def slot_size(self) -> int:
@@ -94,6 +105,8 @@ def init_rmc_params(rng: np.random.Generator, config: RMCConfig) -> dict:
 
 def rmc_initial_state(config: RMCConfig, batch_size: int, dtype=np.float64) -> np.ndarray:
     """Identity memory (B, S, M): row s is the one-hot e_s, zero-padded or truncated to M."""
+    _checks.allocation((batch_size, config.num_slots, config.slot_size), batch_size=batch_size,
+                       num_slots=config.num_slots, slot_size=config.slot_size)
     eye = np.eye(config.num_slots, config.slot_size, dtype=dtype)
     return np.broadcast_to(eye, (batch_size,) + eye.shape).copy()
 
@@ -303,9 +316,7 @@ class RelationalMemory:
         step's (B, S*M); with return_caches also the list of T step caches.
         """
         sequence = _checks.array("sequence", sequence, (None, None, self.config.input_size), "(B, T, D)")
-        B, T, _ = sequence.shape
-        if T == 0:
-            raise ValueError("sequence must have at least one time step (T >= 1), got T = 0")
+        B = sequence.shape[0]
         memory = self.initial_state(B) if memory is None else self._check_memory(memory, B)
         outputs, memory, caches = rmc_forward(sequence, memory, self.params, self.config)
         outputs = outputs if return_sequences else outputs[:, -1]

@@ -45,7 +45,8 @@ def test_cell_rejects_nan_and_inf(cell, position, name, value, word):
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((2, 8)), r"sequence must have shape \(B, T, D\) = \(any, any, 8\), got \(2, 8\)"),
     (np.zeros((2, 5, 3)), r"sequence must have shape \(B, T, D\) = \(any, any, 8\), got \(2, 5, 3\)"),
-    (np.zeros((2, 0, 8)), r"at least one time step"),
+    (np.zeros((2, 0, 8)), r"sequence must not be empty .* got T = 0 in shape \(2, 0, 8\)"),
+    (np.zeros((0, 3, 8)), r"sequence must not be empty .* got B = 0 in shape \(0, 3, 8\)"),
     (np.full((1, 2, 8), np.nan), r"sequence must be finite, but it contains NaN"),
     (np.array([[["a"] * 8]]), r"sequence must hold real numbers"),
 ])

@@ -39,11 +39,18 @@ def _check_params(params) -> dict:
     return params
 
 
-def check_grads(grads, params: dict) -> dict:
-    """Check that ``grads`` has exactly the keys of ``params``, with matching shapes.
+class NonFiniteUpdate(ValueError):
+    """A step refused because a gradient, or the updated parameter, is not finite (NaN or inf):
+    usually a learning rate far too large or a diverged loss. Nothing was changed."""
 
-    Raises a ValueError listing the missing and extra keys, or the first shape mismatch,
-    before anything is changed.
+
+def check_grads(grads, params: dict) -> dict:
+    """Check every gradient before anything is changed; return them as arrays of each param's dtype.
+
+    ``grads`` must have exactly the keys of ``params``; each entry must be a real (float or
+    int) array of the parameter's shape, finite, and still finite in the parameter's dtype.
+    Raises TypeError (not a dict, not real numbers: strings, objects, complex, masked) or
+    ValueError (keys, shapes; NonFiniteUpdate for NaN / inf) naming the gradient.
     """
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict keyed like params, got {type(grads).__name__}")
@@ -51,14 +58,63 @@ def check_grads(grads, params: dict) -> dict:
     extra = sorted(set(grads) - set(params))
     if missing or extra:
         raise ValueError(f"grads must have the same keys as params; missing {missing}, extra {extra}")
+    checked = {}
     for name, p in params.items():
-        g = np.shape(grads[name])
-        if g != p.shape:
-            raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] = {p.shape}, got {g}")
-    return grads
+        g = grads[name]
+        if isinstance(g, np.ma.MaskedArray):
+            raise TypeError(f"grads[{name!r}] must be a plain array, got a masked array")
+        try:
+            g = np.asarray(g)
+        except Exception as err:  # ragged lists and the like
+            raise TypeError(f"grads[{name!r}] must be an array of real numbers, got {type(g).__name__}") from err
+        if g.dtype.kind not in "fiu":
+            raise TypeError(f"grads[{name!r}] must hold real numbers (float or int), got dtype {g.dtype}")
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] = {p.shape}, got {g.shape}")
+        with np.errstate(over="ignore"):          # float64 -> float32 overflow is reported just below
+            cast = g.astype(p.dtype, copy=False)
+        if not np.all(np.isfinite(cast)):
+            what = "NaN" if np.isnan(g).any() else "inf" if not np.all(np.isfinite(g)) else \
+                f"values beyond {p.dtype}'s range"
+            raise NonFiniteUpdate(f"grads[{name!r}] must be finite, but it contains {what}; nothing was changed")
+        checked[name] = cast
+    return checked
 
 
-class SGD:
+def _commit(writes: list, name: str, param: np.ndarray, new_param: np.ndarray, *state):
+    """Queue (target, new value) pairs for one parameter and its state, after checking that every
+    new value is finite (g * g or lr * g can overflow even when g is finite)."""
+    pairs = ((param, new_param),) + state
+    if not all(np.all(np.isfinite(value)) for _, value in pairs):
+        raise NonFiniteUpdate(f"the step would make params[{name!r}] or its optimiser state non-finite "
+                              f"(is the learning rate too large?); nothing was changed")
+    writes.extend(pairs)
+
+
+class _Optimizer:
+    """The shared contract: ``step(grads)`` checks everything, computes every new value, and only
+    then writes them all, so a step that raises leaves the parameters and the state as they were."""
+
+    def _check_writeable(self):
+        for name, p in self.params.items():
+            if not p.flags.writeable:
+                raise ValueError(f"params[{name!r}] is read-only, so it cannot be updated in place")
+
+    def step(self, grads: dict) -> None:
+        """Apply one update from ``grads`` (same keys and shapes as ``params``)."""
+        grads = check_grads(grads, self.params)
+        self._check_writeable()
+        with np.errstate(over="ignore", invalid="ignore"):   # non-finite results are refused by _commit
+            writes = self._updates(grads)
+        for target, value in writes:
+            np.copyto(target, value)
+        self._advance()
+
+    def _advance(self):
+        """Counters that move only once a step has been applied (Adam's t)."""
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with optional (heavy-ball) momentum.
 
     v <- momentum * v + g;  p <- p - lr * v      (PyTorch's convention; momentum 0 is plain SGD)
@@ -75,20 +131,19 @@ class SGD:
         self.momentum = _fraction("momentum", momentum)
         self.velocity = {k: np.zeros_like(p) for k, p in params.items()}
 
-    def step(self, grads: dict) -> None:
-        """Apply one update from ``grads`` (same keys and shapes as ``params``)."""
-        check_grads(grads, self.params)
+    def _updates(self, grads: dict) -> list:
+        writes = []
         for k, p in self.params.items():
-            g = np.asarray(grads[k], dtype=p.dtype)
+            g = grads[k]
+            state = ()
             if self.momentum:
-                v = self.velocity[k]
-                v *= self.momentum
-                v += g
-                g = v
-            p -= self.lr * g
+                g = self.momentum * self.velocity[k] + g
+                state = ((self.velocity[k], g),)
+            _commit(writes, k, p, p - self.lr * g, *state)
+        return writes
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma and Ba, 2015) with bias correction.
 
     m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
@@ -112,23 +167,23 @@ class Adam:
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
 
-    def step(self, grads: dict) -> None:
-        """Apply one update from ``grads`` (same keys and shapes as ``params``)."""
-        check_grads(grads, self.params)
-        self.t += 1
+    def _updates(self, grads: dict) -> list:
+        t = self.t + 1
         b1, b2 = self.betas
-        correction1 = 1.0 - b1 ** self.t   # m and v start at 0, so early averages are too small;
-        correction2 = 1.0 - b2 ** self.t   # dividing by these undoes that bias
+        correction1 = 1.0 - b1 ** t   # m and v start at 0, so early averages are too small;
+        correction2 = 1.0 - b2 ** t   # dividing by these undoes that bias
+        writes = []
         for k, p in self.params.items():
-            g = np.asarray(grads[k], dtype=p.dtype)
-            m, v = self.m[k], self.v[k]
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
+            g = grads[k]
+            m = b1 * self.m[k] + (1.0 - b1) * g
+            v = b2 * self.v[k] + (1.0 - b2) * (g * g)
             m_hat = m / correction1
             v_hat = v / correction2
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            _commit(writes, k, p, p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), (self.m[k], m), (self.v[k], v))
+        return writes
+
+    def _advance(self):
+        self.t += 1
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

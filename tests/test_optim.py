@@ -88,22 +88,99 @@ def test_updates_are_in_place_and_keep_float32(make_optimizer):
     assert not np.array_equal(params["W"], make_params(np.float32)["W"])
 
 
-@pytest.mark.parametrize("make_optimizer", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p)])
-@pytest.mark.parametrize("grads, message", [
-    ({"W": G1["W"]}, r"grads must have the same keys as params; missing \['b'\], extra \[\]"),
-    ({**G1, "c": G1["b"]}, r"missing \[\], extra \['c'\]"),
-    ({"W": G1["W"], "bias": G1["b"]}, r"missing \['b'\], extra \['bias'\]"),
-    ({**G1, "b": np.zeros(3)}, r"grads\['b'\] must have the shape of params\['b'\] = \(2,\), got \(3,\)"),
+def optimiser_state(opt) -> dict:
+    """Everything a step may change: parameters, moments or velocity, and Adam's counter."""
+    arrays = {"velocity": opt.velocity} if isinstance(opt, SGD) else {"m": opt.m, "v": opt.v}
+    state = {f"{kind}.{k}": v.copy() for kind, d in arrays.items() for k, v in d.items()}
+    state.update({f"param.{k}": v.copy() for k, v in opt.params.items()})
+    state["t"] = getattr(opt, "t", None)
+    return state
+
+
+def assert_same_state(before: dict, after: dict):
+    assert before.keys() == after.keys()
+    for k in before:
+        np.testing.assert_array_equal(after[k], before[k], err_msg=k)
+
+
+OPTIMISERS = [lambda p: SGD(p, lr=0.1), lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: Adam(p)]
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMISERS)
+@pytest.mark.parametrize("grads, error, message", [
+    ({"W": G1["W"]}, ValueError, r"grads must have the same keys as params; missing \['b'\], extra \[\]"),
+    ({**G1, "c": G1["b"]}, ValueError, r"missing \[\], extra \['c'\]"),
+    ({"W": G1["W"], "bias": G1["b"]}, ValueError, r"missing \['b'\], extra \['bias'\]"),
+    ({**G1, "b": np.zeros(3)}, ValueError, r"grads\['b'\] must have the shape of params\['b'\] = \(2,\), got \(3,\)"),
+    # "b" comes after "W": a step that updated W before looking at b would be half-done
+    ({**G1, "b": np.array(["1", "2"])}, TypeError, r"grads\['b'\] must hold real numbers .* got dtype <U1"),
+    ({**G1, "b": np.array([None, 1.0], dtype=object)}, TypeError, r"grads\['b'\] must hold real numbers .* object"),
+    ({**G1, "b": np.array([1 + 2j, 0])}, TypeError, r"grads\['b'\] must hold real numbers .* complex128"),
+    ({**G1, "b": np.array([True, False])}, TypeError, r"grads\['b'\] must hold real numbers .* bool"),
+    ({**G1, "b": np.ma.masked_array([1.0, 2.0], mask=[0, 1])}, TypeError, r"grads\['b'\] must be a plain array"),
+    ({**G1, "b": np.array([np.nan, 1.0])}, ValueError, r"grads\['b'\] must be finite, but it contains NaN"),
+    ({**G1, "b": np.array([1.0, -np.inf])}, ValueError, r"grads\['b'\] must be finite, but it contains inf"),
+    ({**G1, "b": [[1.0], [2.0, 3.0]]}, TypeError, r"grads\['b'\] must be an array of real numbers, got list"),
+    ([G1["W"], G1["b"]], TypeError, r"grads must be a dict keyed like params, got list"),
 ])
-def test_bad_grads_raise_and_change_nothing(make_optimizer, grads, message):
+def test_bad_grads_raise_and_change_nothing(make_optimizer, grads, error, message):
     params = make_params()
     opt = make_optimizer(params)
-    with pytest.raises(ValueError, match=message):
+    opt.step(G2)                         # so the state is not all zeros
+    before = optimiser_state(opt)
+    with pytest.raises(error, match=message):
         opt.step(grads)
-    for k, v in make_params().items():
-        np.testing.assert_array_equal(params[k], v)
-    if isinstance(opt, Adam):
-        assert opt.t == 0
+    assert_same_state(before, optimiser_state(opt))
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMISERS)
+def test_a_gradient_beyond_float32_is_refused_by_a_float32_model(make_optimizer):
+    params = make_params(np.float32)
+    opt = make_optimizer(params)
+    before = optimiser_state(opt)
+    with pytest.raises(ValueError, match=r"grads\['b'\] must be finite, but it contains values beyond float32's range"):
+        opt.step({**G1, "b": np.array([1e39, 0.0])})
+    assert_same_state(before, optimiser_state(opt))
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda p: SGD(p, lr=1e300), lambda p: SGD(p, lr=1e300, momentum=0.5)])
+def test_an_update_that_overflows_is_refused_whole(make_optimizer):
+    params = make_params()
+    opt = make_optimizer(params)
+    before = optimiser_state(opt)
+    with pytest.raises(ValueError, match=r"would make params\['W'\] or its optimiser state non-finite"):
+        opt.step({"W": np.full((2, 2), 1e10), "b": G1["b"]})
+    assert_same_state(before, optimiser_state(opt))
+
+
+def test_adam_refuses_a_second_moment_that_overflows_and_keeps_its_counter():
+    params = make_params(np.float32)
+    opt = Adam(params)
+    with pytest.raises(ValueError, match="non-finite"):
+        opt.step({"W": np.full((2, 2), 1e30, np.float32), "b": np.zeros(2, np.float32)})  # g*g = 1e60 > float32 max
+    assert opt.t == 0 and not opt.v["W"].any()
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMISERS)
+def test_a_read_only_parameter_is_refused_before_anything_changes(make_optimizer):
+    params = make_params()
+    opt = make_optimizer(params)
+    params["b"].flags.writeable = False
+    before = optimiser_state(opt)
+    with pytest.raises(ValueError, match=r"params\['b'\] is read-only"):
+        opt.step(G1)
+    assert_same_state(before, optimiser_state(opt))
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("make_optimizer", OPTIMISERS)
+def test_integer_and_matrix_gradients_are_numbers_like_any_other(make_optimizer):
+    a, b = make_params(), make_params()
+    make_optimizer(a).step({"W": np.matrix([[1, -2], [3, 0]]), "b": [1, 2]})
+    make_optimizer(b).step({"W": np.array([[1.0, -2.0], [3.0, 0.0]]), "b": np.array([1.0, 2.0])})
+    for k in a:
+        assert type(a[k]) is np.ndarray
+        np.testing.assert_array_equal(a[k], b[k])
 
 
 @pytest.mark.parametrize("build, error, message", [

@@ -42,3 +42,15 @@ def test_the_recorded_command_reproduces_the_start_of_the_run(name, tmp_path):
     logged = record["history"]["step"][:3]           # the record keeps every 10th step, rounded
     # bit-exact on the machine that made it; a tolerance allows another CPU's float32 BLAS kernels
     assert [rerun[s - 1] for s in logged] == pytest.approx(record["history"]["loss"][:3], abs=2e-4)
+
+
+@pytest.mark.parametrize("text, message", [("{not json", "is not a valid JSON training record"),
+                                           ("null", r"must hold a JSON object \(a training record\), got NoneType")])
+def test_a_broken_shipped_record_is_refused_naming_its_file(tmp_path, monkeypatch, text, message):
+    folder = resources.files("rrnn.pretrained")
+    (tmp_path / "nth_farthest_rmc.npz").write_bytes((folder / "nth_farthest_rmc.npz").read_bytes())
+    (tmp_path / "nth_farthest_rmc.json").write_text(text)
+    monkeypatch.setattr(pretrained.resources, "files", lambda package: tmp_path)
+    with pytest.raises(ValueError, match=message) as caught:
+        pretrained.load("rmc")
+    assert "nth_farthest_rmc.json" in str(caught.value)

@@ -7,7 +7,6 @@ that answers "n points at the reference itself" scores 50% (2/N with N = 4), and
 batch of 2,000 puts 60% about eight standard errors above it.
 """
 import argparse
-import json
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from rrnn import models  # noqa: E402
+from rrnn import io, models  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ESCAPE = 0.60
@@ -85,7 +84,7 @@ def main():
     p.add_argument("--runs", type=Path, default=HERE / "runs")
     p.add_argument("--figure", type=Path, default=HERE / "curves.png")
     args = p.parse_args()
-    histories = {d.name: json.loads((d / "history.json").read_text())
+    histories = {d.name: io.read_json(d / "history.json")
                  for d in sorted(args.runs.iterdir()) if (d / "history.json").exists()}
     if not histories:
         raise SystemExit(f"no finished runs under {args.runs}")

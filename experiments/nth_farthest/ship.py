@@ -11,13 +11,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from rrnn import io
+
 HERE = Path(__file__).resolve().parent
 TARGET = HERE.parents[1] / "rrnn" / "pretrained"
 PER_STEP = ("loss", "train_accuracy", "grad_norm", "seconds")
 
 
 def ship(name: str, run: str):
-    record = json.loads((HERE / "runs" / run / "history.json").read_text())
+    record = io.read_json(HERE / "runs" / run / "history.json")
     history = record["history"]
     steps = list(range(1, len(history["loss"]) + 1))[9::10]
     history["step"] = steps

@@ -12,7 +12,6 @@ The runs themselves are made by ``experiments/nth_farthest/run.py``.
 """
 from __future__ import annotations
 
-import json
 from importlib import resources
 
 NAMES = ("lstm", "rmc", "hybrid")
@@ -26,5 +25,6 @@ def load(name: str):
     folder = resources.files(__name__)
     with resources.as_file(folder / f"nth_farthest_{name}.npz") as path:
         model = io.load(path)
-    record = json.loads((folder / f"nth_farthest_{name}.json").read_text())
+    with resources.as_file(folder / f"nth_farthest_{name}.json") as path:
+        record = io.read_json(path, "training record")
     return model, record

@@ -109,6 +109,11 @@ class SequenceClassifier:
         logits = self.logits(X)
         return softmax_cross_entropy(logits, y)[0], float((logits.argmax(axis=1) == y).mean())
 
+    def check_batch(self, X, y):
+        """(X, y) as the model uses them, or the ValueError / TypeError ``loss`` would raise."""
+        X = self._check_X(X)
+        return X, self._check_y(y, X.shape[0])
+
     # --- pieces -------------------------------------------------------------------------
     def _head_forward(self, features):
         W = [self.params[f"head{layer}.W"] for layer in range(self.num_head_layers)]

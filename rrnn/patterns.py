@@ -60,6 +60,7 @@ def make_sequence(pattern: str, batch_size: int, seq_len: int, input_size: int, 
     T = _checks.positive_int("seq_len", seq_len)
     D = _checks.positive_int("input_size", input_size)
     amplitude = _checks.finite_float("amplitude", amplitude)
+    _checks.allocation((B, T, D), batch_size=B, seq_len=T, input_size=D)
     rng = _checks.as_rng(rng)
     t = np.arange(T)[None, :, None]                                            # (1, T, 1)
 

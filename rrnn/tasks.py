@@ -63,6 +63,8 @@ def associative_recall(batch_size: int, num_pairs: int, num_keys: int, num_value
     if K < P:
         raise ValueError(f"num_keys must be >= num_pairs = {P} (keys are distinct within a "
                          f"sequence), got {K}")
+    _checks.allocation((B, P + 1, K + V + 1), batch_size=B, num_pairs=P, num_keys=K, num_values=V)
+    _checks.allocation((B, P, K), batch_size=B, num_keys=K)    # the one-hot keys
     rng = _checks.as_rng(rng)
 
     keys = _shuffle_rows(rng, B, K)[:, :P]                      # (B, P) distinct keys per row
@@ -116,6 +118,7 @@ def nth_farthest(batch_size: int, num_vectors: int, vector_dim: int, *, rng):
     B = _checks.positive_int("batch_size", batch_size)
     N = _checks.positive_int("num_vectors", num_vectors)
     F = _checks.positive_int("vector_dim", vector_dim)
+    _checks.allocation((B, N, N, max(F, 3)), batch_size=B, num_vectors=N, vector_dim=F)  # the pairwise differences
     rng = _checks.as_rng(rng)
 
     vectors = rng.uniform(-1.0, 1.0, size=(B, N, F))                   # (B, N, F)

@@ -17,11 +17,13 @@ random stream, so it is the same whatever the model, optimiser or number of step
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
-import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -41,6 +43,50 @@ def _check_model(model) -> None:
         if not hasattr(model, attr):
             raise TypeError(f"model must have .params, .loss(X, y) and .logits(X) "
                             f"(see rrnn.models), got {type(model).__name__} without .{attr}")
+
+
+def _finite_or_none(value: float):
+    """A float for the history, or None where it is NaN or inf (JSON has no NaN)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _draw(task, batch_size: int, rng, model, what: str):
+    """One batch from ``task``, checked against the model before it is used."""
+    batch = task(batch_size, rng=rng)
+    if not (isinstance(batch, tuple) and len(batch) == 2):
+        raise TypeError(f"task must return a pair (X, y), got {type(batch).__name__}")
+    check = getattr(model, "check_batch", None)
+    if check is None:
+        return batch
+    try:
+        return check(*batch)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"task returned {what} that does not fit the model: {err}") from err
+
+
+class _Interrupt:
+    """While active (in the main thread), the first Ctrl-C only asks the loop to stop after the
+    current step, so the model is never left half-updated; a second Ctrl-C interrupts at once."""
+
+    def __init__(self):
+        self.requested = False
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextlib.contextmanager
+    def active(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self._handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _optional_positive(name: str, value):
@@ -80,8 +126,15 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
         "loss", "train_accuracy", "grad_norm" (before clipping), "seconds" (wall time since
         the start, after each step): one entry per step taken;
         "eval_step", "test_loss", "test_accuracy": one entry per evaluation;
-      and "stop_reason": "steps", "time_budget" or "non_finite_loss" (training stops at
-      the first NaN or inf loss rather than feeding it to the optimiser).
+      and "stop_reason": "steps", "time_budget", "interrupted" (Ctrl-C, or interrupting the
+      kernel: training stops after the current step and returns what it has),
+      "non_finite_loss" (stopped at the first NaN or inf loss rather than feeding it to the
+      optimiser) or "non_finite_update" (the optimiser refused a step that would make a weight
+      NaN or inf: the learning rate is far too large). A value that is not finite (a held-out
+      loss after the weights blew up) is recorded as None.
+
+    Raises ValueError / TypeError naming the argument for bad arguments, and before any step
+    if the task's batches do not fit the model (wrong width, labels outside [0, C)).
     """
     _check_model(model)
     if not callable(task):
@@ -90,7 +143,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     batch_size = _checks.positive_int("batch_size", batch_size)
     eval_every = _checks.positive_int("eval_every", eval_every)
     eval_batch_size = _checks.positive_int("eval_batch_size", eval_batch_size)
-    if optimizer not in optim.OPTIMIZERS:
+    if not isinstance(optimizer, str) or optimizer not in optim.OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(optim.OPTIMIZERS)}, got {optimizer!r}")
     opt = optim.OPTIMIZERS[optimizer](model.params, lr=lr)   # validates lr
     clip = _optional_positive("clip", clip)
@@ -99,7 +152,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     # Two independent streams from one seed: the held-out batch never depends on how
     # many training batches were drawn.
     eval_seed, train_seed = _checks.as_rng(rng).integers(0, 2**63, size=2)
-    X_test, y_test = task(eval_batch_size, rng=np.random.default_rng(eval_seed))
+    X_test, y_test = _draw(task, eval_batch_size, np.random.default_rng(eval_seed), model, "a held-out batch")
     train_rng = np.random.default_rng(train_seed)
 
     history = {"loss": [], "train_accuracy": [], "grad_norm": [], "seconds": [],
@@ -108,25 +161,31 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     def evaluate(step):
         test_loss, test_acc = cross_entropy_and_accuracy(model.logits(X_test), y_test)
         history["eval_step"].append(step)
-        history["test_loss"].append(test_loss)
+        history["test_loss"].append(_finite_or_none(test_loss))
         history["test_accuracy"].append(test_acc)
 
     evaluate(0)
     start = time.perf_counter()
-    with tqdm(total=steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
+    with _Interrupt().active() as interrupt, \
+            tqdm(total=steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
         for step in range(1, steps + 1):
-            X, y = task(batch_size, rng=train_rng)
+            X, y = _draw(task, batch_size, train_rng, model, "a training batch")
             loss, grads, logits = model.loss(X, y, return_logits=True)
             if not math.isfinite(loss):
                 history["stop_reason"] = "non_finite_loss"
                 break
             train_acc = float((logits.argmax(axis=1) == y).mean())  # the weights that made this loss
-            norm = optim.clip_grad_norm(grads, clip) if clip else optim.global_norm(grads)
-            opt.step(grads)
+            with np.errstate(over="ignore"):   # an overflowing norm is refused by opt.step below
+                norm = optim.clip_grad_norm(grads, clip) if clip else optim.global_norm(grads)
+            try:
+                opt.step(grads)
+            except optim.NonFiniteUpdate:
+                history["stop_reason"] = "non_finite_update"
+                break
 
             history["loss"].append(float(loss))
             history["train_accuracy"].append(train_acc)
-            history["grad_norm"].append(norm)
+            history["grad_norm"].append(_finite_or_none(norm))
             history["seconds"].append(time.perf_counter() - start)
             out_of_time = time_budget is not None and history["seconds"][-1] > time_budget
             if step % eval_every == 0 or step == steps or out_of_time:
@@ -136,6 +195,11 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
             bar.update(1)
             if out_of_time:
                 history["stop_reason"] = "time_budget"
+                break
+            if interrupt.requested:
+                if step % eval_every and step != steps:
+                    evaluate(step)
+                history["stop_reason"] = "interrupted"
                 break
     return history
 
@@ -176,6 +240,16 @@ def _int_list(text: str) -> list:
     return sizes
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative int, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative int, got {text!r}")
+    return value
+
+
 def _positive(kind):
     """An argparse type: ``kind`` (int or float) that must be > 0."""
     def convert(text: str):
@@ -201,8 +275,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam", help="see rrnn.optim")
     p.add_argument("--lr", type=_positive(float), default=1e-3, help="learning rate")
     p.add_argument("--clip", type=_positive(float), default=None, help="max global gradient norm")
-    p.add_argument("--seed", type=int, default=0, help="one seed for the weights, the data and the held-out batch")
-    p.add_argument("--out", required=True, help="directory for weights.npz and history.json")
+    p.add_argument("--seed", type=_seed, default=0, help="one seed for the weights, the data and the held-out batch")
+    p.add_argument("--out", required=True, help="directory for weights.npz and history.json (made if needed)")
+    p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--float32", action="store_true", help="train in float32 (faster and half the memory; the default float64 is what gradient checks use)")
     p.add_argument("--time-budget", type=_positive(float), default=None, help="stop after this many seconds")
     p.add_argument("--eval-every", type=_positive(int), default=100, help="steps between held-out evaluations")
@@ -226,27 +301,78 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+RUN_FILES = ("weights.npz", "history.json")
+
+
+def check_out(out: str, overwrite: bool) -> str:
+    """Make the directory ``out`` if needed, before training: the reason it cannot hold the run,
+    as a ValueError, rather than a traceback after the run is done."""
+    if not out:
+        raise ValueError("--out must name a directory, got an empty string")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out!r} is a file; it must be a directory (or not exist yet)")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"--out {out!r} cannot be made ({err.strerror or err})") from err
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out!r} is not writable")
+    held = [name for name in RUN_FILES if os.path.exists(os.path.join(out, name))]
+    if held and not overwrite:
+        raise ValueError(f"--out {out!r} already holds a run ({', '.join(held)}); pass --overwrite to "
+                         f"replace it, or choose another --out")
+    return out
+
+
+def write_run(model, history: dict, args, argv) -> None:
+    """weights.npz, then history.json, each written atomically."""
+    io.save(model, os.path.join(args.out, "weights.npz"))
+    record = {"history": history, "args": vars(args), "argv": argv, "seed": args.seed, "spec": model.spec}
+    io.write_json(os.path.join(args.out, "history.json"), record)
+
+
 def main(argv=None) -> int:
+    """The command line. Exit status: 0 done (all steps or the time budget), 1 diverged, 2 usage
+    error (nothing trained), 130 interrupted (what was trained so far is kept)."""
     from . import models
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     task, input_size, num_classes = make_task(args)
     # Independent streams for the initial weights and for training, both from --seed.
     model_seed, train_seed = np.random.SeedSequence(args.seed).generate_state(2, dtype=np.uint64)
     try:  # sizes that do not fit together (e.g. num_keys < num_pairs) are usage errors
-        task(1, rng=0)
+        X, _ = task(1, rng=0)
+        for flag, size in (("--batch-size", args.batch_size), ("--eval-batch-size", args.eval_batch_size)):
+            _checks.allocation((size,) + X.shape[1:], **{flag.strip("-").replace("-", "_"): size})
         model = models.build(make_spec(args, input_size, num_classes), rng=int(model_seed))
-    except ValueError as err:
-        parser().error(str(err))
-    history = train(model, task, steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer,
-                    lr=args.lr, clip=args.clip, eval_every=args.eval_every,
-                    eval_batch_size=args.eval_batch_size, rng=int(train_seed),
-                    progress=not args.no_progress, time_budget=args.time_budget)
-    os.makedirs(args.out, exist_ok=True)
-    io.save(model, os.path.join(args.out, "weights.npz"))
-    record = {"history": history, "args": vars(args), "argv": sys.argv[1:] if argv is None else list(argv),
-              "seed": args.seed, "spec": model.spec}
-    with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump(record, f, indent=1)
-    print(f"{len(history['loss'])} steps ({history['stop_reason']}), final test accuracy "
-          f"{history['test_accuracy'][-1]:.3f}; wrote {args.out}/weights.npz and history.json")
+        check_out(args.out, args.overwrite)
+    except (TypeError, ValueError) as err:
+        cli.error(str(err))
+    try:
+        history = train(model, task, steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer,
+                        lr=args.lr, clip=args.clip, eval_every=args.eval_every,
+                        eval_batch_size=args.eval_batch_size, rng=int(train_seed),
+                        progress=not args.no_progress, time_budget=args.time_budget)
+    except KeyboardInterrupt:   # a second Ctrl-C: the first one asks train() to stop after its step
+        print(f"interrupted; nothing written to {args.out}", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"out of memory at --batch-size {args.batch_size}; choose a smaller one", file=sys.stderr)
+        return 1
+    write_run(model, history, args, argv)
+    steps, reason = len(history["loss"]), history["stop_reason"]
+    accuracy = history["test_accuracy"][-1]
+    wrote = f"wrote {args.out}/weights.npz and history.json"
+    if reason in ("non_finite_loss", "non_finite_update"):
+        what = "the loss was not finite" if reason == "non_finite_loss" else \
+            "the next update would have made a weight NaN or inf"
+        print(f"diverged after {steps} steps ({what}; try a smaller --lr or --clip); {wrote} as they were "
+              f"when it stopped", file=sys.stderr)
+        return 1
+    if reason == "interrupted":
+        print(f"interrupted after {steps} steps; kept what was trained so far: {wrote}, held-out accuracy "
+              f"{accuracy:.3f}", file=sys.stderr)
+        return 130
+    print(f"{steps} steps ({reason}), final test accuracy {accuracy:.3f}; {wrote}")
     return 0

@@ -169,6 +169,8 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
     (dict(clip=-1), ValueError, r"clip must be None or > 0, got -1.0"),
     (dict(time_budget=0), ValueError, r"time_budget must be None or > 0, got 0.0"),
     (dict(eval_every=0), ValueError, r"eval_every must be a positive int \(>= 1\), got 0"),
+    (dict(optimizer=["adam"]), ValueError, r"optimizer must be one of \['adam', 'sgd'\], got \['adam'\]"),
+    (dict(batch_size=0), ValueError, r"batch_size must be a positive int \(>= 1\), got 0"),
 ])
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):
@@ -180,6 +182,43 @@ def test_bad_model_and_task_are_named():
         train(easy_model(), 3, **quiet())
     with pytest.raises(TypeError, match=r"model must have .params, .loss\(X, y\) and .logits\(X\).*got NoLoss without .loss"):
         train(type("NoLoss", (), {"params": {}})(), EASY, **quiet())
+
+
+def test_a_task_whose_labels_do_not_fit_is_refused_before_any_step():
+    model = models.build(dict(model="lstm", input_size=8, hidden_size=4, num_classes=3, head_sizes=[4]), rng=0)
+    before = {k: v.copy() for k, v in model.params.items()}
+    four_values = functools.partial(tasks.associative_recall, num_pairs=1, num_keys=3, num_values=4)  # labels 0..3
+    with pytest.raises(ValueError, match=r"task returned a held-out batch that does not fit the model: "
+                                         r"y must hold labels in \[0, 3\)"):
+        train(model, four_values, **quiet())
+    with pytest.raises(TypeError, match=r"task must return a pair \(X, y\), got ndarray"):
+        train(model, lambda B, rng: np.zeros((B, 2, 8)), **quiet())
+    assert all(np.array_equal(before[k], model.params[k]) for k in before)
+
+
+def test_an_update_that_would_blow_up_the_weights_stops_training_and_keeps_them_finite():
+    model = easy_model()
+    with np.errstate(all="ignore"):             # the stand-in model's own log(0) and overflow
+        history = train(model, EASY, **quiet(optimizer="sgd", lr=1e308))
+    assert history["stop_reason"] in ("non_finite_update", "non_finite_loss")
+    assert all(np.isfinite(p).all() for p in model.params.values())
+    json.dumps(history, allow_nan=False)        # the history stays valid JSON: None where not finite
+
+
+def test_ctrl_c_stops_after_the_current_step_and_returns_the_history():
+    import os
+    import signal
+
+    def task(batch_size, rng):
+        if len(calls) == 4:                     # the held-out batch, then three training batches
+            os.kill(os.getpid(), signal.SIGINT)
+        calls.append(batch_size)
+        return EASY(batch_size, rng=rng)
+    calls = []
+    history = train(easy_model(), task, **quiet(steps=1000))
+    assert history["stop_reason"] == "interrupted" and len(history["loss"]) == 4
+    assert history["eval_step"] == [0, 4]       # evaluated where it stopped
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # ---------------------------------------------------------------- the real classifiers
@@ -257,3 +296,80 @@ def test_cli_usage_errors_exit_with_a_message(tmp_path, flags, message):
     result = run_cli(*flags, "--out", str(tmp_path / "x"), "--no-progress")
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_checks_out_before_training(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("not a directory")
+    base = ["--steps", "2", "--no-progress"]
+    for out, message in [(a_file, "is a file; it must be a directory"), (a_file / "run", "cannot be made"),
+                         ("", "--out must name a directory, got an empty string")]:
+        result = run_cli(*base, "--out", str(out))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+SMALL_RUN = ["--task", "associative-recall", "--model", "lstm", "--hidden-size", "4", "--head-sizes", "4",
+             "--batch-size", "8", "--eval-batch-size", "8", "--no-progress"]
+
+
+def test_cli_refuses_to_replace_a_run_unless_told(tmp_path):
+    out = str(tmp_path / "run")
+    assert run_cli(*SMALL_RUN, "--steps", "2", "--seed", "1", "--out", out).returncode == 0
+    first = (tmp_path / "run" / "weights.npz").read_bytes(), (tmp_path / "run" / "history.json").read_text()
+    again = run_cli(*SMALL_RUN, "--steps", "2", "--seed", "2", "--out", out)
+    assert again.returncode == 2 and "already holds a run (weights.npz, history.json); pass --overwrite" in again.stderr
+    assert ((tmp_path / "run" / "weights.npz").read_bytes(), (tmp_path / "run" / "history.json").read_text()) == first
+    assert run_cli(*SMALL_RUN, "--steps", "2", "--seed", "2", "--out", out, "--overwrite").returncode == 0
+    assert io.read_json(tmp_path / "run" / "history.json")["seed"] == 2
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--seed", "-1"], "--seed: expected a non-negative int, got '-1'"),
+    (["--batch-size", "1000000000"], "batch_size=1000000000 would need an array of shape (1000000000, 4, 17)"),
+    (["--eval-batch-size", "1000000000"], "eval_batch_size=1000000000 would need an array"),
+    (["--hidden-size", "1000000000"], "hidden_size=1000000000, num_classes=8, head_sizes=[4] would make a model"),
+    (["--num-keys", "100000000", "--num-pairs", "2", "--batch-size", "100"], "num_keys=100000000"),
+])
+def test_cli_refuses_sizes_it_cannot_allocate_in_one_line(tmp_path, flags, message):
+    argv = [*SMALL_RUN, "--steps", "2", *flags, "--out", str(tmp_path / "x")]
+    result = run_cli(*argv)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
+
+
+def strict_json(path):
+    def refuse(constant):
+        raise ValueError(f"{path} holds {constant}, which is not JSON")
+    return json.loads(Path(path).read_text(), parse_constant=refuse)
+
+
+def test_cli_says_when_a_run_diverges_and_writes_valid_json(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(*SMALL_RUN, "--steps", "50", "--lr", "1e300", "--out", str(out))
+    assert result.returncode == 1 and "diverged after" in result.stderr, result.stderr
+    record = strict_json(out / "history.json")
+    assert record["history"]["stop_reason"] in ("non_finite_loss", "non_finite_update")
+    io.load(out / "weights.npz")                # what is written can be loaded
+
+
+def test_cli_ctrl_c_stops_cleanly_and_keeps_the_run(tmp_path):
+    import signal
+    out = tmp_path / "run"
+    argv = [*SMALL_RUN, "--steps", "1000000", "--out", str(out)]
+    argv.remove("--no-progress")                # the bar says when training has started
+    proc = subprocess.Popen([sys.executable, "-m", "rrnn.train", *argv], cwd=REPO, stderr=subprocess.PIPE,
+                            env={"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    seen = b""
+    while b"/1000000" not in seen:
+        chunk = proc.stderr.read1(4096)
+        assert chunk, f"the run ended before it trained: {seen!r}"
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    err = err.decode()
+    assert proc.returncode == 130 and "interrupted after" in err and "kept what was trained so far" in err, err
+    assert "Traceback" not in err
+    record = strict_json(out / "history.json")
+    assert record["history"]["stop_reason"] == "interrupted" and len(record["history"]["loss"]) >= 1
+    io.load(out / "weights.npz")

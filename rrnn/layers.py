@@ -59,11 +59,28 @@ def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
     F = x.shape[-1]
     # row sums by einsum: several times faster than .mean(axis=-1) on short rows
     x_hat = x - np.einsum("...f->...", x)[..., None] / F
-    inv_std = 1.0 / np.sqrt(np.einsum("...f,...f->...", x_hat, x_hat)[..., None] / F + eps)
-    x_hat *= inv_std
+    var = np.einsum("...f,...f->...", x_hat, x_hat)[..., None] / F
+    if np.isfinite(var).all():
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat *= inv_std
+    else:   # rows beyond ~1e154 overflow their squares: normalise them divided by their largest entry
+        x_hat, inv_std = _layer_norm_rescaled(x, eps)
     y = x_hat * gamma
     y += beta
     return y, LayerNormCache(x_hat, inv_std, gamma)
+
+
+def _layer_norm_rescaled(x: np.ndarray, eps: float):
+    """x_hat and inv_std = 1 / sqrt(var + eps) computed on x / s, s = max |x| per row, so that no
+    square overflows: (x - mean) / sqrt(var + eps) = (x/s - mean/s) / sqrt(var/s^2 + eps/s^2)."""
+    scale = np.abs(x).max(axis=-1, keepdims=True)
+    scale[scale == 0] = 1.0
+    x_s = x / scale
+    centred = x_s - x_s.mean(axis=-1, keepdims=True)
+    var_s = (centred * centred).mean(axis=-1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):        # s^2 may overflow: eps / s^2 is then 0
+        inv_std_s = 1.0 / np.sqrt(var_s + eps / (scale * scale))
+        return centred * inv_std_s, inv_std_s / scale     # d x_hat / dx carries the 1 / s
 
 
 def layer_norm_backward(dy: np.ndarray, cache: LayerNormCache):

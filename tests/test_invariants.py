@@ -147,3 +147,21 @@ def test_switching_the_memory_path_off_leaves_the_lstm_alone(rng):
     W = model.params["combine.W"][:6]            # with the path off, the output is tanh(h W_h + b)
     expected = np.tanh(h_off @ W + model.params["combine.b"]) @ model.params["out.W"] + model.params["out.b"]
     np.testing.assert_allclose(off[:, -1], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e200, 1e307])
+def test_layer_norm_of_rows_whose_squares_overflow_is_the_norm_of_the_rescaled_rows(scale):
+    from rrnn.layers import layer_norm_backward, layer_norm_forward
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(3, 5))
+    gamma, beta = rng.normal(size=5), rng.normal(size=5)
+    dy = rng.normal(size=(3, 5))
+    huge = x * scale
+    y, cache = layer_norm_forward(huge, gamma, beta)
+    y_small, cache_small = layer_norm_forward(x, gamma, beta, eps=0.0)   # eps is negligible at this scale
+    np.testing.assert_allclose(y, y_small, rtol=1e-12, atol=1e-12)
+    dx, dgamma, dbeta = layer_norm_backward(dy, cache)
+    dx_small, dgamma_small, dbeta_small = layer_norm_backward(dy, cache_small)
+    np.testing.assert_allclose(dx * scale, dx_small, rtol=1e-10, atol=1e-12)   # y(s x) = y(x): dx scales by 1/s
+    np.testing.assert_allclose(dgamma, dgamma_small, rtol=1e-10)
+    np.testing.assert_allclose(dbeta, dbeta_small, rtol=1e-12)

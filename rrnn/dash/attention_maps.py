@@ -32,11 +32,6 @@ MAX_HEADS = 8           # the figure has room for this many maps
 MAX_ITEMS = 12
 
 
-def control_style(**kwargs) -> dict:
-    """Width and label width of the shared controls (rrnn.dash.controls), for our own sliders."""
-    return dict(style={"description_width": C.DESCRIPTION_WIDTH}, layout=widgets.Layout(width=C.CONTROL_WIDTH),
-                **kwargs)
-
 
 # --- the computation (pure) ----------------------------------------------------------------------
 class AttentionMaps(NamedTuple):
@@ -209,16 +204,15 @@ def attention_dashboard(num_items: int = 6, num_heads: int = 2, width: int = 16,
     for the duplicated item; the maps per head update in place. Returns the Dashboard widget:
     ``dash.controls[...]`` are the controls, ``dash.figure`` the AttentionMapsFigure."""
     controls = {
-        "num_items": widgets.IntSlider(value=num_items, min=2, max=MAX_ITEMS, description="items N",
-                                       continuous_update=False, **control_style()),
-        "width": C.slot_size_slider(width, min=4, max=32, step=4, description="width M"),
+        "num_items": C.int_slider("num_items", num_items, 2, MAX_ITEMS, description="items N"),
+        "width": C.slot_size_slider(width, min=4, max=32, step=4, description="width M", name="width"),
         "num_heads": C.heads_dropdown(num_heads, slot_size=width, max_heads=MAX_HEADS),
-        "sharpness": widgets.FloatLogSlider(value=sharpness, base=2, min=-2, max=3, step=0.5,
+        "sharpness": widgets.FloatLogSlider(value=C.check_value("sharpness", sharpness, 2.0**-2, 2.0**3, integer=False),
+                                            base=2, min=-2, max=3, step=0.5,
                                             description="sharpness s", readout_format=".2g",
-                                            continuous_update=False, **control_style()),
+                                            continuous_update=False, **C.control_style()),
         "seed": C.seed_slider(seed, max=20),
-        "duplicate_last": widgets.Checkbox(value=duplicate_last, description="last item = copy of item 0",
-                                           indent=False, layout=widgets.Layout(width=C.CONTROL_WIDTH)),
+        "duplicate_last": C.checkbox("duplicate_last", duplicate_last, description="last item = copy of item 0"),
     }
     controls["num_heads"].follow(controls["width"])
     return Dashboard(controls, AttentionMapsFigure(mode=mode), attention_maps, name="attention_maps",

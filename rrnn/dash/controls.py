@@ -36,6 +36,7 @@ final value once when done.
 from __future__ import annotations
 
 import contextlib
+import numbers
 
 import ipywidgets as widgets
 import numpy as np
@@ -65,44 +66,83 @@ def divisors(n: int, limit: int | None = None) -> list:
 
 
 # --- sliders -------------------------------------------------------------------------------------
-def slots_slider(value: int = 4, *, min: int = 1, max: int = 8, description: str = "slots S") -> widgets.IntSlider:
+# A dashboard factory's arguments become the controls' starting values. A widget would clamp an
+# out-of-range value silently (or raise a TraitError for an unknown option), so each control checks
+# its value first and names the factory's argument, the range and what was given.
+def check_value(name: str, value, lo, hi, step=None, *, integer: bool = True):
+    """``value`` if it is a number in [lo, hi] (on the step grid lo + k*step for ints), else an error."""
+    kind = "an int" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        raise TypeError(f"{name} must be {kind} in [{lo}, {hi}], got {value!r} ({type(value).__name__})")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}] (the range of its control), got {value}")
+    if integer and step and (value - lo) % step:
+        raise ValueError(f"{name} must be one of {lo}, {lo + step}, ... {hi} (steps of {step}), got {value}")
+    return value
+
+
+def int_slider(name: str, value: int, min: int, max: int, step: int = 1, *, description: str,
+               continuous_update: bool = False) -> widgets.IntSlider:
+    """An IntSlider over [min, max] starting at ``value``, checked (``name`` is the argument it came from)."""
+    return widgets.IntSlider(value=check_value(name, value, min, max, step), min=min, max=max, step=step,
+                             description=description, continuous_update=continuous_update, **control_style())
+
+
+def float_slider(name: str, value: float, min: float, max: float, step: float, *, description: str,
+                 readout_format: str = ".1f") -> widgets.FloatSlider:
+    """A FloatSlider over [min, max] starting at ``value``, checked like int_slider."""
+    return widgets.FloatSlider(value=check_value(name, value, min, max, integer=False), min=min, max=max, step=step,
+                               description=description, readout_format=readout_format, continuous_update=False,
+                               **control_style())
+
+
+def checkbox(name: str, value: bool, *, description: str) -> widgets.Checkbox:
+    """A Checkbox starting at ``value``, which must be a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return widgets.Checkbox(value=bool(value), description=description, indent=False,
+                            layout=widgets.Layout(width=CONTROL_WIDTH))
+
+
+def slots_slider(value: int = 4, *, min: int = 1, max: int = 8, description: str = "slots S",
+                 name: str = "num_slots") -> widgets.IntSlider:
     """Number of memory slots S."""
-    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **control_style())
+    return int_slider(name, value, min, max, description=description)
 
 
 def slot_size_slider(value: int = 64, *, min: int = 4, max: int = 128, step: int = 4,
-                     description: str = "slot size M") -> widgets.IntSlider:
+                     description: str = "slot size M", name: str = "slot_size") -> widgets.IntSlider:
     """Slot width M (= heads x head size)."""
-    return widgets.IntSlider(value=value, min=min, max=max, step=step, description=description,
-                             continuous_update=False, **control_style())
+    return int_slider(name, value, min, max, step, description=description)
 
 
-def seq_len_slider(value: int = 15, *, min: int = 2, max: int = 40, description: str = "steps T") -> widgets.IntSlider:
+def seq_len_slider(value: int = 15, *, min: int = 2, max: int = 40, description: str = "steps T",
+                   name: str = "seq_len") -> widgets.IntSlider:
     """Sequence length T."""
-    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **control_style())
+    return int_slider(name, value, min, max, description=description)
 
 
 def amplitude_slider(value: float = 1.0, *, min: float = 0.0, max: float = 5.0, step: float = 0.1,
-                     description: str = "amplitude") -> widgets.FloatSlider:
+                     description: str = "amplitude", name: str = "amplitude") -> widgets.FloatSlider:
     """A scale applied to the whole input sequence."""
-    return widgets.FloatSlider(value=value, min=min, max=max, step=step, description=description,
-                               readout_format=".1f", continuous_update=False, **control_style())
+    return float_slider(name, value, min, max, step, description=description)
 
 
-def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed") -> widgets.IntSlider:
+def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed",
+                name: str = "seed") -> widgets.IntSlider:
     """The seed of the input sequence (``np.random.default_rng(seed)``)."""
-    return widgets.IntSlider(value=value, min=min, max=max, step=1, description=description,
-                             continuous_update=False, **control_style())
+    return int_slider(name, value, min, max, description=description)
 
 
-def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str = "pattern") -> widgets.Dropdown:
+def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str = "pattern",
+                     name: str = "pattern") -> widgets.Dropdown:
     """The input pattern: options are (description, name) for the names in ``rrnn.patterns.PATTERNS``."""
     names = list(PATTERNS) if patterns is None else list(patterns)
     unknown = [n for n in names if n not in PATTERNS]
     if unknown:
         raise ValueError(f"unknown pattern(s) {unknown}; choose from {', '.join(PATTERNS)}")
+    if not isinstance(value, str) or value not in names:
+        raise ValueError(f"{name} must be one of {', '.join(names)}; got {value!r}")
     return widgets.Dropdown(options=[(PATTERNS[n], n) for n in names], value=value, description=description,
                             **control_style())
 
@@ -137,9 +177,10 @@ class HeadsDropdown(_Settling, widgets.Dropdown):
     def __init__(self, value: int = 2, *, slot_size: int = 64, max_heads: int = 16, description: str = "heads A"):
         self.max_heads = max_heads
         options = divisors(slot_size, max_heads)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"num_heads must be an int, one of {options}, got {value!r} ({type(value).__name__})")
         if value not in options:
-            raise ValueError(f"num_heads={value} does not divide slot_size={slot_size}; "
-                             f"choose one of {options}")
+            raise ValueError(f"num_heads must divide slot_size={slot_size} (one of {options}), got {value}")
         super().__init__(options=options, value=value, description=description, **control_style())
         self.slot_size = slot_size
 
@@ -198,7 +239,7 @@ class TimeStepper(widgets.HBox):
 
     def __init__(self, num_steps: int = 10, value: int = 1, *, interval_ms: int = 900, description: str = "step t"):
         last = max(int(num_steps), 1)
-        value = int(np.clip(value, 1, last))
+        value = check_value("step", value, 1, last)
         self.slider = StepSlider(value=value, min=1, max=last, description=description,
                                  continuous_update=True, style={"description_width": DESCRIPTION_WIDTH},
                                  layout=widgets.Layout(width="360px"))

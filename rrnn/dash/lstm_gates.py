@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
@@ -183,12 +182,9 @@ def lstm_dashboard(pattern: str = "pulse", seq_len: int = 20, amplitude: float =
         "pattern": C.pattern_dropdown(pattern),
         "seq_len": C.seq_len_slider(seq_len),
         "amplitude": C.amplitude_slider(amplitude),
-        "hidden_size": widgets.IntSlider(value=hidden_size, min=1, max=32, description="hidden H",
-                                         continuous_update=False, **C.control_style()),
+        "hidden_size": C.int_slider("hidden_size", hidden_size, 1, 32, description="hidden H"),
         "seed": C.seed_slider(seed),
-        "forget_bias": widgets.FloatSlider(value=forget_bias, min=-3.0, max=6.0, step=0.5,
-                                           description="forget bias", readout_format=".1f",
-                                           continuous_update=False, **C.control_style()),
+        "forget_bias": C.float_slider("forget_bias", forget_bias, -3.0, 6.0, 0.5, description="forget bias"),
     }
     return Dashboard(controls, LSTMGatesFigure(mode=mode), lstm_gates, figures=[C.PatternPreview(mode=mode)],
                      name="lstm_gates", title="An LSTM's gates over a sequence",

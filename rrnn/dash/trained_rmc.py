@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-import ipywidgets as widgets
 import numpy as np
 
 from .. import pretrained, tasks
@@ -118,9 +117,8 @@ class TrainedRMCFigure(InPlaceFigure):
 def trained_rmc_dashboard(example: int = 0, step: int = NUM_VECTORS, *, mode=None) -> Dashboard:
     """Pick a fresh question and a step; see the trained RMC's answer and attention."""
     controls = {
-        "example": widgets.IntSlider(value=example, min=0, max=BATCH - 1, description="question",
-                                     continuous_update=False, **C.control_style()),
-        "step": widgets.IntSlider(value=step, min=1, max=NUM_VECTORS, description="step t", **C.control_style()),
+        "example": C.int_slider("example", example, 0, BATCH - 1, description="question"),
+        "step": C.int_slider("step", step, 1, NUM_VECTORS, description="step t", continuous_update=True),
     }
     return Dashboard(controls, TrainedRMCFigure(mode=mode), trained_example, name="trained_rmc",
                      title="The trained RMC on a fresh question",

@@ -6,6 +6,8 @@ expected and what was given.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -164,3 +166,30 @@ def state(name: str, value, parts: tuple):
     if len(value) != len(parts):
         raise ValueError(f"{name} must be a tuple {want} of {len(parts)} arrays, got {len(value)}")
     return tuple(value)
+
+
+def _plain_arrays(result):
+    """The arrays of a result: itself, or inside plain tuples (caches, lists and NamedTuples skipped)."""
+    if isinstance(result, np.ndarray):
+        yield result
+    elif type(result) is tuple:
+        for item in result:
+            yield from _plain_arrays(item)
+
+
+def refuse_overflow(method):
+    """Decorate a model's ``forward(self, value, ...)``-style method: if its result is not finite
+    (finite inputs so large that the computation overflowed, or weights that are not finite), raise
+    a ValueError saying so, instead of returning inf / NaN with a RuntimeWarning at best."""
+    name = list(inspect.signature(method).parameters)[1]
+
+    @functools.wraps(method)
+    def guarded(self, value, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):   # reported below, once, as an error
+            result = method(self, value, *args, **kwargs)
+        if not all(np.isfinite(a).all() for a in _plain_arrays(result)):
+            largest = float(np.max(np.abs(np.asarray(value, dtype=np.float64))))
+            raise ValueError(f"the result is not finite: the computation overflowed (largest |{name}| is "
+                             f"{largest:.3g}; inputs that large, or weights that are not finite, overflow)")
+        return result
+    return guarded

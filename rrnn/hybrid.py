@@ -21,7 +21,8 @@ import numpy as np
 from . import _checks, init
 from .layers import LinearCache, linear_backward, linear_forward
 from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_backward, lstm_step_forward
-from .rmc import RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_step_backward, rmc_step_forward
+from .rmc import (RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_parameter_count, rmc_step_backward,
+                  rmc_step_forward)
 
 
 def sub_params(params: dict, prefix: str) -> dict:
@@ -119,6 +120,9 @@ def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
     if slot_size % num_heads:
         raise ValueError(f"slot_size must be divisible by num_heads (each head gets slot_size / num_heads "
                          f"features), got slot_size={slot_size}, num_heads={num_heads}")
+    # checked here in the hybrid's own terms (RMCConfig would name its head_size and key_size)
+    _checks.parameter_budget(rmc_parameter_count(hidden_size, slot_size, 3 * slot_size, slot_size),
+                             hidden_size=hidden_size, slot_size=slot_size)
     return RMCConfig(input_size=hidden_size, num_slots=num_slots, head_size=slot_size // num_heads,
                      num_heads=num_heads)
 
@@ -166,6 +170,7 @@ class RelationalRNNCell:
         memory = _checks.array("memory", memory, (B, self.num_slots, self.slot_size), "(B, S, slot_size)")
         return x_t, h, c, memory
 
+    @_checks.refuse_overflow
     def forward(self, x_t, h, c, memory, return_cache: bool = False, use_memory: bool = True):
         """One step. x_t: (B, D); h, c: (B, H); memory: (B, S, slot_size).
 
@@ -197,6 +202,7 @@ class RelationalRNN:
         self.params["out.W"] = init.xavier_uniform(rng, self.cell.hidden_size, output_size)
         self.params["out.b"] = np.zeros(output_size)
 
+    @_checks.refuse_overflow
     def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None,
                 return_caches: bool = False, use_memory: bool = True):
         """Run over ``sequence`` (B, T, D) from ``state`` = (h, c, memory) (default: zeros and

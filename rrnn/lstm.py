@@ -138,6 +138,7 @@ class LSTM:
         _checks.allocation((B, self.hidden_size), batch_size=B, hidden_size=self.hidden_size)
         return np.zeros((B, self.hidden_size)), np.zeros((B, self.hidden_size))
 
+    @_checks.refuse_overflow
     def forward(self, sequence, return_sequences: bool = True, return_state: bool = False, state=None):
         """Run over ``sequence`` (B, T, D).
 

@@ -71,11 +71,13 @@ class SequenceClassifier:
         self.num_head_layers = len(sizes) - 1
 
     # --- the contract -------------------------------------------------------------------
+    @_checks.refuse_overflow
     def logits(self, X) -> np.ndarray:
         """Class scores (B, C) for sequences X (B, T, D)."""
         features, _ = self._core_forward(self._check_X(X))
         return self._head_forward(features)[0]
 
+    @_checks.refuse_overflow
     def inspect(self, X):
         """Logits (B, C) and the core's list of step caches (attention weights, gates, ...)."""
         features, (caches, _) = self._core_forward(self._check_X(X))

@@ -62,10 +62,8 @@ class RMCConfig:
     @property
     def parameter_count(self) -> int:
         """How many numbers ``init_rmc_params`` makes, counted without allocating them."""
-        M, F, G = self.slot_size, self.qkv_size, self.gate_size
-        per_block = M * F + F + 2 * F + 4 * M                  # qkv linear, its norm, ln1 and ln2
-        gates = 2 * (M * 2 * G + 2 * G) if G else 0
-        return self.input_size * M + M + self.num_blocks * per_block + self.attention_mlp_layers * (M * M + M) + gates
+        return rmc_parameter_count(self.input_size, self.slot_size, self.qkv_size, self.gate_size,
+                                   self.num_blocks, self.attention_mlp_layers)
 
     @property
     def slot_size(self) -> int:
@@ -80,6 +78,15 @@ class RMCConfig:
     @property
     def qkv_size(self) -> int:
         return self.num_heads * (2 * self.key_size + self.head_size)
+
+
+def rmc_parameter_count(input_size: int, slot_size: int, qkv_size: int, gate_size: int, num_blocks: int = 1,
+                        attention_mlp_layers: int = 2) -> int:
+    """The parameters of an RMC of slot width M, q/k/v width F and gate width G."""
+    M, F, G = slot_size, qkv_size, gate_size
+    per_block = M * F + F + 2 * F + 4 * M                      # qkv linear, its norm, ln1 and ln2
+    gates = 2 * (M * 2 * G + 2 * G) if G else 0
+    return input_size * M + M + num_blocks * per_block + attention_mlp_layers * (M * M + M) + gates
 
 
 def init_rmc_params(rng: np.random.Generator, config: RMCConfig) -> dict:
@@ -301,6 +308,7 @@ class RelationalMemory:
         c = self.config
         return _checks.array("memory", memory, (batch_size, c.num_slots, c.slot_size), "(B, S, M)")
 
+    @_checks.refuse_overflow
     def step(self, x, memory, return_cache: bool = False):
         """One step. x: (B, D); memory: (B, S, M). Returns (output (B, S*M), next memory),
         plus the RMCStepCache (attention weights, gates) when return_cache is true."""
@@ -309,6 +317,7 @@ class RelationalMemory:
         output, memory, cache = rmc_step_forward(x, memory, self.params, self.config)
         return (output, memory, cache) if return_cache else (output, memory)
 
+    @_checks.refuse_overflow
     def forward(self, sequence, memory=None, return_sequences: bool = True, return_caches: bool = False):
         """Run over ``sequence`` (B, T, D) from ``memory`` (default: the initial state).
 

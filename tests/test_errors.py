@@ -115,3 +115,80 @@ def test_a_rejected_call_changes_nothing(cell):
         cell.forward(x, np.full_like(h, np.nan), c, memory)
     assert all(np.array_equal(before[k], cell.params[k]) for k in before)
     np.testing.assert_array_equal(memory, memory_before)
+
+
+# ---------------------------------------------------------------- one mechanism, every entry point
+def entry_points():
+    lstm, rmc, hybrid = rrnn.LSTM(8, 4), rrnn.RelationalMemory(8, 2, 4, 2), rrnn.RelationalRNN(8, 4, 3, 2, 4, 2)
+    clf = rrnn.LSTMClassifier(8, 4, 3, head_sizes=[4])
+    return {"LSTM.forward": lstm.forward, "RelationalMemory.forward": rmc.forward,
+            "RelationalRNN.forward": hybrid.forward, "LSTMClassifier.logits": clf.logits,
+            "LSTMClassifier.loss": lambda X: clf.loss(X, np.zeros(len(X), int))}
+
+
+@pytest.mark.parametrize("entry", sorted(entry_points()))
+def test_a_batch_of_size_zero_gets_the_same_message_everywhere(entry):
+    with pytest.raises(ValueError, match=r"must not be empty \(at least one entry along every axis\), "
+                                         r"got B = 0 in shape \(0, 5, 8\)"):
+        entry_points()[entry](np.zeros((0, 5, 8)))
+
+
+@pytest.mark.parametrize("state, error, message", [
+    ((np.zeros((2, 4)),), ValueError, r"state must be a tuple \(h, c\) of 2 arrays, got 1"),
+    ((np.zeros((2, 4)),) * 3, ValueError, r"state must be a tuple \(h, c\) of 2 arrays, got 3"),
+    ({}, TypeError, r"state must be a tuple \(h, c\), got dict"),
+    (np.zeros((2, 2, 4)), TypeError, r"state must be a tuple \(h, c\), got ndarray"),
+])
+def test_lstm_state_must_be_the_pair_h_c(state, error, message):
+    with pytest.raises(error, match=message):
+        rrnn.LSTM(8, 4).forward(np.zeros((2, 3, 8)), state=state)
+
+
+def test_hybrid_state_must_be_the_triple_h_c_memory():
+    model = rrnn.RelationalRNN(8, 4, 3, 2, 4, 2)
+    h, c, memory = model.cell.init_state(2)
+    with pytest.raises(ValueError, match=r"state must be a tuple \(h, c, memory\) of 3 arrays, got 2"):
+        model.forward(np.zeros((2, 3, 8)), state=(h, c))
+    with pytest.raises(TypeError, match=r"state must be a tuple \(h, c, memory\), got dict"):
+        model.forward(np.zeros((2, 3, 8)), state={})
+
+
+def test_float64_input_beyond_float32s_range_is_refused_by_a_float32_model():
+    model = rrnn.LSTMClassifier(8, 4, 3, head_sizes=[4], dtype="float32")
+    X = np.zeros((1, 2, 8))
+    X[0, 1, 3] = 1e39
+    with pytest.raises(ValueError, match=r"X holds values beyond float32's range \(largest \|value\| 1e\+39\)"):
+        model.logits(X)
+
+
+def test_finite_input_that_overflows_the_computation_is_refused():
+    with pytest.raises(ValueError, match=r"the result is not finite: the computation overflowed \(largest \|sequence\| "
+                                         r"is 1e\+308"):
+        rrnn.RelationalMemory(8, 2, 4, 2).forward(np.full((1, 2, 8), 1e308))
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_a_matrix_is_an_array_and_a_masked_array_is_refused():
+    core = rrnn.RelationalMemory(5, 3, 4, 2)
+    x = np.arange(10.0).reshape(2, 5) / 10
+    out, _ = core.step(np.matrix(x), core.initial_state(2))
+    assert type(out) is np.ndarray
+    np.testing.assert_array_equal(out, core.step(x, core.initial_state(2))[0])
+    with pytest.raises(TypeError, match=r"x must be a plain array, got a masked array"):
+        core.step(np.ma.masked_array(x, mask=x > 0.5), core.initial_state(2))
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: rrnn.RelationalMemory(4, 2, 4, num_blocks=10**9), ValueError, r"num_blocks=1000000000, .* would make a model of 1e\+11"),
+    (lambda: rrnn.LSTM(4, 10**9), ValueError, r"hidden_size=1000000000 would make a model of 4e\+18 parameters"),
+    (lambda: rrnn.RelationalRNNCell(4, 8, slot_size=10**8, num_heads=1), ValueError, r"slot_size=100000000 would make"),
+    (lambda: rrnn.LSTM(4, 8).initial_state(10**9), ValueError, r"batch_size=1000000000, hidden_size=8 would need an array"),
+    (lambda: rrnn.tasks.nth_farthest(10**9, 4, 4, rng=0), ValueError, r"batch_size=1000000000, num_vectors=4, vector_dim=4 would need"),
+    (lambda: rrnn.LSTMClassifier(4, 8, 3, head_sizes=5), TypeError, r"head_sizes must be a list of positive ints such as \[128, 128\], got 5"),
+    (lambda: rrnn.LSTMClassifier(4, 8, 3, head_sizes=[4, 0]), ValueError, r"head_sizes\[1\] must be a positive int"),
+    (lambda: rrnn.LSTMClassifier(4, 8, 3, dtype="bogus"), ValueError, r"dtype must be one of \['float32', 'float64'\], got 'bogus'"),
+    (lambda: rrnn.LSTMClassifier(4, 8, 3, dtype=None), TypeError, r"dtype must be one of \['float32', 'float64'\], got None"),
+])
+def test_sizes_and_types_are_refused_up_front_naming_the_argument(build, error, message):
+    with pytest.raises(error, match=message):
+        build()

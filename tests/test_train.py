@@ -373,3 +373,26 @@ def test_cli_ctrl_c_stops_cleanly_and_keeps_the_run(tmp_path):
     record = strict_json(out / "history.json")
     assert record["history"]["stop_reason"] == "interrupted" and len(record["history"]["loss"]) >= 1
     io.load(out / "weights.npz")
+
+
+FAULTS_PER_STEP = """
+import resource
+import rrnn
+model = rrnn.models.build(dict(model="rmc", input_size=16, num_classes=4, num_slots=2, head_size=32, num_heads=2,
+                               head_sizes=[128, 128], dtype="float32"), rng=0)
+X, y = rrnn.tasks.nth_farthest(1024, 4, 4, rng=0)
+for _ in range(3):
+    model.loss(X, y)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    model.loss(X, y)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
+def test_a_training_step_reuses_its_memory_instead_of_faulting_it_in_again():
+    result = subprocess.run([sys.executable, "-c", FAULTS_PER_STEP], capture_output=True, text=True, check=True,
+                            cwd=REPO, env={"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
+    per_step = float(result.stdout)
+    assert per_step < 1000, per_step    # about 25,000 when freed memory goes back to the system each step

@@ -5,6 +5,12 @@ optimiser update). The table gives the median milliseconds over --repeats timed 
 a few warm-up steps, for rrnn (NumPy, hand-written backward) and a PyTorch eager model with
 the same shapes (torch.nn modules, autograd), and the ratio rrnn / torch.
 
+Beside them: the step's matrix-multiply work in GFLOP (counted by torch.utils.flop_counter on the
+torch model, whose shapes are rrnn's), the rate each achieves in GFLOP/s, and the machine's own
+single-thread rate for one large matrix product in that dtype, so the distance to what the
+hardware can do is on the table. Elementwise work (norms, gates, softmax) is not counted: a step
+far below the matmul rate is spending its time there, or in Python.
+
     python benchmarks/step_speed.py                 # one thread for both
     python benchmarks/step_speed.py --threads 4 --repeats 50
 
@@ -157,6 +163,13 @@ if torch is not None:
                 out = torch.tanh(self.combine(torch.cat([h, memory.mean(dim=1)], dim=-1)))
             return self.head(out)
 
+    def step_gflop(step) -> float:
+        """Matrix-multiply GFLOP of one forward + backward step (torch's own flop counter)."""
+        from torch.utils.flop_counter import FlopCounterMode
+        with FlopCounterMode(display=False) as counter:
+            step()
+        return counter.get_total_flops() / 1e9
+
     def torch_step(kind: str, kwargs: dict, B: int, T: int, dtype: str):
         torch.manual_seed(0)
         cls = TorchRMCClassifier if kind == "rmc" else TorchHybridClassifier
@@ -170,6 +183,14 @@ if torch is not None:
         return step
 
 
+def matmul_gflops(dtype: str, n: int = 1024, repeats: int = 5) -> float:
+    """The machine's matrix-multiply rate: the best of ``repeats`` (n, n) @ (n, n) products."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
 def main():
     if torch is not None:
         torch.set_num_threads(ARGS.threads)
@@ -179,7 +200,11 @@ def main():
     print(f"rrnn {rrnn.__version__}, numpy {np.__version__}, {versions}")
     print(f"{ARGS.threads} thread(s); median of {ARGS.repeats} steps after {ARGS.warmup} warm-up; "
           "a step = forward + backward of the mean cross-entropy, head (128, 128)\n")
-    header = f"{'configuration':30} {'dtype':8} {'rrnn ms':>10} {'torch ms':>10} {'rrnn/torch':>11}"
+    peak = {dtype: matmul_gflops(dtype) for dtype in ("float64", "float32")}
+    print("machine: one (1024, 1024) @ (1024, 1024) product, best of 5: "
+          + ", ".join(f"{dtype} {rate:.1f} GFLOP/s" for dtype, rate in peak.items()) + "\n")
+    header = (f"{'configuration':30} {'dtype':8} {'rrnn ms':>10} {'torch ms':>10} {'rrnn/torch':>11} "
+              f"{'GFLOP':>7} {'rrnn GFLOP/s':>13} {'torch GFLOP/s':>14} {'machine':>8}")
     print(header)
     print("-" * len(header))
     # rrnn and torch alternate in blocks of steps, configuration by configuration (see
@@ -190,9 +215,13 @@ def main():
             steps.append(torch_step(kind, kwargs, B, T, dtype))
         times = median_ms_side_by_side(steps, ARGS.warmup, ARGS.repeats)
         if torch is None:
-            print(f"{name:30} {dtype:8} {times[0]:10.2f} {'-':>10} {'-':>11}", flush=True)
+            print(f"{name:30} {dtype:8} {times[0]:10.2f} {'-':>10} {'-':>11} {'-':>7} {'-':>13} {'-':>14} "
+                  f"{peak[dtype]:8.1f}", flush=True)
         else:
-            print(f"{name:30} {dtype:8} {times[0]:10.2f} {times[1]:10.2f} {times[0] / times[1]:11.2f}", flush=True)
+            gflop = step_gflop(steps[1])
+            print(f"{name:30} {dtype:8} {times[0]:10.2f} {times[1]:10.2f} {times[0] / times[1]:11.2f} "
+                  f"{gflop:7.3f} {gflop / times[0] * 1e3:13.1f} {gflop / times[1] * 1e3:14.1f} {peak[dtype]:8.1f}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def _optional_positive(name: str, value):
 
 def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", lr: float = 1e-3,
           clip: float | None = None, eval_every: int = 100, eval_batch_size: int = 1000, rng=None,
-          progress: bool = True, time_budget: float | None = None) -> dict:
+          progress: bool = True, time_budget: float | None = None, callback=None) -> dict:
     """Train ``model`` in place on fresh batches from ``task``; return the history.
 
     Args:
@@ -120,6 +120,8 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
         and one for training batches.
       progress: show a tqdm progress bar (on stderr) with loss and accuracy.
       time_budget: seconds; stop after the first step that ends past this.
+      callback: if given, called as ``callback(history)`` after every evaluation (also the
+        first, before any step), e.g. to redraw a live curve (``rrnn.dash.live``).
 
     Returns:
       dict of lists (JSON-able):
@@ -137,6 +139,8 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     if the task's batches do not fit the model (wrong width, labels outside [0, C)).
     """
     _check_model(model)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be None or callable as callback(history), got {type(callback).__name__}")
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch_size, rng=...), got {type(task).__name__}")
     steps = _checks.positive_int("steps", steps)
@@ -158,11 +162,18 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     history = {"loss": [], "train_accuracy": [], "grad_norm": [], "seconds": [],
                "eval_step": [], "test_loss": [], "test_accuracy": [], "stop_reason": "steps"}
 
+    # A diverging run's held-out logits may overflow: record that (as a None loss, and the next
+    # step stops on its non-finite loss) rather than let logits() refuse it.
+    raw_logits = getattr(type(model).logits, "__wrapped__", type(model).logits)
+
     def evaluate(step):
-        test_loss, test_acc = cross_entropy_and_accuracy(model.logits(X_test), y_test)
+        with np.errstate(over="ignore", invalid="ignore"):
+            test_loss, test_acc = cross_entropy_and_accuracy(raw_logits(model, X_test), y_test)
         history["eval_step"].append(step)
         history["test_loss"].append(_finite_or_none(test_loss))
         history["test_accuracy"].append(test_acc)
+        if callback is not None:
+            callback(history)
 
     evaluate(0)
     start = time.perf_counter()

@@ -396,3 +396,23 @@ def test_a_training_step_reuses_its_memory_instead_of_faulting_it_in_again():
                             cwd=REPO, env={"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
     per_step = float(result.stdout)
     assert per_step < 1000, per_step    # about 25,000 when freed memory goes back to the system each step
+
+
+def test_a_held_out_evaluation_that_overflows_is_recorded_not_raised():
+    model = models.build(dict(model="lstm", input_size=9, hidden_size=4, num_classes=4, head_sizes=[4]), rng=0)
+    model.params["head0.b"][:] = 10.0
+    model.params["head1.W"][:] = 1e308            # logits overflow from the first evaluation on
+    with np.errstate(all="ignore"):
+        history = train(model, RECALL, **quiet(steps=3))
+    assert history["test_loss"][0] is None
+    assert history["stop_reason"] in ("non_finite_loss", "non_finite_update")
+    json.dumps(history, allow_nan=False)
+
+
+def test_the_callback_sees_every_evaluation():
+    seen = []
+    history = train(easy_model(), EASY, **quiet(steps=40, eval_every=10, callback=lambda h: seen.append(
+        (h["eval_step"][-1], h["test_accuracy"][-1], len(h["loss"])))))
+    assert seen == [(s, a, s) for s, a in zip(history["eval_step"], history["test_accuracy"])]
+    with pytest.raises(TypeError, match="callback must be None or callable"):
+        train(easy_model(), EASY, **quiet(callback=3))

@@ -1,0 +1,91 @@
+"""A training curve that redraws in place while ``rrnn.train`` runs.
+
+    curve = LiveTrainingCurve(time_budget=150, chance=0.25, plateau=0.5)
+    curve.widget                                  # display it (end the cell with it) ...
+    history = rrnn.train(model, task, ..., time_budget=150, callback=curve.follow("RMC"))   # ... then train
+
+Held-out accuracy is plotted against wall-clock seconds, one line per run, with chance and the
+shortcut plateau marked and a live label saying where each run is. The x axis is fixed to the time
+budget, so every update after the first only redraws the lines (a blit).
+
+It draws as PNG images into an ``ipywidgets.Output`` (mode "inline") by default: a running cell
+can update an Output widget, whereas an ipympl canvas created in the same cell only redraws when
+the cell has finished. ``curve.image()`` gives a static copy for the saved notebook.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import InPlaceFigure
+
+COLORS = {"RMC": "C0", "LSTM": "C1", "hybrid": "C2"}
+
+
+def accuracy_curve(history: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, held-out accuracy) at each evaluation of a ``train`` history; step 0 is at 0 s."""
+    seconds = np.concatenate([[0.0], history["seconds"]])
+    steps = np.asarray(history["eval_step"], dtype=int)
+    return seconds[steps], np.asarray(history["test_accuracy"], dtype=float)
+
+
+def first_time_above(history: dict, level: float) -> float | None:
+    """Seconds at the first evaluation whose held-out accuracy reached ``level`` (None: never)."""
+    seconds, accuracy = accuracy_curve(history)
+    reached = np.flatnonzero(accuracy >= level)
+    return float(seconds[reached[0]]) if reached.size else None
+
+
+class LiveTrainingCurve(InPlaceFigure):
+    """Held-out accuracy against seconds for one or more runs, redrawn as they train.
+
+    Args: time_budget (seconds, the x range), chance and plateau (accuracies marked by dashed
+    lines, e.g. 1/N and 2/N on Nth farthest), mode ("inline" by default, see the module).
+    ``follow(name)`` returns the ``callback`` for ``rrnn.train``; ``runs`` holds the histories.
+    """
+
+    figsize = (7.0, 3.0)
+    dpi = 80
+
+    def __init__(self, time_budget: float, *, chance: float | None = None, plateau: float | None = None,
+                 mode: str | None = "inline"):
+        if not time_budget > 0:
+            raise ValueError(f"time_budget must be > 0 seconds, got {time_budget!r}")
+        self.time_budget, self.chance, self.plateau = float(time_budget), chance, plateau
+        self.runs: dict[str, dict] = {}
+        super().__init__(mode=mode)
+
+    def build(self):
+        ax = self.ax = self.fig.add_subplot()
+        ax.set_xlim(0, self.time_budget)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("seconds of training")
+        ax.set_ylabel("held-out accuracy")
+        for level, label in ((self.chance, "chance"), (self.plateau, "shortcut plateau")):
+            if level is not None:
+                ax.axhline(level, color="0.55", lw=0.9, ls="--")
+                ax.text(self.time_budget * 0.99, level + 0.015, label, ha="right", fontsize=8, color="0.4")
+        self.lines, self.labels = {}, {}
+        self.status = self.animate(ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9))
+
+    def follow(self, name: str):
+        """The callback that records ``name``'s history and redraws: ``train(..., callback=...)``."""
+        if name not in self.lines:
+            color = COLORS.get(name, f"C{len(self.lines) + 3}")
+            self.lines[name] = self.animate(self.ax.plot([], [], color=color, lw=1.8, marker=".", ms=3,
+                                                         label=name)[0])
+            self.ax.legend(loc="lower right", fontsize=8)
+            self._background = None      # the legend changed the layout: the next update draws in full
+
+        def callback(history):
+            self.runs[name] = history
+            self.update(self.runs)
+        return callback
+
+    def draw(self, runs: dict):
+        parts = []
+        for name, history in runs.items():
+            seconds, accuracy = accuracy_curve(history)
+            self.lines[name].set_data(seconds, accuracy)
+            parts.append(f"{name}: step {history['eval_step'][-1]}, {seconds[-1]:.0f} s, "
+                         f"held-out {accuracy[-1]:.0%}")
+        self.status.set_text("\n".join(parts))

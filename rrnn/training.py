@@ -342,29 +342,40 @@ def write_run(model, history: dict, args, argv) -> None:
     io.write_json(os.path.join(args.out, "history.json"), record)
 
 
+def build_run(args) -> tuple:
+    """(model, task, train keywords) for parsed command-line ``args``: exactly what the command
+    runs, so ``train(model, task, **keywords)`` in a notebook repeats a recorded command.
+
+    Raises ValueError for sizes that do not fit together (e.g. num_keys < num_pairs) or that
+    cannot be allocated.
+    """
+    from . import models
+    task, input_size, num_classes = make_task(args)
+    X, _ = task(1, rng=0)
+    for flag, size in (("--batch-size", args.batch_size), ("--eval-batch-size", args.eval_batch_size)):
+        _checks.allocation((size,) + X.shape[1:], **{flag.strip("-").replace("-", "_"): size})
+    # Independent streams for the initial weights and for training, both from --seed.
+    model_seed, train_seed = np.random.SeedSequence(args.seed).generate_state(2, dtype=np.uint64)
+    model = models.build(make_spec(args, input_size, num_classes), rng=int(model_seed))
+    keywords = dict(steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+                    clip=args.clip, eval_every=args.eval_every, eval_batch_size=args.eval_batch_size,
+                    rng=int(train_seed), progress=not args.no_progress, time_budget=args.time_budget)
+    return model, task, keywords
+
+
 def main(argv=None) -> int:
     """The command line. Exit status: 0 done (all steps or the time budget), 1 diverged, 2 usage
     error (nothing trained), 130 interrupted (what was trained so far is kept)."""
-    from . import models
     cli = parser()
     args = cli.parse_args(argv)
     argv = sys.argv[1:] if argv is None else list(argv)
-    task, input_size, num_classes = make_task(args)
-    # Independent streams for the initial weights and for training, both from --seed.
-    model_seed, train_seed = np.random.SeedSequence(args.seed).generate_state(2, dtype=np.uint64)
-    try:  # sizes that do not fit together (e.g. num_keys < num_pairs) are usage errors
-        X, _ = task(1, rng=0)
-        for flag, size in (("--batch-size", args.batch_size), ("--eval-batch-size", args.eval_batch_size)):
-            _checks.allocation((size,) + X.shape[1:], **{flag.strip("-").replace("-", "_"): size})
-        model = models.build(make_spec(args, input_size, num_classes), rng=int(model_seed))
+    try:  # sizes that do not fit together, or a --out that cannot hold the run, are usage errors
+        model, task, keywords = build_run(args)
         check_out(args.out, args.overwrite)
     except (TypeError, ValueError) as err:
         cli.error(str(err))
     try:
-        history = train(model, task, steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer,
-                        lr=args.lr, clip=args.clip, eval_every=args.eval_every,
-                        eval_batch_size=args.eval_batch_size, rng=int(train_seed),
-                        progress=not args.no_progress, time_budget=args.time_budget)
+        history = train(model, task, **keywords)
     except KeyboardInterrupt:   # a second Ctrl-C: the first one asks train() to stop after its step
         print(f"interrupted; nothing written to {args.out}", file=sys.stderr)
         return 130

@@ -49,3 +49,20 @@ def test_accuracy_curve_and_first_time_above_read_the_history():
 def test_a_curve_needs_a_positive_time_budget():
     with pytest.raises(ValueError, match="time_budget must be > 0 seconds, got 0"):
         LiveTrainingCurve(time_budget=0)
+
+
+def test_the_notebooks_live_run_is_the_recorded_command(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rrnn.dash.live import LIVE_NTH_FARTHEST, run_from_command
+    argv = [*LIVE_NTH_FARTHEST, "--seed", "0", "--steps", "6", "--eval-every", "3", "--eval-batch-size", "64", "--batch-size", "32",
+            "--no-progress"]
+    subprocess.run([sys.executable, "-m", "rrnn.train", *argv, "--out", str(tmp_path)], check=True,
+                   capture_output=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    cli = json.loads((tmp_path / "history.json").read_text())["history"]
+    model, task, keywords = run_from_command(argv)
+    here = rrnn.train(model, task, **keywords)
+    assert here["loss"] == cli["loss"] and here["test_accuracy"] == cli["test_accuracy"]

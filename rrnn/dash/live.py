@@ -89,3 +89,21 @@ class LiveTrainingCurve(InPlaceFigure):
             parts.append(f"{name}: step {history['eval_step'][-1]}, {seconds[-1]:.0f} s, "
                          f"held-out {accuracy[-1]:.0%}")
         self.status.set_text("\n".join(parts))
+
+
+# The run the training notebook shows live, as the command line that repeats it:
+#     python -m rrnn.train <LIVE_NTH_FARTHEST> --seed 0 --steps 100000 --time-budget 150 --out DIR
+# (the paper's Nth-farthest setting at CPU scale, as experiments/nth_farthest/run.py trains the RMC,
+# evaluated every 50 steps on 1,000 held-out questions so the curve moves often).
+LIVE_NTH_FARTHEST = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--model", "rmc",
+                     "--num-slots", "2", "--num-heads", "2", "--head-size", "32", "--batch-size", "1024",
+                     "--lr", "1e-3", "--float32", "--eval-every", "50", "--eval-batch-size", "1000"]
+
+
+def run_from_command(argv: list) -> tuple:
+    """(model, task, train keywords) of ``python -m rrnn.train <argv>``, built exactly as the command
+    builds them (``--out`` is not needed: nothing is written)."""
+    from ..training import build_run, parser
+    if "--out" not in argv:
+        argv = [*argv, "--out", "-"]
+    return build_run(parser().parse_args(argv))

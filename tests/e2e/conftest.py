@@ -2,7 +2,10 @@
 
 Headless Debian Chromium (``/usr/bin/chromium``), driven by Python Playwright, opens every
 notebook in ``notebooks/`` that has controls, once in JupyterLab and once in Voila (the
-presentation mode, ``make present``), runs it, and moves every control of every dashboard.
+presentation mode, ``make present``), runs it, and moves every control of every dashboard a few
+times, timing each move from the input event to the redrawn figure.
+
+One JupyterLab and one Voila server serve the whole session.
 
 Without Chromium these tests skip (install it with ``sudo apt-get install chromium``); with
 ``CI=true`` in the environment a missing browser is a failure instead.
@@ -10,38 +13,32 @@ Without Chromium these tests skip (install it with ``sudo apt-get install chromi
 Knobs (environment variables):
   RRNN_E2E_NOTEBOOKS   directory of notebooks to test (default: the repository's notebooks/)
   RRNN_E2E_FRONTENDS   comma-separated subset of "lab,voila" (default: both)
-  RRNN_E2E_STEPS       slider steps per dashboard for the latency measurement (default 10)
+  RRNN_E2E_STEPS       moves per control, each one latency sample (default 3; Play: once)
   RRNN_CHROMIUM        the browser executable (default /usr/bin/chromium)
 
 Outputs (gitignored): a screenshot per dashboard in ``tests/e2e/screenshots/`` and the latency
-table in ``tests/e2e/latency.txt`` (also printed at the end of the run).
+table in ``tests/e2e/latency.txt`` (also printed at the end of the run; see latency.py).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
-import statistics
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SCREENSHOTS = HERE / "screenshots"
-LATENCY_FILE = HERE / "latency.txt"
 NOTEBOOKS = Path(os.environ.get("RRNN_E2E_NOTEBOOKS") or ROOT / "notebooks").resolve()
 FRONTENDS = [f.strip() for f in os.environ.get("RRNN_E2E_FRONTENDS", "lab,voila").split(",") if f.strip()]
-STEPS = int(os.environ.get("RRNN_E2E_STEPS", "10"))
 CHROMIUM = os.environ.get("RRNN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 HOW_TO_ENABLE = ("install Chromium to run them: `sudo apt-get install chromium` (Debian/Ubuntu; "
                  "or point RRNN_CHROMIUM at a Chromium binary)")
-
-# what the tests found, for the summary at the end of the run
-LATENCY_ROWS: list[dict] = []
 
 _CONTROLS_IN_SOURCE = re.compile(r"^\s*(import|from)\s+(ipywidgets|rrnn\.dash)\b|_dashboard\s*\(|"
                                  r"\binteract(ive)?\s*\(|^\s*%matplotlib\s+(widget|ipympl)", re.M)
@@ -139,21 +136,36 @@ def workspace(tmp_path_factory):
     return base
 
 
-@pytest.fixture
-def server(frontend, notebook, workspace, tmp_path):
-    """JupyterLab or Voila for this test only; stopped (kernels included) whatever happens."""
+@pytest.fixture(scope="session")
+def servers(workspace, tmp_path_factory):
+    """``servers(frontend)``: the session's JupyterLab or Voila, started on first use (a worker
+    that runs only one front end's tests starts only that server), stopped at the end."""
     from .servers import lab_server, running, voila_server
 
-    notebooks = workspace / "notebooks"
-    if frontend == "lab":
-        srv = lab_server(notebooks, tmp_path / "jupyter", tmp_path / "server.log")
-    elif frontend == "voila":
-        pytest.importorskip("voila", reason="Voila is a dependency of rrnn: pip install -e '.[test]'")
-        srv = voila_server(notebooks / notebook, tmp_path / "jupyter", tmp_path / "server.log")
-    else:
-        raise ValueError(f"unknown front end {frontend!r}; RRNN_E2E_FRONTENDS takes lab and/or voila")
-    with running(srv) as started:
-        yield started
+    started, stack = {}, contextlib.ExitStack()
+
+    def get(frontend: str):
+        if frontend not in started:
+            base = tmp_path_factory.mktemp(f"e2e-{frontend}")
+            if frontend == "lab":
+                make = lab_server
+            elif frontend == "voila":
+                pytest.importorskip("voila", reason="Voila is a dependency of rrnn: pip install -e '.[test]'")
+                make = voila_server
+            else:
+                raise ValueError(f"unknown front end {frontend!r}; RRNN_E2E_FRONTENDS takes lab and/or voila")
+            started[frontend] = stack.enter_context(
+                running(make(workspace / "notebooks", base / "jupyter", base / "server.log")))
+        return started[frontend]
+
+    with stack:
+        yield get
+
+
+@pytest.fixture
+def server(frontend, servers):
+    """The session's server for this test's front end (the test shuts its kernels down)."""
+    return servers(frontend)
 
 
 @pytest.fixture
@@ -164,36 +176,3 @@ def page(browser):
         yield context.new_page()
     finally:
         context.close()
-
-
-# --- the summary -----------------------------------------------------------------------------------
-def latency_table() -> str:
-    header = ("front end", "notebook", "dashboard", "slider", "steps", "median ms", "min ms", "max ms")
-    rows = [header]
-    for r in LATENCY_ROWS:
-        samples = r["samples"]
-        rows.append((r["frontend"], r["notebook"], r["dashboard"][:38], r["slider"][:16], str(len(samples)),
-                     f"{statistics.median(samples):.0f}" if samples else "-",
-                     f"{min(samples):.0f}" if samples else "-", f"{max(samples):.0f}" if samples else "-"))
-    widths = [max(len(row[k]) for row in rows) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if k < 4 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths)))
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not LATENCY_ROWS:
-        return
-    title = ("median time from one slider step (key press) to the redrawn figure, measured in the browser "
-             f"over {STEPS} steps per dashboard - a measurement, not a pass/fail check")
-    table = latency_table()
-    terminalreporter.write_sep("=", "e2e: slider step -> redrawn figure")
-    terminalreporter.write_line(title)
-    terminalreporter.write_line(table)
-    try:
-        LATENCY_FILE.write_text(title + "\n\n" + table + "\n")
-        terminalreporter.write_line(f"(written to {LATENCY_FILE.relative_to(ROOT)}; "
-                                    f"screenshots in {SCREENSHOTS.relative_to(ROOT)}/)")
-    except OSError as err:
-        terminalreporter.write_line(f"(could not write {LATENCY_FILE}: {err})")

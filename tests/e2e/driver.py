@@ -2,9 +2,9 @@
 
 ``Frontend`` opens the page, runs the notebook (Lab: Run > Run All Cells; Voila runs it by
 itself), waits until every figure has painted, finds the dashboards (a cell output holding at
-least one control), moves their controls, waits for the figure to change, and measures the
-time from one slider step to the last repaint. ``probe.js`` (injected before the page's own
-scripts) records the paints, inputs and kernel messages it relies on.
+least one control), moves each of their controls a few times, waits for the figure to change,
+and measures the time from each move to the last repaint. ``probe.js`` (injected before the
+page's own scripts) records the paints, inputs and kernel messages it relies on.
 
 All waits are on the page's state (``wait_for_function``), never fixed sleeps.
 """
@@ -31,13 +31,13 @@ def slug(text: str, limit: int = 40) -> str:
 
 @dataclass
 class Outcome:
-    """What happened to one dashboard: controls moved, failures, latency samples (ms)."""
+    """What happened to one dashboard: controls moved, failures, notes, and per control its
+    latency samples (``latency``: dicts of control, kind, samples in ms)."""
     title: str
     controls_moved: list = field(default_factory=list)
     failures: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    latency_control: str = ""
-    latencies_ms: list = field(default_factory=list)
+    latency: list = field(default_factory=list)
 
 
 class Frontend:
@@ -59,15 +59,15 @@ class Frontend:
             self.console_errors.append(message.text[:500])
 
     # --- opening and running ----------------------------------------------------------------
-    def open(self, base_url: str, notebook_name: str) -> None:
+    def open(self, url: str) -> None:
         if self.kind == "lab":
-            self._open_lab(base_url, notebook_name)
+            self._open_lab(url)
         else:
-            self._open_voila(base_url)
+            self._open_voila(url)
 
-    def _open_lab(self, base_url: str, notebook_name: str) -> None:
+    def _open_lab(self, url: str) -> None:
         page = self.page
-        page.goto(f"{base_url}/lab/tree/{notebook_name}?reset", timeout=self.timeout_ms)
+        page.goto(url, timeout=self.timeout_ms)
         # the kernel must be connected (its first "idle" arrived): "Run All" while the
         # indicator still says "connecting" is silently dropped
         page.wait_for_function(
@@ -105,19 +105,29 @@ class Frontend:
                         .some((e) => /Error|Traceback/.test(e.textContent));
             }""", timeout=self.timeout_ms, polling=200)
 
-    def _open_voila(self, base_url: str) -> None:
+    def _open_voila(self, url: str) -> None:
         page = self.page
         # Voila executes the notebook before it sends the page: "load" can take a while
-        page.goto(base_url + "/", timeout=self.timeout_ms, wait_until="domcontentloaded")
+        page.goto(url, timeout=self.timeout_ms, wait_until="domcontentloaded")
+        # done when the page shows controls, or an error (a cell that raised shows its traceback
+        # as stderr output; waiting for controls that never come would cost the whole timeout)
         page.wait_for_function(
             """() => {
                 const loading = document.querySelector('#loading');
                 const busy = loading && getComputedStyle(loading).display !== 'none';
                 return !busy && (window.__e2e.roots().length > 0 ||
-                                 /There was an error when executing cell/.test(document.body.innerText));
+                                 /There was an error when executing cell/.test(document.body.innerText) ||
+                                 window.__e2e.problems(false).length > 0);
             }""", timeout=self.timeout_ms, polling=200)
 
     # --- state ------------------------------------------------------------------------------
+    def kernel_ids(self) -> list:
+        """The kernels this page connected to ([] if the page is gone)."""
+        try:
+            return self.page.evaluate("() => window.__e2e ? __e2e.kernelIds : []")
+        except PlaywrightError:
+            return []
+
     def scan(self) -> list:
         return self.page.evaluate("() => __e2e.scan()")
 
@@ -162,43 +172,52 @@ class Frontend:
         return self.page.locator(f'[data-e2e-root="{i}"] [data-e2e-control="{j}"]')
 
     # --- moving controls ----------------------------------------------------------------------
-    def _slider_key(self, handle) -> str:
-        now, high = (handle.get_attribute(a) for a in ("aria-valuenow", "aria-valuemax"))
+    @staticmethod
+    def _values(handle):
+        """(now, low, high) of a noUiSlider handle, or None where it has no numeric values."""
         try:
-            return "ArrowLeft" if float(now) >= float(high) else "ArrowRight"
+            return tuple(float(handle.get_attribute(f"aria-value{a}")) for a in ("now", "min", "max"))
         except (TypeError, ValueError):
-            return "ArrowRight"
+            return None
 
-    def step_slider(self, control) -> str:
-        handle = control.locator(".noUi-handle").first
-        key = self._slider_key(handle)
-        handle.focus()
-        handle.press(key)
+    def _slider_key(self, handle, previous: str | None = None) -> str:
+        """Alternate directions (the control stays near the value the notebook set), turning
+        back at either end of the range."""
+        values = self._values(handle)
+        key = "ArrowRight" if previous in (None, "ArrowLeft") else "ArrowLeft"
+        if values and key == "ArrowRight" and values[0] >= values[2]:
+            key = "ArrowLeft"
+        elif values and key == "ArrowLeft" and values[0] <= values[1]:
+            key = "ArrowRight"
         return key
+
+    @staticmethod
+    def _backward(c: dict) -> bool:
+        return bool(re.search(r"◀|←|<|back|prev", c["label"], re.I))
+
+    def _stepper_values(self, i: int, c: dict):
+        """(now, low, high) of the slider next to a stepper button (same row), or None."""
+        handle = self.control(i, c["index"]).locator(
+            "xpath=ancestor::*[contains(@class,'widget-hbox')][1]//*[contains(@class,'noUi-handle')]").first
+        return self._values(handle) if handle.count() else None
 
     def _buttons_in_order(self, i: int, controls: list) -> list:
         """Forward-looking buttons first; backward ones first if the stepper is at its end."""
         buttons = [c for c in controls if c["kind"] == "button"]
-
-        def backward(c):
-            return bool(re.search(r"◀|←|<|back|prev", c["label"], re.I))
-
-        at_end = False
-        for c in buttons:
-            handle = self.control(i, c["index"]).locator(
-                "xpath=ancestor::*[contains(@class,'widget-hbox')][1]//*[contains(@class,'noUi-handle')]").first
-            if handle.count():
-                now, high = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
-                with_values = now is not None and high is not None
-                at_end = at_end or (with_values and float(now) >= float(high))
-        return sorted(buttons, key=lambda c: backward(c) != at_end)
+        at_end = any((v := self._stepper_values(i, c)) and v[0] >= v[2] for c in buttons)
+        return sorted(buttons, key=lambda c: self._backward(c) != at_end)
 
     def move(self, i: int, c: dict) -> str:
-        """Move control ``c`` of dashboard ``i`` once; returns what was done."""
+        """Move control ``c`` of dashboard ``i`` once; returns what was done. Repeated moves
+        alternate a slider's direction and walk a menu or option group through its choices."""
         control = self.control(i, c["index"])
         kind = c["kind"]
         if kind == "slider":
-            return f"pressed {self.step_slider(control)}"
+            handle = control.locator(".noUi-handle").first
+            c["last_key"] = key = self._slider_key(handle, c.get("last_key"))
+            handle.focus()
+            handle.press(key)
+            return f"pressed {key}"
         if kind == "dropdown":
             select = control.locator("select").first
             n, k = select.evaluate("(s) => [s.options.length, s.selectedIndex]")
@@ -229,82 +248,91 @@ class Frontend:
             pass
 
     def movable(self, c: dict) -> str | None:
-        """None if the control can be moved, else why not."""
-        if c["disabled"]:
+        """None if the control can be moved now, else why not (asked of the page each time:
+        moving one control can disable another)."""
+        state = self.page.evaluate(
+            """([i, j]) => {
+                const el = document.querySelector(`[data-e2e-root='${i}'] [data-e2e-control='${j}']`);
+                const select = el && el.querySelector('select');
+                return el ? {disabled: !!el.querySelector(':disabled') || el.disabled === true,
+                             options: select ? select.options.length : null} : null;
+            }""", [c["root"], c["index"]])
+        if state is None:
+            return "gone from the page"
+        if state["disabled"]:
             return "disabled"
-        if c["kind"] == "dropdown":
-            n = self.page.evaluate(
-                "([i, j]) => document.querySelector(`[data-e2e-root='${i}'] [data-e2e-control='${j}'] select`)"
-                ".options.length", [c["root"], c["index"]])
-            if n < 2:
-                return "only one option"
+        if state["options"] is not None and state["options"] < 2:
+            return "only one option"
+        if c["kind"] == "button":         # a stepper button at its end of the range
+            values = self._stepper_values(c["root"], c)
+            if values and values[0] >= values[2] and not self._backward(c):
+                return "the stepper is at its last step"
+            if values and values[0] <= values[1] and self._backward(c):
+                return "the stepper is at its first step"
         return None
 
     # --- the checks -----------------------------------------------------------------------------
-    def exercise(self, i: int, title: str) -> Outcome:
-        """Move every control of dashboard ``i`` once; each must change the figure, without errors."""
+    def exercise(self, i: int, title: str, repeats: int = 3) -> Outcome:
+        """Move every control of dashboard ``i`` ``repeats`` times (Play once: it runs by itself);
+        every move must change the figure, without errors. Each move is also a latency sample:
+        input event -> the last repaint before the page settles (Play: -> its first frame)."""
         outcome = Outcome(title)
-        dashboard = self.scan()[i]
-        controls = dashboard["controls"]
+        controls = self.scan()[i]["controls"]
         for c in controls:
             c["root"] = i
         ordered = [c for c in controls if c["kind"] != "button"] + self._buttons_in_order(i, controls)
         for c in ordered:
             name = f"{c['kind']} '{c['label']}'"
-            why_not = self.movable(c)
-            if why_not:
-                outcome.notes.append(f"{name}: not moved ({why_not})")
-                continue
-            self.wait_quiet()
-            before = self.snapshot(i)
-            problems_before = set(self.problems(include_loading=False))
-            action = self.move(i, c)
-            started = time.monotonic()
-            redrew = self.wait_redraw(i, before)
-            waited = time.monotonic() - started
-            if c["kind"] == "play":
-                self.stop_play(i, c)
-            self.wait_quiet()
-            new_problems = [p for p in self.problems(include_loading=False) if p not in problems_before]
-            messages = self.messages(i)
-            if not redrew:
-                outcome.failures.append(
-                    f"{name} ({action}): the figure did not change (waited {waited:.0f} s)"
-                    + (f"; the dashboard says: {' | '.join(messages)}" if messages else ""))
-            for p in new_problems:
-                outcome.failures.append(f"after moving {name} ({action}): {p}")
-            if messages and redrew:
-                outcome.notes.append(f"after moving {name}: the dashboard says: {' | '.join(messages)}")
-            outcome.controls_moved.append(f"{name}: {action}, {'redrew' if redrew else 'NO REDRAW'}")
+            samples, actions, redraws = [], [], 0
+            for k in range(1 if c["kind"] == "play" else repeats):
+                why_not = self.movable(c)
+                if why_not:
+                    outcome.notes.append(f"{name}: not moved {'' if k == 0 else 'again '}({why_not})")
+                    break
+                action, redrew, latency = self._move_and_check(i, c, name, outcome)
+                actions.append(action)
+                if not redrew:          # a failure already; moving it again tells nothing new
+                    break
+                redraws += 1
+                if latency is not None:
+                    samples.append(latency)
+            if actions:
+                outcome.controls_moved.append(f"{name}: {', '.join(actions)}; redrew {redraws} of {len(actions)}")
+                outcome.latency.append(dict(control=c["label"], kind=c["kind"], position=len(outcome.latency),
+                                            samples=samples))
         return outcome
 
-    def measure_latency(self, i: int, outcome: Outcome, steps: int = 10) -> None:
-        """Step the dashboard's first slider ``steps`` times; key press -> last repaint, in ms."""
-        dashboard = self.scan()[i]
-        sliders = [c for c in dashboard["controls"] if c["kind"] == "slider" and not c["disabled"]]
-        if not sliders:
-            outcome.notes.append("no slider: latency not measured")
-            return
-        c = sliders[0]
-        outcome.latency_control = c["label"]
-        handle = self.control(i, c["index"]).locator(".noUi-handle").first
-        key = None
-        for _ in range(steps):
-            self.wait_quiet()
-            before = self.snapshot(i)
-            now, low, high = (handle.get_attribute(a) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
-            if key is None or (key == "ArrowRight" and float(now) >= float(high)) or \
-                    (key == "ArrowLeft" and float(now) <= float(low)):
-                key = self._slider_key(handle) if key is None else \
-                    ("ArrowLeft" if key == "ArrowRight" else "ArrowRight")
-            handle.focus()
-            handle.press(key)
-            if not self.wait_redraw(i, before):
-                outcome.failures.append(f"latency: slider '{c['label']}' ({key}) did not change the figure")
-                return
-            self.wait_quiet()
-            elapsed = self.page.evaluate("(i) => __e2e.lastPaint(i) - __e2e.lastInput", i)
-            outcome.latencies_ms.append(float(elapsed))
+    def _move_and_check(self, i: int, c: dict, name: str, outcome: Outcome):
+        """One move: returns (what was done, whether the figure changed, latency in ms or None)."""
+        self.wait_quiet()
+        before = self.snapshot(i)
+        problems_before = set(self.problems(include_loading=False))
+        self.page.evaluate("() => __e2e.arm()")
+        action = self.move(i, c)
+        started = time.monotonic()
+        redrew = self.wait_redraw(i, before)
+        waited = time.monotonic() - started
+        if c["kind"] == "play":
+            self.stop_play(i, c)
+        self.wait_quiet()
+        # the figure is settled: read the clock (page time, so no round trip is counted)
+        start, paints = self.page.evaluate("(i) => [__e2e.inputAt, __e2e.paintsSince(i, __e2e.inputAt)]", i)
+        new_problems = [p for p in self.problems(include_loading=False) if p not in problems_before]
+        messages = self.messages(i)
+        if not redrew:
+            outcome.failures.append(
+                f"{name} ({action}): the figure did not change (waited {waited:.0f} s)"
+                + (f"; the dashboard says: {' | '.join(messages)}" if messages else ""))
+        for p in new_problems:
+            outcome.failures.append(f"after moving {name} ({action}): {p}")
+        if messages and redrew:
+            outcome.notes.append(f"after moving {name}: the dashboard says: {' | '.join(messages)}")
+        if not redrew:
+            return action, False, None
+        if not start or not paints:
+            outcome.notes.append(f"{name} ({action}): redrew, but no input event or paint was timed")
+            return action, True, None
+        return action, True, float((paints[0] if c["kind"] == "play" else paints[1]) - start)
 
     def screenshot(self, i: int, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,10 @@
 // It records, with performance.now() timestamps:
 //   - every drawImage/putImageData on a canvas (ipympl paints received frames that way),
 //   - every <img> that appears or changes src (inline figures re-displayed in an Output widget),
-//   - the last keydown/pointerdown (the start of a latency measurement),
-//   - the kernel's execution_state and any error / traceback the kernel sends (websocket).
+//   - the first input event (keydown, pointerdown, input, change) after the Python side armed
+//     the clock with __e2e.arm(): the start of a latency measurement,
+//   - the kernel's execution_state, any error / traceback the kernel sends, and the ids of the
+//     kernels the page connects to (websocket; the tests shut those kernels down afterwards).
 // and offers helpers the Python side calls with page.evaluate("__e2e.<name>(...)").
 (() => {
   if (window.__e2e) return;
@@ -11,10 +13,11 @@
     draws: new WeakMap(),        // canvas -> [t, ...]
     imgs: [],                    // [img, t]
     lastActivity: 0,             // last paint of any figure
-    lastInput: 0,                // last keydown / pointerdown
+    inputAt: 0,                  // first input event since arm()
     kernelState: 'unknown',
     lastStatus: 0,
     kernelErrors: [],
+    kernelIds: [],
   });
 
   // --- canvas paints --------------------------------------------------------------------------
@@ -61,8 +64,11 @@
   if (document.documentElement) observe(); else document.addEventListener('DOMContentLoaded', observe);
 
   // --- input ----------------------------------------------------------------------------------
-  for (const type of ['keydown', 'pointerdown']) {
-    document.addEventListener(type, () => { S.lastInput = performance.now(); }, true);
+  // a slider step is a keydown, a click starts with pointerdown, a <select> choice made by
+  // Playwright fires only input/change: whichever comes first starts the clock
+  S.arm = () => { S.inputAt = 0; };
+  for (const type of ['keydown', 'pointerdown', 'input', 'change']) {
+    document.addEventListener(type, () => { if (!S.inputAt) S.inputAt = performance.now(); }, true);
   }
 
   // --- kernel messages ------------------------------------------------------------------------
@@ -96,7 +102,11 @@
   window.WebSocket = class extends NativeWebSocket {
     constructor(...args) {
       super(...args);
-      if (String(args[0]).includes('/api/kernels/')) this.addEventListener('message', onKernelMessage);
+      const kernel = /\/api\/kernels\/([^/?]+)/.exec(String(args[0]));
+      if (kernel) {
+        if (!S.kernelIds.includes(kernel[1])) S.kernelIds.push(kernel[1]);
+        this.addEventListener('message', onKernelMessage);
+      }
     }
   };
 
@@ -197,14 +207,14 @@
       images.every((img) => img.complete && img.naturalWidth > 0);
   };
 
-  // Time of the dashboard's last figure paint.
-  S.lastPaint = (i) => {
+  // [first, last] paint of the dashboard's figures at or after time `since` (null: none).
+  S.paintsSince = (i, since) => {
     const { canvases, images } = figuresOf(i);
-    let t = 0;
-    for (const c of canvases) for (const d of S.draws.get(c) || []) t = Math.max(t, d);
+    const times = [];
+    for (const c of canvases) for (const d of S.draws.get(c) || []) if (d >= since) times.push(d);
     const set = new Set(images);
-    for (const [img, d] of S.imgs) if (set.has(img)) t = Math.max(t, d);
-    return t;
+    for (const [img, d] of S.imgs) if (set.has(img) && d >= since) times.push(d);
+    return times.length ? [Math.min(...times), Math.max(...times)] : null;
   };
 
   // Quiet: kernel idle, nothing painted for `ms` milliseconds.

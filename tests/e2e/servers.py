@@ -1,4 +1,8 @@
-"""Start JupyterLab or Voila for one test and always stop it again.
+"""Start JupyterLab or Voila for a test session and always stop it again.
+
+One server of each kind serves every notebook of the session (starting one per test cost ~2 s
+each); between tests ``shutdown_kernels`` stops the kernels a test used, so no state leaks from
+one notebook's test into another's and idle kernels do not pile up.
 
 Everything listens on 127.0.0.1 only, on a free port, with its config, runtime, settings and
 workspace directories inside a temporary directory the test owns (nothing is written to the
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -59,6 +64,10 @@ def jupyter_env(base: Path) -> dict:
         JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),
         PYTHONUNBUFFERED="1",
     )
+    # a cell that would train for minutes in class runs its few-seconds version under the tests
+    # (notebook 08; notebooks/conftest.py sets the same for nbval, but only when pytest collects
+    # notebooks/, which `make e2e` does not)
+    env.setdefault("RRNN_QUICK", "1")
     env["RRNN_E2E_APP_SETTINGS_DIR"] = str(dirs["app-settings"])
     return env
 
@@ -101,15 +110,39 @@ def _alive(pid: int) -> bool:
 
 
 class Server:
-    """One running server: ``url`` (the page to open), ``log`` (its combined output file)."""
+    """One running server: ``url(notebook)`` (the page to open), ``log`` (its combined output file)."""
 
     def __init__(self, kind: str, cmd: list, cwd: Path, env: dict, log: Path, port: int, page_path: str,
-                 ready_path: str | None):
+                 ready_path: str):
         self.kind, self.cmd, self.cwd, self.env, self.log, self.port = kind, cmd, cwd, env, log, port
         self.base = f"http://{LOOPBACK}:{port}"
-        self.url = self.base + page_path
+        self.page_path = page_path          # format string with {notebook}
         self.ready_path = ready_path
         self.proc: subprocess.Popen | None = None
+
+    def url(self, notebook: str) -> str:
+        return self.base + self.page_path.format(notebook=urllib.parse.quote(notebook))
+
+    def _request(self, method: str, path: str) -> bytes:
+        request = urllib.request.Request(self.base + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+    def shutdown_kernels(self, kernel_ids) -> None:
+        """Stop the kernels a test used (JupyterLab: every session, which is what a test leaves;
+        Voila: the kernels the page connected to, via the shutdown call its own page makes on unload).
+        Best effort: whatever is left is stopped with the server at the end of the session."""
+        with contextlib.suppress(OSError, ValueError):
+            self._shutdown_kernels(kernel_ids)
+
+    def _shutdown_kernels(self, kernel_ids) -> None:
+        if self.kind == "JupyterLab":
+            for session in json.loads(self._request("GET", "/api/sessions")):
+                self._request("DELETE", f"/api/sessions/{session['id']}")
+        else:
+            for kernel_id in kernel_ids:
+                with contextlib.suppress(urllib.error.HTTPError):    # already gone (the page unloaded)
+                    self._request("POST", f"/voila/api/shutdown/{kernel_id}")
 
     def start(self, timeout: float) -> "Server":
         self._log_file = open(self.log, "wb")
@@ -126,24 +159,25 @@ class Server:
         raise TimeoutError(f"{self.kind} not ready after {timeout:.0f} s:\n{self.log_tail()}")
 
     def _ready(self) -> bool:
-        if self.ready_path is None:          # Voila: any GET of the app would start a kernel
-            with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, self.port), timeout=1):
-                return True
-            return False
         try:
             with urllib.request.urlopen(self.base + self.ready_path, timeout=2) as response:
                 return response.status == 200
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
-    def log_text(self) -> str:
+    def log_size(self) -> int:
+        """A mark in the log: ``log_tail(since=mark)`` shows only what came after it."""
         try:
-            return self.log.read_text(errors="replace")
+            return self.log.stat().st_size
+        except OSError:
+            return 0
+
+    def log_tail(self, lines: int = 40, since: int = 0) -> str:
+        try:
+            text = self.log.read_bytes()[since:].decode(errors="replace")
         except OSError:
             return ""
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, grace: float = 15.0) -> None:
         """Stop the server, its process group and any kernel it started. Safe to call twice."""
@@ -177,24 +211,32 @@ class Server:
 
 
 def lab_server(root: Path, base: Path, log: Path) -> Server:
-    """JupyterLab serving ``root`` (tokenless, loopback only)."""
+    """JupyterLab serving ``root`` (tokenless, loopback only; no XSRF check, so the tests can
+    delete sessions over its REST API)."""
     env = jupyter_env(base)
     port = free_port()
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
            f"--ServerApp.ip={LOOPBACK}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+           "--ServerApp.disable_check_xsrf=True",
            "--ServerApp.terminals_enabled=False", "--LabApp.extension_manager=readonly",
            f"--LabApp.app_settings_dir={env['RRNN_E2E_APP_SETTINGS_DIR']}"]
-    return Server("JupyterLab", cmd, root, env, log, port, "", "/api/status")
+    return Server("JupyterLab", cmd, root, env, log, port, "/lab/tree/{notebook}?reset", "/api/status")
 
 
-def voila_server(notebook: Path, base: Path, log: Path) -> Server:
-    """Voila serving one notebook as an app at ``/`` (loopback only), as ``make present`` does."""
+def voila_server(root: Path, base: Path, log: Path) -> Server:
+    """Voila serving every notebook in ``root`` as an app at ``/voila/render/<notebook>`` (loopback
+    only, tokenless). Each page load runs the notebook in a new kernel, with the same page and
+    template as ``make present`` (one notebook, at ``/``)."""
     env = jupyter_env(base)
+    # no XSRF check, so the tests can call Voila's kernel shutdown (its page does it on unload)
+    (Path(env["JUPYTER_CONFIG_DIR"]) / "voila.json").write_text(
+        json.dumps({"Voila": {"tornado_settings": {"disable_check_xsrf": True}}}))
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+    cmd = [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}",
            f"--Voila.ip={LOOPBACK}", "--Voila.port_retries=0", "--show_tracebacks=True"]
-    return Server("Voila", cmd, notebook.parent, env, log, port, "/", None)
+    # the directory listing at / starts no kernel, so it can be polled for readiness
+    return Server("Voila", cmd, root, env, log, port, "/voila/render/{notebook}", "/")
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import FRONTENDS, LATENCY_ROWS, NOTEBOOKS, SCREENSHOTS, STEPS, notebooks_with_controls
+from .conftest import FRONTENDS, NOTEBOOKS, notebooks_with_controls
+from .latency import LATENCY_PROPERTY, SCREENSHOTS, STEPS
 
 _found = notebooks_with_controls()
 CASES = [pytest.param(frontend, name, id=f"{frontend}-{name.removesuffix('.ipynb')}")
@@ -17,15 +18,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 @pytest.mark.parametrize("frontend, notebook", CASES)
-def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebook, browser, server, page):
+def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebook, server, page, record_property):
     from .driver import Frontend, slug
 
     stem = notebook.removesuffix(".ipynb")
     failed_shot = SCREENSHOTS / f"FAILED--{frontend}--{stem}.png"
     failed_shot.unlink(missing_ok=True)          # from an earlier run
     app = Frontend(page, frontend)
+    log_mark = server.log_size()
+    latency = []        # filled in below; the test's report carries it to the process that prints
+    record_property(LATENCY_PROPERTY, latency)       # the table (under xdist: not this worker)
     try:
-        app.open(server.base, notebook)
+        app.open(server.url(notebook))
         problems = app.problems(include_loading=False)
         assert not problems, f"{notebook} in {frontend}: errors after running the notebook:\n" + "\n".join(problems)
         app.wait_rendered()
@@ -41,10 +45,8 @@ def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebo
                 report.append(f"[{title}] has no figure of its own; checking the page's figures")
             shot = SCREENSHOTS / f"{frontend}--{stem}--{i + 1}-{slug(title)}.png"
             app.screenshot(i, shot)
-            outcome = app.exercise(i, title)
-            app.measure_latency(i, outcome, steps=STEPS)
-            LATENCY_ROWS.append(dict(frontend=frontend, notebook=stem, dashboard=title,
-                                     slider=outcome.latency_control, samples=outcome.latencies_ms))
+            outcome = app.exercise(i, title, repeats=STEPS)
+            latency += [dict(row, frontend=frontend, notebook=stem, dashboard=title) for row in outcome.latency]
             report += [f"[{title}] {line}" for line in outcome.controls_moved + outcome.notes]
             failures += [f"[{title}] {line}" for line in outcome.failures]
         print("\n".join(report))                       # shown with -rA / on failure
@@ -58,5 +60,7 @@ def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebo
             page.screenshot(path=str(failed_shot), full_page=True, timeout=30_000)
         except Exception:  # the page may be gone; the original failure matters
             pass
-        print(f"--- {server.kind} log (tail) ---\n{server.log_tail(60)}")
+        print(f"--- {server.kind} log (tail, this test only) ---\n{server.log_tail(60, since=log_mark)}")
         raise
+    finally:
+        server.shutdown_kernels(app.kernel_ids())

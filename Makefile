@@ -17,15 +17,18 @@ PORT ?= 8866
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
-# Everything: the package tests, the notebooks under nbval, and (last) the end-to-end browser
-# tests in tests/e2e (they skip, saying how to enable them, where Chromium is missing).
+# Everything: the package tests, the notebooks under nbval, and the end-to-end browser tests in
+# tests/e2e (they skip, saying how to enable them, where Chromium is missing). pytest-xdist spreads
+# them over one worker per core, keeping each notebook's cells in one worker and each front end's
+# browser tests in one worker (one JupyterLab or Voila server for all of them): tests/conftest.py.
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs
+	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs -n auto
 
-# Only the end-to-end browser tests (JupyterLab and Voila in headless Chromium).
+# Only the end-to-end browser tests (JupyterLab and Voila in headless Chromium), one worker per
+# front end.
 e2e: $(STAMP)
-	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs -n 2
 
 # A study notebook as a Voila app on http://127.0.0.1:$(PORT): NB=04_memory_evolution (or 04_memory_evolution.ipynb).
 present: $(STAMP)

@@ -5,7 +5,9 @@ notebook in ``notebooks/`` that has controls, once in JupyterLab and once in Voi
 presentation mode, ``make present``), runs it, and moves every control of every dashboard a few
 times, timing each move from the input event to the redrawn figure.
 
-One JupyterLab and one Voila server serve the whole session.
+One JupyterLab and one Voila server serve the whole session. Under pytest-xdist (``make test``)
+one worker runs all of JupyterLab's tests with one Lab server and one browser, another all of
+Voila's (the scheduling is in tests/conftest.py).
 
 Without Chromium these tests skip (install it with ``sudo apt-get install chromium``); with
 ``CI=true`` in the environment a missing browser is a failure instead.

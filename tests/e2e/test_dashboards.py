@@ -8,6 +8,8 @@ from .conftest import FRONTENDS, NOTEBOOKS, notebooks_with_controls
 from .latency import LATENCY_PROPERTY, SCREENSHOTS, STEPS
 
 _found = notebooks_with_controls()
+# ids "<front end>-<notebook>": under pytest-xdist each front end's tests go to one worker, so
+# one server of that kind serves them all (tests/conftest.py, pytest_xdist_make_scheduler)
 CASES = [pytest.param(frontend, name, id=f"{frontend}-{name.removesuffix('.ipynb')}")
          for name in _found for frontend in FRONTENDS]
 if not CASES:

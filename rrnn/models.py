@@ -254,7 +254,6 @@ class HybridClassifier(SequenceClassifier):
     def _core_sizes(spec):
         D = _checks.positive_int("input_size", spec["input_size"])
         H = _checks.positive_int("hidden_size", spec["hidden_size"])
-        _checks.parameter_budget(lstm_parameter_count(D, H), input_size=D, hidden_size=H)
         c = _memory_config(H, spec["num_slots"], spec["slot_size"], spec["num_heads"])
         M = c.slot_size
         core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=M, num_heads=c.num_heads)

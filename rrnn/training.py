@@ -51,8 +51,9 @@ def _finite_or_none(value: float):
     return value if math.isfinite(value) else None
 
 
-def _draw(task, batch_size: int, rng, model, what: str):
-    """One batch from ``task``, checked against the model before it is used."""
+def _draw(task, batch_size: int, rng, model=None):
+    """One batch from ``task``; with ``model``, checked against it (the held-out batch, drawn before
+    training, so a task that does not fit fails before any step; ``model.loss`` checks the others)."""
     batch = task(batch_size, rng=rng)
     if not (isinstance(batch, tuple) and len(batch) == 2):
         raise TypeError(f"task must return a pair (X, y), got {type(batch).__name__}")
@@ -62,7 +63,7 @@ def _draw(task, batch_size: int, rng, model, what: str):
     try:
         return check(*batch)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"task returned {what} that does not fit the model: {err}") from err
+        raise type(err)(f"task returned a held-out batch that does not fit the model: {err}") from err
 
 
 class _Interrupt:
@@ -156,7 +157,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     # Two independent streams from one seed: the held-out batch never depends on how
     # many training batches were drawn.
     eval_seed, train_seed = _checks.as_rng(rng).integers(0, 2**63, size=2)
-    X_test, y_test = _draw(task, eval_batch_size, np.random.default_rng(eval_seed), model, "a held-out batch")
+    X_test, y_test = _draw(task, eval_batch_size, np.random.default_rng(eval_seed), model)
     train_rng = np.random.default_rng(train_seed)
 
     history = {"loss": [], "train_accuracy": [], "grad_norm": [], "seconds": [],
@@ -180,7 +181,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     with _Interrupt().active() as interrupt, \
             tqdm(total=steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
         for step in range(1, steps + 1):
-            X, y = _draw(task, batch_size, train_rng, model, "a training batch")
+            X, y = _draw(task, batch_size, train_rng)
             loss, grads, logits = model.loss(X, y, return_logits=True)
             if not math.isfinite(loss):
                 history["stop_reason"] = "non_finite_loss"
@@ -251,27 +252,19 @@ def _int_list(text: str) -> list:
     return sizes
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative int, got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative int, got {text!r}")
-    return value
+def _positive(kind, *, zero: bool = False):
+    """An argparse type: ``kind`` (int or float) that must be > 0 (>= 0 with ``zero``), and finite."""
+    word = "non-negative" if zero else "positive"
 
-
-def _positive(kind):
-    """An argparse type: ``kind`` (int or float) that must be > 0."""
     def convert(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        if not value > 0 or not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a {word} {kind.__name__}, got {text!r}")
+        if not (value >= 0 if zero else value > 0) or not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a {word} {kind.__name__}, got {text!r}")
         return value
-    convert.__name__ = f"positive {kind.__name__}"
+    convert.__name__ = f"{word} {kind.__name__}"
     return convert
 
 
@@ -286,7 +279,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam", help="see rrnn.optim")
     p.add_argument("--lr", type=_positive(float), default=1e-3, help="learning rate")
     p.add_argument("--clip", type=_positive(float), default=None, help="max global gradient norm")
-    p.add_argument("--seed", type=_seed, default=0, help="one seed for the weights, the data and the held-out batch")
+    p.add_argument("--seed", type=_positive(int, zero=True), default=0, help="one seed for the weights, the data and the held-out batch")
     p.add_argument("--out", required=True, help="directory for weights.npz and history.json (made if needed)")
     p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--float32", action="store_true", help="train in float32 (faster and half the memory; the default float64 is what gradient checks use)")

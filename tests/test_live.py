@@ -6,7 +6,7 @@ import pytest
 
 import rrnn
 from rrnn import tasks
-from rrnn.dash.live import LiveTrainingCurve, accuracy_curve, first_time_above
+from rrnn.dash.live import LiveTrainingCurve, accuracy_curve, first_step_above, first_time_above
 
 RECALL = functools.partial(tasks.associative_recall, num_pairs=1, num_keys=3, num_values=4)
 
@@ -44,6 +44,7 @@ def test_accuracy_curve_and_first_time_above_read_the_history():
     np.testing.assert_array_equal(seconds, [0.0, 1.0, 2.0])
     assert first_time_above(history, 0.5) == 1.0 and first_time_above(history, 0.6) == 2.0
     assert first_time_above(history, 0.9) is None
+    assert first_step_above(history, 0.5) == 2 and first_step_above(history, 0.9) is None
 
 
 def test_a_curve_needs_a_positive_time_budget():

@@ -28,11 +28,21 @@ def accuracy_curve(history: dict) -> tuple[np.ndarray, np.ndarray]:
     return seconds[steps], np.asarray(history["test_accuracy"], dtype=float)
 
 
+def _first_evaluation_above(history: dict, level: float) -> int | None:
+    reached = np.flatnonzero(np.asarray(history["test_accuracy"]) >= level)
+    return int(reached[0]) if reached.size else None
+
+
 def first_time_above(history: dict, level: float) -> float | None:
     """Seconds at the first evaluation whose held-out accuracy reached ``level`` (None: never)."""
-    seconds, accuracy = accuracy_curve(history)
-    reached = np.flatnonzero(accuracy >= level)
-    return float(seconds[reached[0]]) if reached.size else None
+    i = _first_evaluation_above(history, level)
+    return None if i is None else float(accuracy_curve(history)[0][i])
+
+
+def first_step_above(history: dict, level: float) -> int | None:
+    """The step of that evaluation (None: never)."""
+    i = _first_evaluation_above(history, level)
+    return None if i is None else int(history["eval_step"][i])
 
 
 class LiveTrainingCurve(InPlaceFigure):

@@ -11,6 +11,11 @@ Reading the memory out by its slot mean keeps the output independent of slot ord
 has none), and concatenating it with h lets the output use the LSTM and the memory side by
 side. The seed's original cell used the same read-out and combination, but started the memory
 at zero, so its slots stayed identical for ever; here memory starts from the paper's identity.
+
+Two options, for ablations that test why the hybrid learns less than the RMC (the defaults are
+the seed's design): readout="flat" reads r = flatten(mem) (B, S*M), so the output can tell which
+slot holds what; memory_input="x" gives the memory the step's input x as its input row instead
+of h, so the memory sees the vectors themselves.
 """
 from __future__ import annotations
 
@@ -34,14 +39,33 @@ class HybridStepCache(NamedTuple):
     lstm: LSTMStepCache
     combine: LinearCache
     rmc: RMCStepCache
-    readout: np.ndarray   # (B, M) slot mean of the new memory (zeros when the memory path is off)
+    readout: np.ndarray   # (B, M) slot mean (or (B, S*M) flattened) new memory; zeros when the path is off
     combined: np.ndarray  # (B, H + M) [h, r]
     output: np.ndarray    # (B, H)
     use_memory: bool
+    options: "HybridOptions"
 
 
-def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig, use_memory: bool = True):
+class HybridOptions(NamedTuple):
+    """The hybrid's read-out ("mean" over slots or "flat") and the memory's input row ("h" or "x")."""
+    readout: str = "mean"
+    memory_input: str = "h"
+
+    def check(self) -> "HybridOptions":
+        for name, allowed in (("readout", ("mean", "flat")), ("memory_input", ("h", "x"))):
+            value = getattr(self, name)
+            if not (isinstance(value, str) and value in allowed):
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        return self
+
+    def readout_size(self, num_slots: int, slot_size: int) -> int:
+        return num_slots * slot_size if self.readout == "flat" else slot_size
+
+
+def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig, use_memory: bool = True,
+                        options: HybridOptions = HybridOptions()):
     """One hybrid step. ``rmc_params`` is ``sub_params(params, "rmc.")`` (built once per sequence).
+    ``config.input_size`` is H, or D with options.memory_input "x".
 
     use_memory=False switches the memory path off: the memory still updates, but the output
     reads zeros instead of it, so one network with the path on and off isolates what the
@@ -50,13 +74,16 @@ def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config:
     Returns output (B, H), h, c (B, H), the next memory (B, S, M) and the cache.
     """
     h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"])
-    _, memory, rmc_cache = rmc_step_forward(h, memory, rmc_params, config)
-    readout = memory.mean(axis=1) if use_memory else np.zeros_like(memory[:, 0])   # (B, M)
-    combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M)
+    _, memory, rmc_cache = rmc_step_forward(x if options.memory_input == "x" else h, memory, rmc_params, config)
+    B, S, M = memory.shape
+    readout = memory.reshape(B, S * M) if options.readout == "flat" else memory.mean(axis=1)   # (B, M or S*M)
+    if not use_memory:
+        readout = np.zeros_like(readout)
+    combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M or S*M)
     pre, combine_cache = linear_forward(combined, params["combine.W"], params["combine.b"])
     output = np.tanh(pre)
     return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output,
-                                                 use_memory)
+                                                 use_memory, options)
 
 
 def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, params: dict, rmc_params: dict,
@@ -72,27 +99,33 @@ def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, param
         dpre = doutput * (1.0 - cache.output ** 2)                          # output = tanh(pre)
         dcombined, grads["combine.W"], grads["combine.b"] = linear_backward(dpre, cache.combine)
         dh += dcombined[:, :H]
-        if cache.use_memory:
+        if cache.use_memory and cache.options.readout == "flat":
+            dmemory += dcombined[:, H:].reshape(dmemory.shape)             # readout = flatten(memory)
+        elif cache.use_memory:
             dmemory += dcombined[:, None, H:] / dmemory.shape[1]           # readout = mean over slots
     else:
         grads["combine.W"], grads["combine.b"] = np.zeros_like(params["combine.W"]), np.zeros_like(params["combine.b"])
-    dh_from_memory, dmemory_prev, rmc_grads = rmc_step_backward(None, dmemory, cache.rmc, rmc_params, config)
-    dh += dh_from_memory                                                   # h was the memory's input row
+    dinput_row, dmemory_prev, rmc_grads = rmc_step_backward(None, dmemory, cache.rmc, rmc_params, config)
+    if cache.options.memory_input == "h":
+        dh += dinput_row                                                   # h was the memory's input row
     dc = np.zeros_like(dh) if dc is None else dc
     dx, dh_prev, dc_prev, lstm_grads = lstm_step_backward(dh, dc, cache.lstm, params["lstm.Wx"], params["lstm.Wh"])
+    if cache.options.memory_input == "x":
+        dx = dx + dinput_row                                               # x was the memory's input row
     grads.update({"lstm." + k: v for k, v in lstm_grads.items()})
     grads.update({"rmc." + k: v for k, v in rmc_grads.items()})
     return dx, dh_prev, dc_prev, dmemory_prev, grads
 
 
-def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory: bool = True):
+def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory: bool = True,
+                   options: HybridOptions = HybridOptions()):
     """Run the hybrid over xs (B, T, D). Returns outputs (B, T, H), the final (h, c, memory)
-    and the step caches. use_memory: see hybrid_step_forward."""
+    and the step caches. use_memory, options: see hybrid_step_forward."""
     rmc_params = sub_params(params, "rmc.")
     outputs, caches = [], []
     for t in range(xs.shape[1]):
         out, h, c, memory, cache = hybrid_step_forward(xs[:, t], h, c, memory, params, rmc_params, config,
-                                                       use_memory)
+                                                       use_memory, options)
         outputs.append(out)
         caches.append(cache)
     return np.stack(outputs, axis=1), (h, c, memory), caches

@@ -21,7 +21,7 @@ import inspect
 import numpy as np
 
 from . import _checks, init
-from .hybrid import _memory_config, hybrid_backward, hybrid_forward, sub_params
+from .hybrid import HybridOptions, _memory_config, hybrid_backward, hybrid_forward, sub_params
 from .layers import mlp_backward, mlp_forward, softmax_cross_entropy
 from .lstm import init_lstm_params, lstm_backward, lstm_forward, lstm_parameter_count
 from .rmc import RMCConfig, init_rmc_params, rmc_backward, rmc_forward, rmc_initial_state
@@ -182,6 +182,7 @@ class LSTMClassifier(SequenceClassifier):
 
 class RMCClassifier(SequenceClassifier):
     """The paper's Relational Memory Core read at its last output, the flattened memory (B, S*M).
+    attention=False gives the ablation without attention (see ``rrnn.rmc``).
 
     Parameters: "core.*" as RelationalMemory's params; head from S*M to num_classes.
     """
@@ -190,12 +191,13 @@ class RMCClassifier(SequenceClassifier):
 
     def __init__(self, input_size, num_classes, num_slots, head_size, num_heads=1, *, num_blocks=1,
                  attention_mlp_layers=2, key_size=None, gate_style="unit", forget_bias=1.0, input_bias=0.0,
-                 head_sizes=(128, 128), rng=None, dtype="float64"):
+                 attention=True, head_sizes=(128, 128), rng=None, dtype="float64"):
         rng = _checks.as_rng(rng)
         spec, _ = self.check_spec(dict(
             input_size=input_size, num_classes=num_classes, num_slots=num_slots, head_size=head_size,
             num_heads=num_heads, num_blocks=num_blocks, attention_mlp_layers=attention_mlp_layers, key_size=key_size,
-            gate_style=gate_style, forget_bias=forget_bias, input_bias=input_bias, head_sizes=head_sizes, dtype=dtype))
+            gate_style=gate_style, forget_bias=forget_bias, input_bias=input_bias, attention=attention,
+            head_sizes=head_sizes, dtype=dtype))
         self.config = self._config(spec)
         super().__init__(spec, init_rmc_params(rng, self.config), self.config.num_slots * self.config.slot_size, rng)
 
@@ -203,7 +205,7 @@ class RMCClassifier(SequenceClassifier):
     def _config(spec) -> RMCConfig:
         return RMCConfig(*(spec[k] for k in ("input_size", "num_slots", "head_size", "num_heads", "num_blocks",
                                              "attention_mlp_layers", "key_size", "gate_style", "forget_bias",
-                                             "input_bias")))
+                                             "input_bias", "attention")))
 
     @classmethod
     def _core_sizes(cls, spec):
@@ -211,7 +213,7 @@ class RMCClassifier(SequenceClassifier):
         core = dict(input_size=c.input_size, num_slots=c.num_slots, head_size=c.head_size, num_heads=c.num_heads,
                     num_blocks=c.num_blocks, attention_mlp_layers=c.attention_mlp_layers,
                     key_size=None if spec["key_size"] is None else c.key_size, gate_style=c.gate_style,
-                    forget_bias=c.forget_bias, input_bias=c.input_bias)
+                    forget_bias=c.forget_bias, input_bias=c.input_bias, attention=c.attention)
         return core, c.parameter_count, c.num_slots * c.slot_size
 
     def _core_forward(self, X):
@@ -231,39 +233,50 @@ class HybridClassifier(SequenceClassifier):
     """The seed's LSTM + relational-memory hybrid read at its last output (B, H).
 
     Parameters: "core.lstm.*", "core.rmc.*", "core.combine.*" as RelationalRNNCell's params;
-    head from H to num_classes.
+    head from H to num_classes. readout ("mean" or "flat") and memory_input ("h" or "x") are the
+    ablations of ``rrnn.hybrid``; with "flat", combine.W is (H + S*M, H); with "x", the memory's
+    input projection reads D features.
     """
 
     name = "hybrid"
 
     def __init__(self, input_size, hidden_size, num_classes, num_slots=4, slot_size=64, num_heads=2,
-                 head_sizes=(128, 128), *, rng=None, dtype="float64"):
+                 head_sizes=(128, 128), *, readout="mean", memory_input="h", rng=None, dtype="float64"):
         rng = _checks.as_rng(rng)
         spec, _ = self.check_spec(dict(input_size=input_size, hidden_size=hidden_size, num_classes=num_classes,
                                        num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
-                                       head_sizes=head_sizes, dtype=dtype))
+                                       readout=readout, memory_input=memory_input, head_sizes=head_sizes, dtype=dtype))
         D, H, M = spec["input_size"], spec["hidden_size"], spec["slot_size"]
-        self.config = _memory_config(H, spec["num_slots"], M, spec["num_heads"])
+        self.options = HybridOptions(spec["readout"], spec["memory_input"])
+        self.config = self._memory(spec, self.options)
         core = init_lstm_params(rng, D, H)
         core.update({"rmc." + key: value for key, value in init_rmc_params(rng, self.config).items()})
-        core["combine.W"] = init.xavier_uniform(rng, H + M, H)
+        core["combine.W"] = init.xavier_uniform(rng, H + self.options.readout_size(spec["num_slots"], M), H)
         core["combine.b"] = np.zeros(H)
         super().__init__(spec, core, H, rng)
 
     @staticmethod
-    def _core_sizes(spec):
+    def _memory(spec, options: HybridOptions):
+        """The memory's RMCConfig: its input row is h (H wide) or, with memory_input "x", x (D wide)."""
+        width = spec["input_size"] if options.memory_input == "x" else spec["hidden_size"]
+        return _memory_config(width, spec["num_slots"], spec["slot_size"], spec["num_heads"])
+
+    @classmethod
+    def _core_sizes(cls, spec):
         D = _checks.positive_int("input_size", spec["input_size"])
         H = _checks.positive_int("hidden_size", spec["hidden_size"])
-        c = _memory_config(H, spec["num_slots"], spec["slot_size"], spec["num_heads"])
-        M = c.slot_size
-        core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=M, num_heads=c.num_heads)
-        return core, lstm_parameter_count(D, H) + c.parameter_count + (H + M) * H + H, H
+        options = HybridOptions(spec["readout"], spec["memory_input"]).check()
+        c = cls._memory(dict(spec, input_size=D, hidden_size=H), options)
+        M, R = c.slot_size, options.readout_size(c.num_slots, c.slot_size)
+        core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=M, num_heads=c.num_heads,
+                    readout=options.readout, memory_input=options.memory_input)
+        return core, lstm_parameter_count(D, H) + c.parameter_count + (H + R) * H + H, H
 
     def _core_forward(self, X):
         B, H = X.shape[0], self.spec["hidden_size"]
         h0 = np.zeros((B, H), self.dtype)
         memory = rmc_initial_state(self.config, B, self.dtype)
-        outputs, _, caches = hybrid_forward(X, h0, h0, memory, self._core(), self.config)
+        outputs, _, caches = hybrid_forward(X, h0, h0, memory, self._core(), self.config, options=self.options)
         return outputs[:, -1], (caches, outputs.shape)
 
     def _core_backward(self, dfeatures, cache):

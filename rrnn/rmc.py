@@ -12,6 +12,10 @@ One step, for memory M (B, S, M) and input x (B, D):
     M_next  = i * tanh(M_att) + f * M                          (B, S, M)
     output  = flatten(M_next)                                  (B, S*M)
 
+With attention=False (an ablation, not the paper's model) each block is X = LN(X), then
+X = LN(X + MLP(X)), over the S memory rows only: no slot reads another slot or the input row,
+and the input reaches the memory only through the gates (so a gate style is required).
+
 The initial memory is the identity, zero-padded (or truncated) to width M, so that every
 slot starts different: with no parameter tied to a slot, identical slots would stay
 identical for ever.
@@ -45,6 +49,7 @@ class RMCConfig:
     gate_style: str | None = "unit"
     forget_bias: float = 1.0
     input_bias: float = 0.0
+    attention: bool = True          # False: the ablation without attention (module docstring)
 
     def __post_init__(self):
         for name in ("input_size", "num_slots", "head_size", "num_heads", "num_blocks", "attention_mlp_layers"):
@@ -55,6 +60,12 @@ class RMCConfig:
             raise ValueError(f"gate_style must be one of 'unit', 'memory' or None, got {self.gate_style!r}")
         object.__setattr__(self, "forget_bias", _checks.finite_float("forget_bias", self.forget_bias))
         object.__setattr__(self, "input_bias", _checks.finite_float("input_bias", self.input_bias))
+        if not isinstance(self.attention, (bool, np.bool_)):
+            raise TypeError(f"attention must be True or False, got {self.attention!r}")
+        object.__setattr__(self, "attention", bool(self.attention))
+        if not self.attention and self.gate_style is None:
+            raise ValueError("attention=False needs a gate_style ('unit' or 'memory'): without attention the input "
+                             "reaches the memory only through the gates, got gate_style=None")
         _checks.parameter_budget(self.parameter_count, input_size=self.input_size, num_slots=self.num_slots,
                                  head_size=self.head_size, num_heads=self.num_heads, num_blocks=self.num_blocks,
                                  attention_mlp_layers=self.attention_mlp_layers, key_size=self.key_size)
@@ -62,8 +73,8 @@ class RMCConfig:
     @property
     def parameter_count(self) -> int:
         """How many numbers ``init_rmc_params`` makes, counted without allocating them."""
-        return rmc_parameter_count(self.input_size, self.slot_size, self.qkv_size, self.gate_size,
-                                   self.num_blocks, self.attention_mlp_layers)
+        return rmc_parameter_count(self.input_size, self.slot_size, self.qkv_size if self.attention else 0,
+                                   self.gate_size, self.num_blocks, self.attention_mlp_layers)
 
     @property
     def slot_size(self) -> int:
@@ -82,7 +93,7 @@ class RMCConfig:
 
 def rmc_parameter_count(input_size: int, slot_size: int, qkv_size: int, gate_size: int, num_blocks: int = 1,
                         attention_mlp_layers: int = 2) -> int:
-    """The parameters of an RMC of slot width M, q/k/v width F and gate width G."""
+    """The parameters of an RMC of slot width M, q/k/v width F (0: no attention) and gate width G."""
     M, F, G = slot_size, qkv_size, gate_size
     per_block = M * F + F + 2 * F + 4 * M                      # qkv linear, its norm, ln1 and ln2
     gates = 2 * (M * 2 * G + 2 * G) if G else 0
@@ -94,10 +105,12 @@ def init_rmc_params(rng: np.random.Generator, config: RMCConfig) -> dict:
     layer norms gamma 1 and beta 0. Keys are local to the core (a model adds its prefix)."""
     M, F, G = config.slot_size, config.qkv_size, config.gate_size
     p = {"in.W": init.linear_sonnet(rng, config.input_size, M), "in.b": np.zeros(M)}
+    norms = (("qkv_ln", F), ("ln1", M), ("ln2", M)) if config.attention else (("ln1", M), ("ln2", M))
     for j in range(config.num_blocks):
-        p[f"block{j}.qkv.W"] = init.linear_sonnet(rng, M, F)
-        p[f"block{j}.qkv.b"] = np.zeros(F)
-        for norm, width in (("qkv_ln", F), ("ln1", M), ("ln2", M)):
+        if config.attention:
+            p[f"block{j}.qkv.W"] = init.linear_sonnet(rng, M, F)
+            p[f"block{j}.qkv.b"] = np.zeros(F)
+        for norm, width in norms:
             p[f"block{j}.{norm}.gamma"] = np.ones(width)
             p[f"block{j}.{norm}.beta"] = np.zeros(width)
     for layer in range(config.attention_mlp_layers):  # built once: shared by all blocks
@@ -119,7 +132,7 @@ def rmc_initial_state(config: RMCConfig, batch_size: int, dtype=np.float64) -> n
 
 
 class BlockCache(NamedTuple):
-    attention: AttentionCache
+    attention: AttentionCache | None   # None without attention
     norm1: LayerNormCache
     mlp: MLPCache
     norm2: LayerNormCache
@@ -140,8 +153,9 @@ class RMCStepCache(NamedTuple):
 
     @property
     def attention(self) -> tuple:
-        """Attention weights per block, each (B, A, S+1, S+1); the last row/column is the input."""
-        return tuple(block.attention.weights for block in self.blocks)
+        """Attention weights per block, each (B, A, S+1, S+1); the last row/column is the input.
+        Empty without attention."""
+        return tuple(block.attention.weights for block in self.blocks if block.attention is not None)
 
 
 def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
@@ -151,17 +165,22 @@ def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RM
     """
     B, S, _ = memory.shape
     x_proj, input_proj = linear_forward(x, params["in.W"], params["in.b"])      # (B, M)
-    X = np.concatenate([memory, x_proj[:, None, :]], axis=1)                    # (B, S+1, M)
+    # without attention the input row would reach nothing: the blocks see the slots alone
+    X = np.concatenate([memory, x_proj[:, None, :]], axis=1) if config.attention else memory   # (B, S+1, M)
     mlp_W = [params[f"mlp{layer}.W"] for layer in range(config.attention_mlp_layers)]
     mlp_b = [params[f"mlp{layer}.b"] for layer in range(config.attention_mlp_layers)]
     blocks = []
     for j in range(config.num_blocks):
         blk = {key[len(f"block{j}."):]: value for key, value in params.items() if key.startswith(f"block{j}.")}
-        attended, attn = multihead_attention_forward(X, blk, config.num_heads, config.key_size)
-        # the input row is dropped after the last block, so its MLP and norms there are skipped
-        # (every op after attention is row-wise: the memory rows come out the same)
-        rows = S if j == config.num_blocks - 1 else S + 1
-        X, norm1 = layer_norm_forward(X[:, :rows] + attended[:, :rows], blk["ln1.gamma"], blk["ln1.beta"])
+        if config.attention:
+            attended, attn = multihead_attention_forward(X, blk, config.num_heads, config.key_size)
+            # the input row is dropped after the last block, so its MLP and norms there are skipped
+            # (every op after attention is row-wise: the memory rows come out the same)
+            rows = S if j == config.num_blocks - 1 else S + 1
+            X, norm1 = layer_norm_forward(X[:, :rows] + attended[:, :rows], blk["ln1.gamma"], blk["ln1.beta"])
+        else:
+            attn = None
+            X, norm1 = layer_norm_forward(X, blk["ln1.gamma"], blk["ln1.beta"])
         transformed, mlp = mlp_forward(X, mlp_W, mlp_b)
         X, norm2 = layer_norm_forward(X + transformed, blk["ln2.gamma"], blk["ln2.beta"])
         blocks.append(BlockCache(attn, norm1, mlp, norm2))
@@ -225,13 +244,16 @@ def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, 
             grads[f"mlp{layer}.W"] += dWs[layer]
             grads[f"mlp{layer}.b"] += dbs[layer]
         dX, grads[f"block{j}.ln1.gamma"], grads[f"block{j}.ln1.beta"] = layer_norm_backward(dX, block.norm1)
+        if block.attention is None:                   # X = LN(X): no attention, no residual to add
+            continue
         if dX.shape[1] == S:                          # the last block skipped the input row: no gradient there
             dX = np.concatenate([dX, np.zeros_like(dX[:, :1])], axis=1)
         dattn_in, attn_grads = multihead_attention_backward(dX, block.attention)
         dX = dX + dattn_in                                                    # residual
         grads.update({f"block{j}.{key}": value for key, value in attn_grads.items()})
     dmemory += dX[:, :S]
-    dx_proj = dx_proj + dX[:, S]
+    if config.attention:
+        dx_proj = dx_proj + dX[:, S]
     dx, grads["in.W"], grads["in.b"] = linear_backward(dx_proj, cache.input_proj)
     return dx, dmemory, grads
 
@@ -283,15 +305,16 @@ class RelationalMemory:
       num_heads: A. num_blocks: attention + MLP rounds per step. attention_mlp_layers:
       layers of the shared MLP. key_size: K (default head_size). gate_style: "unit"
       (a gate per element), "memory" (one per slot) or None (M_next = M_att).
-      forget_bias, input_bias: constants added before the sigmoids. rng: seed or Generator
+      forget_bias, input_bias: constants added before the sigmoids. attention: False for the
+      ablation without attention (see the module docstring). rng: seed or Generator
       (None: the package's fixed default seed).
     """
 
     def __init__(self, input_size, num_slots, head_size, num_heads=1, *, num_blocks=1,
                  attention_mlp_layers=2, key_size=None, gate_style="unit", forget_bias=1.0,
-                 input_bias=0.0, rng=None):
+                 input_bias=0.0, attention=True, rng=None):
         self.config = RMCConfig(input_size, num_slots, head_size, num_heads, num_blocks,
-                                attention_mlp_layers, key_size, gate_style, forget_bias, input_bias)
+                                attention_mlp_layers, key_size, gate_style, forget_bias, input_bias, attention)
         self.params = init_rmc_params(_checks.as_rng(rng), self.config)
 
     def __getattr__(self, name):

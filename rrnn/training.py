@@ -101,7 +101,8 @@ def _optional_positive(name: str, value):
 
 def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", lr: float = 1e-3,
           clip: float | None = None, eval_every: int = 100, eval_batch_size: int = 1000, rng=None,
-          progress: bool = True, time_budget: float | None = None, callback=None) -> dict:
+          progress: bool = True, time_budget: float | None = None, stop_at_accuracy: float | None = None,
+          callback=None) -> dict:
     """Train ``model`` in place on fresh batches from ``task``; return the history.
 
     Args:
@@ -121,6 +122,8 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
         and one for training batches.
       progress: show a tqdm progress bar (on stderr) with loss and accuracy.
       time_budget: seconds; stop after the first step that ends past this.
+      stop_at_accuracy: if given, in (0, 1]: stop at the first evaluation (after a step) whose
+        held-out accuracy reaches it, e.g. 0.8 for an ablation's budget.
       callback: if given, called as ``callback(history)`` after every evaluation (also the
         first, before any step), e.g. to redraw a live curve (``rrnn.dash.live``).
 
@@ -129,7 +132,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
         "loss", "train_accuracy", "grad_norm" (before clipping), "seconds" (wall time since
         the start, after each step): one entry per step taken;
         "eval_step", "test_loss", "test_accuracy": one entry per evaluation;
-      and "stop_reason": "steps", "time_budget", "interrupted" (Ctrl-C, or interrupting the
+      and "stop_reason": "steps", "time_budget", "accuracy" (stop_at_accuracy reached), "interrupted" (Ctrl-C, or interrupting the
       kernel: training stops after the current step and returns what it has),
       "non_finite_loss" (stopped at the first NaN or inf loss rather than feeding it to the
       optimiser) or "non_finite_update" (the optimiser refused a step that would make a weight
@@ -153,6 +156,9 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     opt = optim.OPTIMIZERS[optimizer](model.params, lr=lr)   # validates lr
     clip = _optional_positive("clip", clip)
     time_budget = _optional_positive("time_budget", time_budget)
+    stop_at_accuracy = _optional_positive("stop_at_accuracy", stop_at_accuracy)
+    if stop_at_accuracy is not None and stop_at_accuracy > 1:
+        raise ValueError(f"stop_at_accuracy must be None or in (0, 1], got {stop_at_accuracy}")
 
     # Two independent streams from one seed: the held-out batch never depends on how
     # many training batches were drawn.
@@ -200,13 +206,17 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
             history["grad_norm"].append(_finite_or_none(norm))
             history["seconds"].append(time.perf_counter() - start)
             out_of_time = time_budget is not None and history["seconds"][-1] > time_budget
-            if step % eval_every == 0 or step == steps or out_of_time:
+            evaluated = step % eval_every == 0 or step == steps or out_of_time
+            if evaluated:
                 evaluate(step)
             bar.set_postfix(loss=f"{loss:.3f}", acc=f"{train_acc:.2f}",
                             test_acc=f"{history['test_accuracy'][-1]:.2f}", refresh=False)
             bar.update(1)
             if out_of_time:
                 history["stop_reason"] = "time_budget"
+                break
+            if evaluated and stop_at_accuracy is not None and history["test_accuracy"][-1] >= stop_at_accuracy:
+                history["stop_reason"] = "accuracy"
                 break
             if interrupt.requested:
                 if step % eval_every and step != steps:
@@ -235,10 +245,11 @@ def make_spec(args, input_size: int, num_classes: int) -> dict:
         spec.update(hidden_size=args.hidden_size)
     elif args.model == "rmc":
         spec.update(num_slots=args.num_slots, head_size=args.head_size, num_heads=args.num_heads,
-                    num_blocks=args.num_blocks, gate_style=args.gate_style)
+                    num_blocks=args.num_blocks, gate_style=None if args.gate_style == "none" else args.gate_style,
+                    attention=not args.no_attention)
     else:
         spec.update(hidden_size=args.hidden_size, num_slots=args.num_slots, slot_size=args.slot_size,
-                    num_heads=args.num_heads)
+                    num_heads=args.num_heads, readout=args.readout, memory_input=args.memory_input)
     return spec
 
 
@@ -284,6 +295,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--float32", action="store_true", help="train in float32 (faster and half the memory; the default float64 is what gradient checks use)")
     p.add_argument("--time-budget", type=_positive(float), default=None, help="stop after this many seconds")
+    p.add_argument("--stop-at-accuracy", type=_positive(float), default=None,
+                   help="stop at the first held-out evaluation at or above this accuracy, in (0, 1]")
     p.add_argument("--eval-every", type=_positive(int), default=100, help="steps between held-out evaluations")
     p.add_argument("--eval-batch-size", type=_positive(int), default=1000, help="size of the fixed held-out batch")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -299,8 +312,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--head-size", type=_positive(int), default=32, help="rmc: head size K")
     m.add_argument("--num-heads", type=_positive(int), default=2, help="rmc, hybrid: attention heads A")
     m.add_argument("--num-blocks", type=_positive(int), default=1, help="rmc: attention blocks per step")
-    m.add_argument("--gate-style", choices=["unit", "memory"], default="unit", help="rmc: gate per unit or per slot")
+    m.add_argument("--gate-style", choices=["unit", "memory", "none"], default="unit",
+                   help="rmc: gate per unit, per slot, or none (the next memory is M_att)")
+    m.add_argument("--no-attention", action="store_true",
+                   help="rmc: the ablation without attention (slots updated by the MLP and gates alone)")
     m.add_argument("--slot-size", type=_positive(int), default=64, help="hybrid: slot width M")
+    m.add_argument("--readout", choices=["mean", "flat"], default="mean",
+                   help="hybrid: read the memory as its slot mean (the seed's) or flattened")
+    m.add_argument("--memory-input", choices=["h", "x"], default="h",
+                   help="hybrid: the memory's input row is the LSTM's h (the seed's) or the input x")
     m.add_argument("--head-sizes", type=_int_list, default=[128, 128], help="MLP head widths, e.g. 128,128")
     return p
 
@@ -352,7 +372,8 @@ def build_run(args) -> tuple:
     model = models.build(make_spec(args, input_size, num_classes), rng=int(model_seed))
     keywords = dict(steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                     clip=args.clip, eval_every=args.eval_every, eval_batch_size=args.eval_batch_size,
-                    rng=int(train_seed), progress=not args.no_progress, time_budget=args.time_budget)
+                    rng=int(train_seed), progress=not args.no_progress, time_budget=args.time_budget,
+                    stop_at_accuracy=args.stop_at_accuracy)
     return model, task, keywords
 
 

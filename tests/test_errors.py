@@ -91,12 +91,25 @@ def test_hybrid_rejects_bad_sizes(kwargs, error, message):
     (dict(head_size=True), TypeError, r"head_size must be a positive int, got True"),
     (dict(forget_bias=float("nan")), ValueError, r"forget_bias must be finite, got nan"),
     (dict(input_bias="0"), TypeError, r"input_bias must be a real number"),
+    (dict(attention="no"), TypeError, r"attention must be True or False, got 'no'"),
+    (dict(attention=False, gate_style=None), ValueError,
+     r"attention=False needs a gate_style \('unit' or 'memory'\).*got gate_style=None"),
 ])
 def test_rmc_rejects_bad_configuration(kwargs, error, message):
     args = dict(input_size=3, num_slots=2, head_size=4, num_heads=2)
     args.update(kwargs)
     with pytest.raises(error, match=message):
         rrnn.RelationalMemory(**args)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(readout="max"), r"readout must be one of \('mean', 'flat'\), got 'max'"),
+    (dict(memory_input="c"), r"memory_input must be one of \('h', 'x'\), got 'c'"),
+    (dict(readout=None), r"readout must be one of \('mean', 'flat'\), got None"),
+])
+def test_hybrid_classifier_rejects_unknown_ablation_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        rrnn.models.HybridClassifier(4, 8, 3, 2, 4, 2, **kwargs)
 
 
 def test_lstm_rejects_a_transposed_state():

@@ -122,6 +122,8 @@ RMC_CONFIGS = [
     dict(num_slots=2, head_size=3, num_heads=1, key_size=2),
     dict(num_slots=2, head_size=2, num_heads=2, attention_mlp_layers=3, forget_bias=0.2, input_bias=-0.4),
     dict(num_slots=1, head_size=3, num_heads=1),  # M = 3: a layer norm over 2 features is flat, too ill-conditioned to check
+    dict(num_slots=3, head_size=2, num_heads=2, attention=False),               # the ablation without attention
+    dict(num_slots=2, head_size=3, num_heads=1, num_blocks=2, gate_style="memory", attention=False),
 ]
 
 
@@ -200,6 +202,11 @@ MODELS = {
     "rmc-key-size": lambda: RMCClassifier(4, 3, 2, 3, 2, key_size=2, head_sizes=(6,), rng=0),
     "rmc-3-mlp-layers": lambda: RMCClassifier(4, 3, 2, 2, 2, attention_mlp_layers=3, head_sizes=(6,), rng=0),
     "hybrid": lambda: HybridClassifier(4, 5, 3, num_slots=3, slot_size=4, num_heads=2, head_sizes=(6,), rng=0),
+    "rmc-no-attention": lambda: RMCClassifier(4, 3, 3, 2, 2, attention=False, head_sizes=(6,), rng=0),
+    "hybrid-flat-readout": lambda: HybridClassifier(4, 5, 3, 3, 4, 2, head_sizes=(6,), readout="flat", rng=0),
+    "hybrid-memory-reads-x": lambda: HybridClassifier(4, 5, 3, 3, 4, 2, head_sizes=(6,), memory_input="x", rng=0),
+    "hybrid-flat-and-x": lambda: HybridClassifier(4, 5, 3, 2, 4, 2, head_sizes=(6,), readout="flat", memory_input="x",
+                                                  rng=0),
 }
 
 

@@ -89,6 +89,20 @@ def test_permuting_slots_permutes_the_next_memory(gate_style, rng):
     np.testing.assert_allclose(next_permuted, next_memory[:, perm], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("attention", [True, False])
+def test_without_attention_no_slot_reads_another_and_the_input_enters_by_the_gates(attention, rng):
+    core = rrnn.RelationalMemory(3, 3, 2, 2, num_blocks=2, attention=attention, rng=rng)
+    x = rng.standard_normal((1, 3))
+    memory = core.initial_state(1) + 0.5 * rng.standard_normal((1, 3, 4))
+    nudged = memory.copy()
+    nudged[:, 1] += 0.3                                          # change slot 1 only
+    (_, after), (_, after_nudged) = core.step(x, memory), core.step(x, nudged)
+    others = np.abs(after_nudged[:, [0, 2]] - after[:, [0, 2]]).max()
+    assert (others == 0.0) if not attention else (others > 1e-3)
+    _, other_input = core.step(x + 1.0, memory)
+    assert np.abs(other_input - after).max() > 1e-3            # the input still changes every slot
+
+
 def test_identity_start_keeps_slots_distinct_where_zero_start_would_not(rng):
     # rmc-spec.md §4.3: zero-initialised memory has no way to tell its slots apart
     core = rrnn.RelationalMemory(4, 4, 4, 2, rng=rng)

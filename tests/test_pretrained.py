@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from rrnn import pretrained, tasks
+from rrnn import models, pretrained, tasks
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def test_shipped_files_are_small_and_load(name):
     assert (folder / f"nth_farthest_{name}.npz").stat().st_size < 1_000_000
     model, record = pretrained.load(name)
     assert model.spec["model"] == name and model.dtype == np.float32
-    assert record["spec"] == model.spec and record["argv"][:2] == ["--task", "nth-farthest"]
+    assert models.build(record["spec"], rng=0).spec == model.spec and record["argv"][:2] == ["--task", "nth-farthest"]
 
 
 def test_only_the_rmc_left_the_plateau(fresh_questions):

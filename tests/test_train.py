@@ -142,6 +142,21 @@ def test_time_budget_stops_early_and_evaluates_where_it_stopped():
     assert history["eval_step"] == [0, 1]
 
 
+def test_stop_at_accuracy_stops_at_the_first_evaluation_that_reaches_it():
+    full = train(easy_model(), EASY, **quiet(steps=200, eval_every=10))
+    level = 0.9
+    first = next(s for s, a in zip(full["eval_step"], full["test_accuracy"]) if s and a >= level)
+    history = train(easy_model(), EASY, **quiet(steps=200, eval_every=10, stop_at_accuracy=level))
+    assert history["stop_reason"] == "accuracy" and len(history["loss"]) == first < 200
+    assert history["test_accuracy"] == full["test_accuracy"][:len(history["eval_step"])]   # the same run, cut
+    assert history["loss"] == full["loss"][:first]
+
+
+def test_stop_at_accuracy_above_what_is_reached_runs_every_step():
+    history = train(easy_model(), EASY, **quiet(steps=30, stop_at_accuracy=1.0, lr=1e-4))
+    assert history["stop_reason"] == "steps" and len(history["loss"]) == 30
+
+
 def test_a_non_finite_loss_stops_training_before_the_update():
     model = easy_model()
     model.params["b"][0] = np.inf
@@ -171,6 +186,8 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
     (dict(eval_every=0), ValueError, r"eval_every must be a positive int \(>= 1\), got 0"),
     (dict(optimizer=["adam"]), ValueError, r"optimizer must be one of \['adam', 'sgd'\], got \['adam'\]"),
     (dict(batch_size=0), ValueError, r"batch_size must be a positive int \(>= 1\), got 0"),
+    (dict(stop_at_accuracy=1.5), ValueError, r"stop_at_accuracy must be None or in \(0, 1\], got 1.5"),
+    (dict(stop_at_accuracy=0), ValueError, r"stop_at_accuracy must be None or > 0, got 0.0"),
 ])
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):
@@ -274,6 +291,33 @@ def test_cli_writes_loadable_weights_and_history(tmp_path, model, task, flags):
     assert record["seed"] == 3 and record["argv"] == argv and record["spec"] == loaded.spec
     assert record["args"]["steps"] == 4 and record["args"]["model"] == model
     assert len(record["history"]["loss"]) == 4 and record["history"]["eval_step"] == [0, 2, 4]
+
+
+@pytest.mark.parametrize("model, flags, expected", [
+    ("rmc", ["--gate-style", "none"], dict(gate_style=None, attention=True)),
+    ("rmc", ["--no-attention", "--gate-style", "memory"], dict(gate_style="memory", attention=False)),
+    ("hybrid", ["--readout", "flat"], dict(readout="flat", memory_input="h")),
+    ("hybrid", ["--memory-input", "x"], dict(readout="mean", memory_input="x")),
+])
+def test_cli_ablation_flags_build_the_variant(tmp_path, model, flags, expected):
+    sizes = ["--num-slots", "2", "--head-size", "4", "--num-heads", "2"] if model == "rmc" else \
+        ["--hidden-size", "8", "--num-slots", "2", "--slot-size", "4", "--num-heads", "2"]
+    result = run_cli("--model", model, "--steps", "2", "--batch-size", "8", "--eval-batch-size", "8",
+                     "--head-sizes", "8", "--no-progress", "--out", str(tmp_path), *sizes, *flags)
+    assert result.returncode == 0, result.stderr
+    spec = io.load(tmp_path / "weights.npz").spec
+    assert {key: spec[key] for key in expected} == expected
+
+
+def test_cli_stop_at_accuracy_says_why_it_stopped(tmp_path):
+    result = run_cli("--task", "associative-recall", "--num-pairs", "1", "--num-keys", "2", "--num-values", "2",
+                     "--model", "lstm", "--hidden-size", "8", "--head-sizes", "8", "--steps", "2000",
+                     "--batch-size", "64", "--lr", "1e-2", "--eval-every", "10", "--eval-batch-size", "200",
+                     "--stop-at-accuracy", "0.95", "--no-progress", "--out", str(tmp_path))
+    assert result.returncode == 0 and "(accuracy)" in result.stdout, result.stdout + result.stderr
+    history = json.loads((tmp_path / "history.json").read_text())["history"]
+    assert history["stop_reason"] == "accuracy" and history["test_accuracy"][-1] >= 0.95
+    assert max(history["test_accuracy"][:-1]) < 0.95 and len(history["loss"]) < 2000
 
 
 def test_cli_same_seed_same_weights(tmp_path):

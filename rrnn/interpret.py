@@ -1,0 +1,162 @@
+"""Looking inside a trained Nth-farthest classifier: attention split by role, linear probes with
+shuffled-label controls, accuracy by question type. Notebook 09 is built on these.
+
+    q = questions(8000, rng=5)                       # fresh questions, read back into their parts
+    tr = trace(pretrained.load("rmc")[0], q.X)       # logits, attention, memory after every step
+    by_role = attention_to_input(tr, q, mask=q.nth > 0)      # (T, A, S, 3): reference/answer/other
+    score, control = probe(slot_content, q.nth, classes=4, rng=0)
+
+Everything here is pure NumPy and returns arrays; nothing plots or prints.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _checks, tasks
+
+ROLES = ("reference", "answer", "other")   # what the input row read at a step is
+
+
+class Questions(NamedTuple):
+    """A batch of Nth-farthest questions with their parts. B questions, N vectors, T = N steps."""
+
+    X: np.ndarray               # (B, T, F + 3N) the model's input
+    y: np.ndarray               # (B,) the answer, an id
+    ids: np.ndarray             # (B, T) the id of the vector read at step t (0-based here)
+    reference: np.ndarray       # (B,) the reference id m
+    nth: np.ndarray             # (B,) n: 0 is the reference itself, N-1 the farthest
+    vectors: np.ndarray         # (B, N, F) vectors by id
+    distances: np.ndarray       # (B, N) distance of each id's vector from the reference
+    reference_step: np.ndarray  # (B,) the step (0-based) that reads the reference
+    answer_step: np.ndarray     # (B,) the step that reads the answer
+
+    @property
+    def roles(self) -> np.ndarray:
+        """(B, T) index into ROLES of the input row at each step (the answer of an n = 0
+        question is the reference, so it counts as the reference)."""
+        roles = np.full(self.ids.shape, 2)
+        roles[self.ids == self.y[:, None]] = 1
+        roles[self.ids == self.reference[:, None]] = 0
+        return roles
+
+
+def questions(count: int, *, num_vectors: int = 4, vector_dim: int = 4, rng) -> Questions:
+    """``count`` fresh questions from ``tasks.nth_farthest``, with their parts read back."""
+    X, y = tasks.nth_farthest(count, num_vectors, vector_dim, rng=rng)
+    parts = tasks.nth_farthest_parts(X, num_vectors, vector_dim)
+    order = np.argsort(parts["ids"], axis=1)                                   # rows sorted by id
+    vectors = np.take_along_axis(parts["vectors"], order[:, :, None], axis=1)  # (B, N, F)
+    rows = np.arange(len(y))
+    distances = np.linalg.norm(vectors - vectors[rows, parts["reference"]][:, None], axis=-1)
+    steps = np.argsort(parts["ids"], axis=1)                                   # step of each id
+    return Questions(X, y, parts["ids"], parts["reference"], parts["nth"], vectors, distances,
+                     steps[rows, parts["reference"]], steps[rows, y])
+
+
+class Trace(NamedTuple):
+    """What an RMC classifier computed on a batch. A heads, S slots, M slot width."""
+
+    logits: np.ndarray      # (B, C)
+    attention: np.ndarray   # (B, T, A, S+1, S+1) the first block's attention; row/column S is the input
+    memory: np.ndarray      # (B, T, S, M) the memory after each step
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.logits.argmax(axis=1)
+
+
+def trace(model, X) -> Trace:
+    """Run an RMC classifier (``rrnn.RMCClassifier``) on X (B, T, D), keeping what it computed."""
+    if getattr(model, "spec", {}).get("model") != "rmc" or not model.spec.get("attention", True):
+        raise ValueError("model must be an RMC classifier with attention (rrnn.RMCClassifier), "
+                         f"got {getattr(model, 'spec', type(model).__name__)!r}")
+    logits, caches = model.inspect(X)
+    after = [c.memory for c in caches[1:]]
+    last = caches[-1]
+    after.append(last.memory_attended if last.input_gate is None else
+                 last.input_gate * np.tanh(last.memory_attended) + last.forget_gate * last.memory)
+    return Trace(logits.astype(float), np.stack([c.attention[0] for c in caches], axis=1).astype(float),
+                 np.stack(after, axis=1).astype(float))
+
+
+def attention_to_input(tr: Trace, q: Questions, mask=None) -> np.ndarray:
+    """(T, A, S, 3): how much slot s reads the input row at step t in head a, averaged over the
+    questions (where ``mask``) whose input row at t is the reference, the answer or another
+    vector (ROLES). NaN where no question has that role at that step."""
+    att = tr.attention[..., :-1, -1]                       # (B, T, A, S): slot -> input column
+    mask = np.ones(len(q.y), bool) if mask is None else np.asarray(mask, bool)
+    roles = q.roles
+    out = np.full(att.shape[1:] + (len(ROLES),), np.nan)
+    for t in range(att.shape[1]):
+        for r in range(len(ROLES)):
+            chosen = mask & (roles[:, t] == r)
+            if chosen.any():
+                out[t, ..., r] = att[chosen, t].mean(axis=0)
+    return out
+
+
+def _design(features, mean, std):
+    return np.hstack([(features - mean) / std, np.ones((len(features), 1))])
+
+
+def fit_linear(features, target, *, classes: int | None = None, l2: float = 1e-3):
+    """A ridge least-squares read-out; for ``classes``, of the one-hot target (argmax predicts).
+    Returns predict(features) -> values (B, k), or class ids (B,) with classes."""
+    features = np.asarray(features, float)
+    target = np.asarray(target)
+    Y = np.eye(classes)[target] if classes else target.reshape(len(target), -1).astype(float)
+    mean, std = features.mean(axis=0), features.std(axis=0) + 1e-8
+    A = _design(features, mean, std)
+    W = np.linalg.solve(A.T @ A + l2 * len(A) * np.eye(A.shape[1]), A.T @ Y)
+
+    def predict(new):
+        out = _design(np.asarray(new, float), mean, std) @ W
+        return out.argmax(axis=1) if classes else out
+    return predict
+
+
+def score(predicted, target, *, classes: int | None = None) -> float:
+    """Accuracy for classes, otherwise R² (1 - residual / total variance, over all target columns)."""
+    target = np.asarray(target)
+    if classes:
+        return float((predicted == target).mean())
+    target = target.reshape(len(target), -1).astype(float)
+    return float(1.0 - ((predicted - target) ** 2).sum() / ((target - target.mean(axis=0)) ** 2).sum())
+
+
+def probe(features, target, *, classes: int | None = None, rng, train_fraction: float = 0.5) -> tuple:
+    """(held-out score, control): a linear probe fitted on a random ``train_fraction`` of the
+    rows and scored on the rest, and the same probe fitted on shuffled training labels (scored
+    on the true held-out labels): what a probe finds when the features hold nothing about them."""
+    features = np.asarray(features, float).reshape(len(features), -1)
+    target = np.asarray(target)
+    if len(target) != len(features):
+        raise ValueError(f"target must have one row per feature row ({len(features)}), got {len(target)}")
+    rng = _checks.as_rng(rng)
+    order = rng.permutation(len(target))
+    cut = int(train_fraction * len(target))
+    train, test = order[:cut], order[cut:]
+    scores = []
+    for labels in (target[train], target[train][rng.permutation(cut)]):
+        predict = fit_linear(features[train], labels, classes=classes)
+        scores.append(score(predict(features[test]), target[test], classes=classes))
+    return tuple(scores)
+
+
+def accuracy_by(values, right, levels) -> np.ndarray:
+    """Mean of ``right`` (B,) over the questions whose ``values`` (B,) equal each level."""
+    values, right = np.asarray(values), np.asarray(right, float)
+    return np.array([right[values == level].mean() for level in levels])
+
+
+def rank_gaps(q: Questions) -> np.ndarray:
+    """(B,) how far the answer is from being confused: the smaller difference between its distance
+    from the reference and the distances of its neighbours in the ranking (inf for n = 0)."""
+    ranked = np.sort(q.distances, axis=1)                  # rank 0 is the reference, at 0
+    n, N = q.nth, ranked.shape[1]
+    rows = np.arange(len(n))
+    below = np.where(n > 1, ranked[rows, n] - ranked[rows, np.maximum(n - 1, 0)], np.inf)
+    above = np.where(n < N - 1, ranked[rows, np.minimum(n + 1, N - 1)] - ranked[rows, n], np.inf)
+    return np.where(n == 0, np.inf, np.minimum(below, above))

@@ -1,0 +1,90 @@
+"""What makes the RMC work on Nth farthest: one variant changed at a time, 3 seeds each, one budget.
+
+Every run is the reference Nth-farthest setting of experiments/nth_farthest (4 vectors of
+dimension 4, batch 1024, Adam lr 1e-3, float32) for at most 3,000 steps, stopping early at the
+first held-out evaluation at or above 80%. Each run is one `python -m rrnn.train` command; its
+record (command, seed, spec, held-out curve, losses) goes to records/<run>.json, small enough
+to commit, and the grid's wall time to grid.json.
+
+    python experiments/ablations/run.py --jobs 2          # the whole grid, about 80 minutes here
+    python experiments/ablations/run.py --only rmc-1slot-s0
+    python experiments/ablations/report.py                # the table and the curves
+
+Each process is pinned to one BLAS thread so two runs share a 2-core machine fairly.
+"""
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]  # commands run from the repository root, with relative paths
+sys.path.insert(0, str(ROOT))
+from rrnn import io, models  # noqa: E402
+from rrnn.ablations import RUNS, STEPS, command  # noqa: E402
+
+# Rough cost of a step relative to the base RMC's, so the longest runs start first and the two
+# cores finish together.
+COST = {"rmc-4slots": 1.7, "rmc-2blocks": 1.8, "rmc-4heads": 1.2, "rmc-1slot": 0.7, "rmc-no-attention": 0.5,
+        "lstm96": 0.35}
+
+
+def compact(run: str) -> dict:
+    """The run's record: everything but the weights, with the per-step series kept for the first
+    10 steps exactly (the reproduction test compares them) and at every 10th step, rounded."""
+    record = io.read_json(HERE / "runs" / run / "history.json")
+    history = record["history"]
+    steps = len(history["loss"])
+    kept = sorted(set(range(1, min(steps, 10) + 1)) | set(range(10, steps + 1, 10)))
+    for key in ("loss", "train_accuracy", "grad_norm", "seconds"):
+        history[key] = [history[key][s - 1] if s <= 10 else round(history[key][s - 1], 5) for s in kept]
+    history["step"] = kept
+    record["run"] = run
+    record["parameters"] = models.parameter_count(record["spec"])
+    return record
+
+
+def run(name: str) -> int:
+    argv = command(name)
+    out = HERE / "runs" / name
+    out.mkdir(parents=True, exist_ok=True)
+    print("$ OPENBLAS_NUM_THREADS=1 python -m rrnn.train " + shlex.join(argv), flush=True)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    with open(out / "log.txt", "w") as log:
+        code = subprocess.run([sys.executable, "-m", "rrnn.train", *argv, "--overwrite"], env=env, cwd=ROOT,
+                              stdout=log, stderr=subprocess.STDOUT).returncode
+    if code == 0:
+        (HERE / "records").mkdir(exist_ok=True)
+        (HERE / "records" / f"{name}.json").write_text(json.dumps(compact(name), separators=(",", ":")))
+        print(f"  {name}: {(out / 'log.txt').read_text().strip().splitlines()[-1]}", flush=True)
+    return code
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", nargs="*", choices=sorted(RUNS), help="run just these")
+    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
+    args = p.parse_args()
+    names = sorted(args.only or RUNS, key=lambda n: -COST.get(RUNS[n][0], 1.0))
+    started = time.time()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        codes = list(pool.map(run, names))
+    failed = [n for n, c in zip(names, codes) if c]
+    if not args.only:
+        grid = {"command": "python experiments/ablations/run.py --jobs %d" % args.jobs, "jobs": args.jobs,
+                "runs": len(names), "steps": STEPS, "wall_seconds": round(time.time() - started),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
+                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        (HERE / "grid.json").write_text(json.dumps(grid, indent=1) + "\n")
+    print("failed: " + ", ".join(failed) if failed else f"all {len(names)} runs finished")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

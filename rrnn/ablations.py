@@ -1,0 +1,100 @@
+"""The ablation grid on Nth farthest: which part of the RMC makes it leave the 50% plateau.
+
+Each variant changes one thing in the reference RMC of experiments/nth_farthest (2 slots, 2
+heads of 32, 1 block, a gate per unit) or is a baseline; every variant trains with 3 seeds on
+one budget. ``experiments/ablations/run.py`` runs the grid; this module names it, builds each
+run's command and summarises the records, so the report and notebook 09 read the same numbers.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+# the grid's records, in a checkout of the repository (the package is installed editable)
+FOLDER = Path(__file__).resolve().parents[1] / "experiments" / "ablations"
+STEPS = 3000                # the budget: at most this many steps of batch 1024 ...
+STOP_AT = 0.8               # ... or until the held-out accuracy reaches this
+PLATEAU = 0.5               # what an order-blind shortcut reaches (rmc-spec.md §3.3b)
+LEFT_PLATEAU = 0.55         # clear of the plateau: a seed that reached this left it
+SEEDS = (0, 1, 2)
+COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
+          "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]
+RMC = ["--model", "rmc", "--num-slots", "2", "--num-heads", "2", "--head-size", "32"]
+HYBRID = ["--model", "hybrid", "--hidden-size", "64", "--num-slots", "2", "--slot-size", "64", "--num-heads", "2"]
+
+# name: (what it changes, flags after COMMON); later flags override earlier ones in argparse
+VARIANTS = {
+    "rmc": ("the reference RMC: 2 slots, 2 heads of 32, 1 block, a gate per unit", RMC),
+    "rmc-1slot": ("1 slot", RMC + ["--num-slots", "1"]),
+    "rmc-4slots": ("4 slots", RMC + ["--num-slots", "4"]),
+    "rmc-gate-memory": ("one gate per slot", RMC + ["--gate-style", "memory"]),
+    "rmc-no-gate": ("no gates: the next memory is M_att", RMC + ["--gate-style", "none"]),
+    "rmc-1head": ("1 head of 64 (same slot width)", RMC + ["--num-heads", "1", "--head-size", "64"]),
+    "rmc-4heads": ("4 heads of 16 (same slot width)", RMC + ["--num-heads", "4", "--head-size", "16"]),
+    "rmc-2blocks": ("2 attention blocks per step", RMC + ["--num-blocks", "2"]),
+    "rmc-no-attention": ("no attention: slots updated by MLP and gates alone", RMC + ["--no-attention"]),
+    "hybrid": ("the seed's hybrid: LSTM 64, 2 slots of 64, memory reads h, mean read-out", HYBRID),
+    "hybrid-flat": ("hybrid, flattened read-out", HYBRID + ["--readout", "flat"]),
+    "hybrid-x": ("hybrid, memory reads the input vectors", HYBRID + ["--memory-input", "x"]),
+    "hybrid-flat-x": ("hybrid, both changes", HYBRID + ["--readout", "flat", "--memory-input", "x"]),
+    "lstm96": ("LSTM of 96 units (as many parameters as the RMC)", ["--model", "lstm", "--hidden-size", "96"]),
+}
+RUNS = {f"{variant}-s{seed}": (variant, seed) for variant in VARIANTS for seed in SEEDS}
+
+
+def command(run: str, steps: int = STEPS, out: str | None = None) -> list:
+    """The arguments of ``python -m rrnn.train`` for ``run`` (e.g. "rmc-1slot-s0")."""
+    variant, seed = RUNS[run]
+    out = out or f"experiments/ablations/runs/{run}"
+    return [*COMMON, *VARIANTS[variant][1], "--seed", str(seed), "--steps", str(steps),
+            "--stop-at-accuracy", str(STOP_AT), "--out", out]
+
+
+def load_records(folder=FOLDER) -> dict:
+    """{run name: record} for every records/<run>.json in ``folder`` (experiments/ablations)."""
+    paths = sorted(Path(folder, "records").glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no ablation records in {Path(folder, 'records')}: run experiments/ablations/run.py, "
+                                f"or open the course from a checkout of the repository")
+    return {path.stem: json.loads(path.read_text()) for path in paths}
+
+
+def first_step_at(history: dict, level: float):
+    """The first evaluated step whose held-out accuracy is at least ``level``, or None."""
+    return next((s for s, a in zip(history["eval_step"], history["test_accuracy"]) if a >= level), None)
+
+
+def summary(records: dict) -> list:
+    """One row per variant, in VARIANTS order: seeds run, seeds that left the plateau (reached
+    LEFT_PLATEAU), steps to 60% (median, min, max over the seeds that got there; None if none
+    did), final held-out accuracy (median, min, max) and parameters."""
+    rows = []
+    for variant, (what, _) in VARIANTS.items():
+        runs = [records[f"{variant}-s{seed}"] for seed in SEEDS if f"{variant}-s{seed}" in records]
+        if not runs:
+            continue
+        to60 = [s for s in (first_step_at(r["history"], 0.6) for r in runs) if s is not None]
+        final = [r["history"]["test_accuracy"][-1] for r in runs]
+        rows.append({
+            "variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
+            "left_plateau": sum(first_step_at(r["history"], LEFT_PLATEAU) is not None for r in runs),
+            "reached_60": len(to60),
+            "steps_to_60": (statistics.median(to60), min(to60), max(to60)) if to60 else None,
+            "final": (statistics.median(final), min(final), max(final)),
+        })
+    return rows
+
+
+def markdown_table(rows: list) -> str:
+    """The summary as a Markdown table (the report prints it; README and notebook 09 carry it)."""
+    lines = ["| variant | what changes | params | left 50% plateau | steps to 60%: median (range) | final held-out: median (range) |",
+             "|---|---|---:|:---:|---|---|"]
+    for r in rows:
+        to60 = "never" if r["steps_to_60"] is None else \
+            f"{r['steps_to_60'][0]:,.0f} ({r['steps_to_60'][1]:,}-{r['steps_to_60'][2]:,})" + \
+            ("" if r["reached_60"] == r["seeds"] else f", {r['reached_60']} of {r['seeds']} seeds")
+        final = f"{r['final'][0]:.1%} ({r['final'][1]:.1%}-{r['final'][2]:.1%})"
+        lines.append(f"| {r['variant']} | {r['what']} | {r['parameters']:,} | {r['left_plateau']} of {r['seeds']} "
+                     f"| {to60} | {final} |")
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""The ablation grid: its commands build the variants they name, its table says what the records
+hold, and every shipped record's command reproduces the start of its run."""
+import json
+
+import numpy as np
+import pytest
+
+from rrnn import ablations, models, training
+from rrnn.exercises.trained import check_one_slot_prediction, one_slot_final_accuracy
+
+RECORDS = sorted((ablations.FOLDER / "records").glob("*.json"))
+
+
+def built(run: str):
+    args = training.parser().parse_args(ablations.command(run, steps=1, out="unused"))
+    return training.build_run(args)
+
+
+def test_every_variant_builds_and_changes_what_it_says():
+    specs = {variant: built(f"{variant}-s0")[0].spec for variant in ablations.VARIANTS}
+    base = specs["rmc"]
+    assert {k: base[k] for k in ("num_slots", "num_heads", "head_size", "num_blocks", "gate_style", "attention")} == \
+        dict(num_slots=2, num_heads=2, head_size=32, num_blocks=1, gate_style="unit", attention=True)
+    changed = {variant: {k for k in base if spec.get(k) != base[k]} for variant, spec in specs.items()
+               if spec["model"] == "rmc"}
+    assert changed == {"rmc": set(), "rmc-1slot": {"num_slots"}, "rmc-4slots": {"num_slots"},
+                       "rmc-gate-memory": {"gate_style"}, "rmc-no-gate": {"gate_style"},
+                       "rmc-1head": {"num_heads", "head_size"}, "rmc-4heads": {"num_heads", "head_size"},
+                       "rmc-2blocks": {"num_blocks"}, "rmc-no-attention": {"attention"}}
+    assert all(specs[v]["num_heads"] * specs[v]["head_size"] == 64 for v in ("rmc-1head", "rmc-4heads"))
+    assert (specs["hybrid-flat-x"]["readout"], specs["hybrid-flat-x"]["memory_input"]) == ("flat", "x")
+    counts = {variant: models.parameter_count(spec) for variant, spec in specs.items()}
+    assert counts["rmc"] == 72_708 and counts["lstm96"] == 72_836     # the LSTM matched to the RMC
+    assert counts["rmc-1head"] == counts["rmc-4heads"] == counts["rmc"]
+
+
+def test_the_same_seed_gives_every_variant_the_same_questions():
+    tasks_and_keywords = [built(f"{variant}-s1")[1:] for variant in ("rmc", "lstm96", "hybrid-x")]
+    batches = [task(8, rng=keywords["rng"])[0] for task, keywords in tasks_and_keywords]
+    assert all(np.array_equal(batches[0], b) for b in batches[1:])
+
+
+def record(accuracy, steps=None):
+    steps = steps or [100 * i for i in range(len(accuracy))]
+    return {"history": {"eval_step": steps, "test_accuracy": accuracy}, "parameters": 10}
+
+
+def test_the_summary_counts_seeds_and_steps_by_hand():
+    records = {"rmc-s0": record([0.25, 0.5, 0.56, 0.61, 0.8]), "rmc-s1": record([0.25, 0.5, 0.5, 0.62, 0.7]),
+               "rmc-s2": record([0.25, 0.5, 0.5, 0.5, 0.51]), "lstm96-s0": record([0.25, 0.5])}
+    rows = {row["variant"]: row for row in ablations.summary(records)}
+    assert set(rows) == {"rmc", "lstm96"}
+    assert rows["rmc"]["left_plateau"] == 2 and rows["rmc"]["reached_60"] == 2
+    assert rows["rmc"]["steps_to_60"] == (300, 300, 300)
+    assert rows["rmc"]["final"] == (0.7, 0.51, 0.8)
+    assert rows["lstm96"]["steps_to_60"] is None and rows["lstm96"]["seeds"] == 1
+    table = ablations.markdown_table(list(rows.values()))
+    assert "| rmc |" in table and "300 (300-300), 2 of 3 seeds" in table and "| never |" in table
+
+
+def test_the_grid_is_complete_and_ran_in_well_under_two_hours():
+    assert {path.stem for path in RECORDS} == set(ablations.RUNS)
+    grid = json.loads((ablations.FOLDER / "grid.json").read_text())
+    assert grid["runs"] == len(ablations.RUNS) and grid["wall_seconds"] < 2 * 3600
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[path.stem for path in RECORDS])
+def test_the_recorded_command_reproduces_the_start_of_the_run(path):
+    shipped = json.loads(path.read_text())
+    argv = list(shipped["argv"])
+    assert argv == ablations.command(path.stem) + ["--overwrite"]      # the grid's own command
+    args = training.parser().parse_args(argv)
+    model, task, keywords = training.build_run(args)
+    assert model.spec == shipped["spec"]
+    # the same run, cut to 3 steps; a held-out batch of 1 (its stream is separate from the training
+    # batches', so the losses do not change) keeps the test quick
+    history = training.train(model, task, **dict(keywords, steps=3, eval_batch_size=1, progress=False))
+    # bit-exact on the machine that made it; a tolerance allows another CPU's float32 BLAS kernels
+    assert history["loss"] == pytest.approx(shipped["history"]["loss"][:3], abs=2e-4)
+
+
+def test_the_one_slot_prediction_is_compared_with_the_grid():
+    median = one_slot_final_accuracy()[0]
+    assert check_one_slot_prediction(median + 0.05).passed is True
+    assert check_one_slot_prediction(min(median + 0.3, 1.0) if median < 0.6 else median - 0.3).passed is False
+    assert check_one_slot_prediction(None).passed is None
+    assert check_one_slot_prediction("high").passed is False

@@ -38,7 +38,7 @@ def check_label_by_hand(answer) -> Check:
     if answer is None:
         return _missing("an id between 0 and 3")
     _, y = tasks.nth_farthest(1, 4, 4, rng=LABEL_QUESTION_SEED)
-    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and int(answer) == int(y[0]):
+    if _number(answer) == int(y[0]):                       # 1, 1.0 and np.int64(1) are all id 1
         return Check(True, f"id {int(y[0])}: sort the distances from the reference, nearest first, and take place n.")
     return Check(False, "sort the vectors by their distance from the reference (the reference itself comes first, "
                         "at distance 0) and take the one at position n; answer its id, not its row.")
@@ -59,7 +59,7 @@ def check_lstm_best_n(answer) -> Check:
         return _missing("an n between 0 and 3")
     accuracy = _lstm_accuracy_by_nth()
     best = int(accuracy.argmax())
-    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and int(answer) == best:
+    if _number(answer) == best:
         return Check(True, f"n = {best}: the answer is the reference itself, which the question names outright.")
     return Check(False, "measure the LSTM's accuracy separately for each n on a fresh batch.")
 

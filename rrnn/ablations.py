@@ -68,7 +68,8 @@ def first_step_at(history: dict, level: float):
 def summary(records: dict) -> list:
     """One row per variant, in VARIANTS order: seeds run, seeds that left the plateau (reached
     LEFT_PLATEAU), steps to 60% (median, min, max over the seeds that got there; None if none
-    did), final held-out accuracy (median, min, max) and parameters."""
+    did), seeds that reached STOP_AT (and so stopped early), final held-out accuracy (median, min,
+    max) and parameters."""
     rows = []
     for variant, (what, _) in VARIANTS.items():
         runs = [records[f"{variant}-s{seed}"] for seed in SEEDS if f"{variant}-s{seed}" in records]
@@ -80,6 +81,7 @@ def summary(records: dict) -> list:
             "variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
             "left_plateau": sum(first_step_at(r["history"], LEFT_PLATEAU) is not None for r in runs),
             "reached_60": len(to60),
+            "reached_stop": sum(first_step_at(r["history"], STOP_AT) is not None for r in runs),
             "steps_to_60": (statistics.median(to60), min(to60), max(to60)) if to60 else None,
             "final": (statistics.median(final), min(final), max(final)),
         })
@@ -88,13 +90,14 @@ def summary(records: dict) -> list:
 
 def markdown_table(rows: list) -> str:
     """The summary as a Markdown table (the report prints it; README and notebook 09 carry it)."""
-    lines = ["| variant | what changes | params | left 50% plateau | steps to 60%: median (range) | final held-out: median (range) |",
-             "|---|---|---:|:---:|---|---|"]
+    lines = ["| variant | what changes | params | left 50% plateau | steps to 60%: median (range) | reached 80% "
+             "| final held-out: median (range) |",
+             "|---|---|---:|:---:|---|:---:|---|"]
     for r in rows:
         to60 = "never" if r["steps_to_60"] is None else \
             f"{r['steps_to_60'][0]:,.0f} ({r['steps_to_60'][1]:,}-{r['steps_to_60'][2]:,})" + \
             ("" if r["reached_60"] == r["seeds"] else f", {r['reached_60']} of {r['seeds']} seeds")
         final = f"{r['final'][0]:.1%} ({r['final'][1]:.1%}-{r['final'][2]:.1%})"
         lines.append(f"| {r['variant']} | {r['what']} | {r['parameters']:,} | {r['left_plateau']} of {r['seeds']} "
-                     f"| {to60} | {final} |")
+                     f"| {to60} | {r['reached_stop']} of {r['seeds']} | {final} |")
     return "\n".join(lines)

@@ -53,9 +53,10 @@ def test_the_summary_counts_seeds_and_steps_by_hand():
     assert rows["rmc"]["left_plateau"] == 2 and rows["rmc"]["reached_60"] == 2
     assert rows["rmc"]["steps_to_60"] == (300, 300, 300)
     assert rows["rmc"]["final"] == (0.7, 0.51, 0.8)
+    assert rows["rmc"]["reached_stop"] == 1 and rows["lstm96"]["reached_stop"] == 0
     assert rows["lstm96"]["steps_to_60"] is None and rows["lstm96"]["seeds"] == 1
     table = ablations.markdown_table(list(rows.values()))
-    assert "| rmc |" in table and "300 (300-300), 2 of 3 seeds" in table and "| never |" in table
+    assert "| rmc |" in table and "300 (300-300), 2 of 3 seeds | 1 of 3 |" in table and "| never |" in table
 
 
 def test_the_grid_is_complete_and_ran_in_well_under_two_hours():

@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rrnn.exercises import Check, foundations, seed_studies, training
+from rrnn.exercises import Check, foundations, seed_studies, trained, training
 
-EXERCISES = {**foundations.EXERCISES, **seed_studies.EXERCISES, **training.EXERCISES}
+EXERCISES = {**foundations.EXERCISES, **seed_studies.EXERCISES, **training.EXERCISES, **trained.EXERCISES}
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("make_solutions_notebook", ROOT / "tools" / "make_solutions_notebook.py")

@@ -215,3 +215,18 @@ def test_inline_mode_renders_png_into_its_output(capsys):
     dash = memory_evolution_dashboard(mode="inline")
     dash.controls["seed"].value = 5
     assert dash.figure.widget is dash.figure.output and dash.error is None
+
+
+@pytest.mark.parametrize("name", [*SEED_STUDY_DASHBOARDS, "rmc_step"])
+def test_more_slots_than_features_is_said_beside_the_figure_and_cleared_after(name):
+    dash = (SEED_STUDY_DASHBOARDS.get(name) or discover()[name])(mode="static")
+    with dash.hold():
+        dash.controls["slot_size"].value = 4
+        dash.controls["num_slots"].value = 8
+    assert dash.error is None and dash.result is not None                 # it runs: a warning, not an error
+    assert "slots 4-7 start as the same zero row and stay identical for ever" in dash.message.text
+    dash.controls["num_slots"].value = 5                                  # one zero row differs from every other
+    assert dash.message.text == ""
+    dash.controls["num_slots"].value = 6
+    dash.controls["slot_size"].value = 64
+    assert dash.message.text == "" and dash.error is None

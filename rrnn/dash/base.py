@@ -443,6 +443,8 @@ class Dashboard(widgets.VBox):
       columns: how many columns the automatic grid of controls has.
       name: the dashboard's name (in its repr). caches: functools.lru_cache'd functions that
         compute uses, so ``clear_caches()`` can empty them (the benchmark times cold updates).
+      note: ``note(**values) -> str or None``: a warning to show beside a good result (for
+        settings that run but mislead, e.g. ``controls.identical_slots_note``).
 
     Attributes: ``controls``, ``figure``, ``figures``, ``message``, ``result`` (last good
     result), ``error`` (None or the last exception), ``updates`` (successful updates).
@@ -452,8 +454,9 @@ class Dashboard(widgets.VBox):
 
     def __init__(self, controls: dict, figure: InPlaceFigure, compute: Callable[..., Any], *, figures=(),
                  title: str | None = None, help: str | None = None, panel=None, side=(), columns: int = 2,
-                 name: str | None = None, caches=()):
+                 name: str | None = None, caches=(), note: Callable[..., str | None] | None = None):
         self.controls = dict(controls)
+        self.note = note
         self.figure = figure
         self.figures = (figure, *figures)
         self.compute = compute
@@ -527,7 +530,11 @@ class Dashboard(widgets.VBox):
             self.message.show(friendly_error(err), "error")
             return
         self.error = None
-        self.message.clear()
+        warning = self.note(**values) if self.note is not None else None
+        if warning:
+            self.message.show(warning, "warning")
+        else:
+            self.message.clear()
         self.result = result
         for fig in self.figures:
             fig.update(result)

@@ -124,6 +124,7 @@ def capacity_dashboard(*, num_slots: int = 4, slot_size: int = 64, num_heads: in
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed,
                                        slots_description="highlight S")
     return Dashboard(controls, CapacityFigure(mode=mode), compute_capacity, figures=[C.PatternPreview(mode=mode)],
-                     name="capacity", caches=[_study], title="Study 4 · adding memory slots",
+                     name="capacity", caches=[_study], note=C.identical_slots_note,
+                     title="Study 4 · adding memory slots",
                      help="Untrained weights, batch 2, input 32, hidden 64, output 16; every slot count "
                           "from 1 to 8 runs on the same input.")

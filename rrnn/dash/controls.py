@@ -206,6 +206,17 @@ def heads_dropdown(value: int = 2, *, slot_size: int = 64, max_heads: int = 16) 
     return HeadsDropdown(value, slot_size=slot_size, max_heads=max_heads)
 
 
+def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
+    """A dashboard note: with two or more slots beyond the slot width (S >= M + 2) the identity start
+    is truncated, so those slots start as the same zero row and, with no weight tied to a slot,
+    stay identical for ever (notebook 00). None otherwise."""
+    if num_slots - slot_size < 2:
+        return None
+    return (f"S = {num_slots} slots but only M = {slot_size} features: the identity start covers slots 0-{slot_size - 1}; "
+            f"slots {slot_size}-{num_slots - 1} start as the same zero row and stay identical for ever, whatever the "
+            f"input (notebook 00). Use M >= S for distinct slots.")
+
+
 def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_len: int, pattern: str,
                           amplitude: float, seed: int, *, slots_description: str = "slots S",
                           max_slot_size: int = 128, max_seq_len: int = 40) -> dict:

@@ -115,7 +115,7 @@ def memory_evolution_dashboard(*, num_slots: int = 4, slot_size: int = 64, num_h
     """
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed)
     return Dashboard(controls, MemoryEvolutionFigure(mode=mode), compute_memory_evolution,
-                     figures=[C.PatternPreview(mode=mode)], name="memory_evolution",
+                     figures=[C.PatternPreview(mode=mode)], name="memory_evolution", note=C.identical_slots_note,
                      title="Study 1 · how the memory evolves",
                      help="Untrained weights, batch 1, input 32, hidden 64. The seed is the input "
                           "sequence's; the weights stay the same.")

@@ -240,7 +240,7 @@ def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int =
     grid = widgets.GridBox([c for name, c in controls.items() if name != "step"], layout=widgets.Layout(
         grid_template_columns="repeat(2, minmax(260px, 1fr))", grid_gap="2px 16px"))
     dash = Dashboard(controls, RMCStepFigure(mode=mode), rmc_step, figures=[C.PatternPreview(mode=mode)],
-                     panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(_run,),
+                     panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(_run,), note=C.identical_slots_note,
                      title="One step of the Relational Memory Core",
                      help="Top: one attention map per head over the rows [M; x&#770;]: the slots and, last, the "
                           "input. Bottom: the rows, the slots after attention + MLP, the two gates and the new "

@@ -182,6 +182,7 @@ def stepper_dashboard(*, step: int = 1, num_slots: int = 3, slot_size: int = 16,
         grid_template_columns="repeat(2, minmax(260px, 1fr))", grid_gap="2px 16px"))])
     dash = Dashboard({**controls, "play": stepper.play}, StepperFigure(mode=mode), compute_step,
                      figures=[C.PatternPreview(mode=mode)], panel=panel, name="stepper", caches=[_run],
+                     note=C.identical_slots_note,
                      title="Study 3 · one step at a time",
                      help="Untrained weights, batch 1, input 8, hidden 16. Press ▶ or Play to walk "
                           "through the steps; the settings below rerun the sequence.")

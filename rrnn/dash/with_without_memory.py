@@ -114,7 +114,7 @@ def with_without_memory_dashboard(*, num_slots: int = 4, slot_size: int = 64, nu
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed)
     controls["model_seed"] = C.seed_slider(model_seed, description="weights seed", name="model_seed")
     return Dashboard(controls, WithWithoutMemoryFigure(mode=mode), compute_with_without_memory,
-                     figures=[C.PatternPreview(mode=mode)], name="with_without_memory",
+                     figures=[C.PatternPreview(mode=mode)], name="with_without_memory", note=C.identical_slots_note,
                      title="Study 2 · the output with and without the memory",
                      help="Untrained weights, batch 2, input 32, hidden 64, output 16. 'seed' draws the "
                           "input; 'weights seed' draws both networks' weights.")

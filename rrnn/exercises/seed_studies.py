@@ -185,8 +185,8 @@ def check_largest_memory_change_step(answer) -> Check:
     run = _steps()
     expected = 1 + int(np.argmax(run.memory_change))
     if int(value) == expected:
-        return Check(True, f"step {expected}: the first step moves the memory most, away from its identity "
-                           "start; later steps change it less and less.")
+        return Check(True, f"step {expected}: the first step moves the memory most; after it the decay "
+                           "(f - 1) * M grows with the memory and cancels more of the write i * tanh(M~) each step.")
     if int(value) == expected - 1:
         return Check(False, "steps count from 1 here (index 0 is step 1).")
     return Check(False, "np.argmax(run.memory_change) gives the index; add 1 for the step.")

@@ -11,12 +11,13 @@ import json
 import statistics
 from pathlib import Path
 
+from .training import first_step_above
+
 # the grid's records, in a checkout of the repository (the package is installed editable)
 FOLDER = Path(__file__).resolve().parents[1] / "experiments" / "ablations"
 STEPS = 3000                # the budget: at most this many steps of batch 1024 ...
 STOP_AT = 0.8               # ... or until the held-out accuracy reaches this
-PLATEAU = 0.5               # what an order-blind shortcut reaches (rmc-spec.md §3.3b)
-LEFT_PLATEAU = 0.55         # clear of the plateau: a seed that reached this left it
+LEFT_PLATEAU = 0.55         # clear of the 50% shortcut plateau (rmc-spec.md §3.3b): a seed that reached this left it
 SEEDS = (0, 1, 2)
 COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
           "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]
@@ -60,11 +61,6 @@ def load_records(folder=FOLDER) -> dict:
     return {path.stem: json.loads(path.read_text()) for path in paths}
 
 
-def first_step_at(history: dict, level: float):
-    """The first evaluated step whose held-out accuracy is at least ``level``, or None."""
-    return next((s for s, a in zip(history["eval_step"], history["test_accuracy"]) if a >= level), None)
-
-
 def summary(records: dict) -> list:
     """One row per variant, in VARIANTS order: seeds run, seeds that left the plateau (reached
     LEFT_PLATEAU), steps to 60% (median, min, max over the seeds that got there; None if none
@@ -75,13 +71,13 @@ def summary(records: dict) -> list:
         runs = [records[f"{variant}-s{seed}"] for seed in SEEDS if f"{variant}-s{seed}" in records]
         if not runs:
             continue
-        to60 = [s for s in (first_step_at(r["history"], 0.6) for r in runs) if s is not None]
+        to60 = [s for s in (first_step_above(r["history"], 0.6) for r in runs) if s is not None]
         final = [r["history"]["test_accuracy"][-1] for r in runs]
         rows.append({
             "variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
-            "left_plateau": sum(first_step_at(r["history"], LEFT_PLATEAU) is not None for r in runs),
+            "left_plateau": sum(first_step_above(r["history"], LEFT_PLATEAU) is not None for r in runs),
             "reached_60": len(to60),
-            "reached_stop": sum(first_step_at(r["history"], STOP_AT) is not None for r in runs),
+            "reached_stop": sum(first_step_above(r["history"], STOP_AT) is not None for r in runs),
             "steps_to_60": (statistics.median(to60), min(to60), max(to60)) if to60 else None,
             "final": (statistics.median(final), min(final), max(final)),
         })

@@ -72,11 +72,9 @@ def trace(model, X) -> Trace:
     if getattr(model, "spec", {}).get("model") != "rmc" or not model.spec.get("attention", True):
         raise ValueError("model must be an RMC classifier with attention (rrnn.RMCClassifier), "
                          f"got {getattr(model, 'spec', type(model).__name__)!r}")
-    logits, caches = model.inspect(X)
-    after = [c.memory for c in caches[1:]]
-    last = caches[-1]
-    after.append(last.memory_attended if last.input_gate is None else
-                 last.input_gate * np.tanh(last.memory_attended) + last.forget_gate * last.memory)
+    features, (caches, _) = model._core_forward(model._check_X(X))    # features: the flattened last memory
+    logits = model.head_logits(features)
+    after = [c.memory for c in caches[1:]] + [features.reshape(caches[-1].memory.shape)]   # memory after each step
     return Trace(logits.astype(float), np.stack([c.attention[0] for c in caches], axis=1).astype(float),
                  np.stack(after, axis=1).astype(float))
 

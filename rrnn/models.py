@@ -11,6 +11,7 @@ saving are each a loop over a dict:
     loss(X, y)              -> (mean cross-entropy, grads keyed exactly like params);
                                loss(X, y, return_logits=True) adds the logits
     logits(X) / predict(X)  -> (B, C) scores / (B,) class ids
+    head_logits(features)   -> (B, C) scores from the core's features (B, F): the head alone
     spec                    JSON-able dict that rebuilds the architecture: build(spec)
 X is (B, T, D) and y (B,) ints in [0, C).
 """
@@ -82,6 +83,14 @@ class SequenceClassifier:
         """Logits (B, C) and the core's list of step caches (attention weights, gates, ...)."""
         features, (caches, _) = self._core_forward(self._check_X(X))
         return self._head_forward(features)[0], caches
+
+    @_checks.refuse_overflow
+    def head_logits(self, features) -> np.ndarray:
+        """Class scores (B, C) from the core's features (B, F) through the MLP head alone (for an RMC
+        the flattened last memory, S*M wide), e.g. to score an edited memory."""
+        width = self.params["head0.W"].shape[0]
+        features = _checks.cast("features", _checks.array("features", features, (None, width), "(B, F)"), self.dtype)
+        return self._head_forward(features)[0]
 
     def predict(self, X) -> np.ndarray:
         """The most likely class (B,) for each sequence."""

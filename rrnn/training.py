@@ -226,6 +226,46 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     return history
 
 
+# ---------------------------------------------------------------- reading a history
+def accuracy_curve(history: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, held-out accuracy) at each evaluation of a ``train`` history; step 0 is at 0 s."""
+    seconds = np.concatenate([[0.0], history["seconds"]])
+    steps = np.asarray(history["eval_step"], dtype=int)
+    return seconds[steps], np.asarray(history["test_accuracy"], dtype=float)
+
+
+def _first_evaluation_above(history: dict, level: float) -> int | None:
+    reached = np.flatnonzero(np.asarray(history["test_accuracy"]) >= level)
+    return int(reached[0]) if reached.size else None
+
+
+def first_time_above(history: dict, level: float) -> float | None:
+    """Seconds at the first evaluation whose held-out accuracy reached ``level`` (None: never)."""
+    i = _first_evaluation_above(history, level)
+    return None if i is None else float(accuracy_curve(history)[0][i])
+
+
+def first_step_above(history: dict, level: float) -> int | None:
+    """The step of that evaluation (None: never)."""
+    i = _first_evaluation_above(history, level)
+    return None if i is None else int(history["eval_step"][i])
+
+
+
+PER_STEP = ("loss", "train_accuracy", "grad_norm", "seconds")
+
+
+def thin_history(history: dict, every: int = 10, exact_first: int = 0) -> dict:
+    """A copy of a ``train`` history small enough to ship: the per-step series (PER_STEP) kept at
+    every ``every``-th step rounded to 5 decimals, and unrounded at the first ``exact_first`` steps
+    (so a test can compare a re-run bit for bit); "step" lists the steps kept. Evaluations stay whole."""
+    steps = len(history["loss"])
+    kept = sorted(set(range(1, min(steps, exact_first) + 1)) | set(range(every, steps + 1, every)))
+    thin = dict(history, step=kept)
+    for key in PER_STEP:
+        thin[key] = [history[key][s - 1] if s <= exact_first else round(history[key][s - 1], 5) for s in kept]
+    return thin
+
 # ---------------------------------------------------------------- command line
 def make_task(args) -> tuple:
     """The task callable for ``args.task``, with its input width D and class count C."""

@@ -31,11 +31,20 @@ def test_trace_keeps_the_memory_the_classifier_reads(q):
     model, _ = pretrained.load("rmc")
     tr = interpret.trace(model, q.X)
     B = len(q.y)
-    logits = model._head_forward(tr.memory[:, -1].reshape(B, -1).astype(model.dtype))[0]
-    np.testing.assert_allclose(logits, tr.logits, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(model.logits(q.X), tr.logits, rtol=1e-6, atol=1e-6)   # the model's own scores
+    np.testing.assert_allclose(model.head_logits(tr.memory[:, -1].reshape(B, -1)), tr.logits, rtol=1e-6, atol=1e-6)
     _, caches = model.inspect(q.X)
+    c = caches[-1]                                                           # M_T = i * tanh(M_att) + f * M_{T-1}
+    np.testing.assert_allclose(tr.memory[:, -1], c.input_gate * np.tanh(c.memory_attended) + c.forget_gate * c.memory,
+                               rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(tr.memory[:, 1], caches[2].memory)        # after step 2 = before step 3
     assert tr.attention.shape == (B, 4, 2, 3, 3) and np.allclose(tr.attention.sum(-1), 1)
+
+
+def test_head_logits_names_the_width_it_expects():
+    model, _ = pretrained.load("rmc")
+    with pytest.raises(ValueError, match=r"features must have shape \(B, F\) = \(any, 128\), got \(2, 64\)"):
+        model.head_logits(np.zeros((2, 64)))
 
 
 def test_trace_refuses_a_model_without_attention():

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rrnn import io, models, tasks
+from rrnn import io, models, tasks, training
 from rrnn.training import cross_entropy_and_accuracy, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -460,3 +460,14 @@ def test_the_callback_sees_every_evaluation():
     assert seen == [(s, a, s) for s, a in zip(history["eval_step"], history["test_accuracy"])]
     with pytest.raises(TypeError, match="callback must be None or callable"):
         train(easy_model(), EASY, **quiet(callback=3))
+
+
+def test_thin_history_keeps_every_tenth_step_rounded_and_the_first_steps_exact():
+    history = {"loss": [1 / 3 + s for s in range(25)], "train_accuracy": [0.5] * 25, "grad_norm": [2.0] * 25,
+               "seconds": [0.1 * s for s in range(1, 26)], "eval_step": [0, 25], "test_accuracy": [0.2, 0.4]}
+    thin = training.thin_history(history, exact_first=3)
+    assert thin["step"] == [1, 2, 3, 10, 20]
+    assert thin["loss"][:3] == history["loss"][:3] and thin["loss"][3] == round(history["loss"][9], 5)
+    assert thin["eval_step"] == [0, 25] and thin["test_accuracy"] == [0.2, 0.4]
+    assert history["loss"][3] == 1 / 3 + 3                              # the history itself is untouched
+    assert training.thin_history(history)["step"] == [10, 20]

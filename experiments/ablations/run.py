@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]  # commands run from the repository root, with relative paths
 sys.path.insert(0, str(ROOT))
-from rrnn import io, models  # noqa: E402
+from rrnn import io, models, training  # noqa: E402
 from rrnn.ablations import RUNS, STEPS, command  # noqa: E402
 
 # Rough cost of a step relative to the base RMC's, so the longest runs start first and the two
@@ -36,15 +36,10 @@ COST = {"rmc-4slots": 1.7, "rmc-2blocks": 1.8, "rmc-4heads": 1.2, "rmc-1slot": 0
 
 
 def compact(run: str) -> dict:
-    """The run's record: everything but the weights, with the per-step series kept for the first
-    10 steps exactly (the reproduction test compares them) and at every 10th step, rounded."""
+    """The run's record: everything but the weights, the per-step series thinned to every 10th
+    step and kept exactly for the first 10 (the reproduction test compares them)."""
     record = io.read_json(HERE / "runs" / run / "history.json")
-    history = record["history"]
-    steps = len(history["loss"])
-    kept = sorted(set(range(1, min(steps, 10) + 1)) | set(range(10, steps + 1, 10)))
-    for key in ("loss", "train_accuracy", "grad_norm", "seconds"):
-        history[key] = [history[key][s - 1] if s <= 10 else round(history[key][s - 1], 5) for s in kept]
-    history["step"] = kept
+    record["history"] = training.thin_history(record["history"], exact_first=10)
     record["run"] = run
     record["parameters"] = models.parameter_count(record["spec"])
     return record

@@ -21,20 +21,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]  # commands run from the repository root, with relative paths
+sys.path.insert(0, str(ROOT))
+# the reference setting and model flags, shared with the ablation grid (experiments/ablations)
+from rrnn.ablations import COMMON, HYBRID, RMC  # noqa: E402
+
 # An LSTM-96 step costs about a third of an RMC step here (LSTM-256 about two thirds), so the
 # LSTMs get more steps: about the same wall-clock budget as an RMC run, and far more steps
 # than the RMC needs to leave the plateau.
 STEPS = {"rmc": 6000, "hybrid": 6000, "lstm96": 18000, "lstm256": 9000}
-COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
-          "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]
 MODELS = {
     # 2 slots, 2 heads of 32 (slot width 64), 1 block: 72,708 parameters with the head
-    "rmc": ["--model", "rmc", "--num-slots", "2", "--num-heads", "2", "--head-size", "32"],
+    "rmc": RMC,
     # hidden 96 matches the RMC's parameter count (72,836); hidden 256 is 4.5x larger (329,348)
     "lstm96": ["--model", "lstm", "--hidden-size", "96"],
     "lstm256": ["--model", "lstm", "--hidden-size", "256"],
     # the seed's hybrid: an LSTM of 64 feeding 2 slots of 64 (2 heads)
-    "hybrid": ["--model", "hybrid", "--hidden-size", "64", "--num-slots", "2", "--slot-size", "64", "--num-heads", "2"],
+    "hybrid": HYBRID,
 }
 RUNS = {f"{model}-s{seed}": (model, seed) for model, seeds in
         (("rmc", range(5)), ("lstm96", range(2)), ("lstm256", range(1)), ("hybrid", range(2))) for seed in seeds}

@@ -11,20 +11,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from rrnn import io
+from rrnn import io, training
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE.parents[1] / "rrnn" / "pretrained"
-PER_STEP = ("loss", "train_accuracy", "grad_norm", "seconds")
 
 
 def ship(name: str, run: str):
     record = io.read_json(HERE / "runs" / run / "history.json")
-    history = record["history"]
-    steps = list(range(1, len(history["loss"]) + 1))[9::10]
-    history["step"] = steps
-    for key in PER_STEP:
-        history[key] = [round(history[key][s - 1], 5) for s in steps]
+    record["history"] = training.thin_history(record["history"])
     record["run"] = run
     shutil.copyfile(HERE / "runs" / run / "weights.npz", TARGET / f"nth_farthest_{name}.npz")
     (TARGET / f"nth_farthest_{name}.json").write_text(json.dumps(record, separators=(",", ":")))

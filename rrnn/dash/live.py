@@ -16,33 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..training import accuracy_curve, first_step_above, first_time_above  # noqa: F401 (re-exported)
 from .base import InPlaceFigure
 
 COLORS = {"RMC": "C0", "LSTM": "C1", "hybrid": "C2"}
-
-
-def accuracy_curve(history: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds, held-out accuracy) at each evaluation of a ``train`` history; step 0 is at 0 s."""
-    seconds = np.concatenate([[0.0], history["seconds"]])
-    steps = np.asarray(history["eval_step"], dtype=int)
-    return seconds[steps], np.asarray(history["test_accuracy"], dtype=float)
-
-
-def _first_evaluation_above(history: dict, level: float) -> int | None:
-    reached = np.flatnonzero(np.asarray(history["test_accuracy"]) >= level)
-    return int(reached[0]) if reached.size else None
-
-
-def first_time_above(history: dict, level: float) -> float | None:
-    """Seconds at the first evaluation whose held-out accuracy reached ``level`` (None: never)."""
-    i = _first_evaluation_above(history, level)
-    return None if i is None else float(accuracy_curve(history)[0][i])
-
-
-def first_step_above(history: dict, level: float) -> int | None:
-    """The step of that evaluation (None: never)."""
-    i = _first_evaluation_above(history, level)
-    return None if i is None else int(history["eval_step"][i])
 
 
 class LiveTrainingCurve(InPlaceFigure):

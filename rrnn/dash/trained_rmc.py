@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import pretrained, tasks
+from .. import interpret, pretrained, tasks
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
@@ -43,13 +43,11 @@ class TrainedExample(NamedTuple):
 
 @functools.lru_cache(maxsize=4)
 def _batch(batch_seed: int):
-    model, _ = pretrained.load("rmc")
     X, y = tasks.nth_farthest(BATCH, NUM_VECTORS, VECTOR_DIM, rng=batch_seed)
-    logits, caches = model.inspect(X)
-    z = logits - logits.max(axis=1, keepdims=True)
+    tr = interpret.trace(pretrained.load("rmc")[0], X)
+    z = tr.logits - tr.logits.max(axis=1, keepdims=True)
     probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    attention = np.stack([c.attention[0] for c in caches], axis=1)   # (B, T, A, S+1, S+1)
-    return X, y, probs.astype(float), attention.astype(float)
+    return X, y, probs, tr.attention                                   # attention: (B, T, A, S+1, S+1)
 
 
 def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int = 2024) -> TrainedExample:

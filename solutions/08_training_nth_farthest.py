@@ -17,12 +17,14 @@ distances = np.linalg.norm(by_id - by_id[p["reference"][0]], axis=1)
 answer_2 = int(np.argsort(distances)[p["nth"][0]])
 
 # %% exercise-3
-lstm = shipped["lstm"][0]
-Xe, ye = tasks.nth_farthest(4000, 4, 4, rng=5)
-n_of = tasks.nth_farthest_parts(Xe, 4, 4)["nth"]
-right = lstm.predict(Xe) == ye
-answer_3 = int(np.argmax([right[n_of == n].mean() for n in range(4)]))
+# When n > 0 the answer is never the reference (n = 0 *is* the reference), and every row names the
+# reference. A model that learned the shortcut rules it out and guesses among the 3 other ids: that is
+# why it is right 1 time in 3, not 1 in 4, and why it (almost) never answers the reference then.
+prediction_3 = 0.0
 
 # %% exercise-4
-h = shipped["rmc"][1]["history"]
-answer_4 = h["eval_step"][int(np.argmax(np.array(h["test_accuracy"]) >= 0.6))]
+# The rows of every question come in random order and the label is an id, which travels with its row:
+# a reversed question is just another question of the kind the RMC was trained on. So the accuracy
+# should be the one in the original order, measured here on other fresh questions.
+Xe, ye = tasks.nth_farthest(4000, 4, 4, rng=5)
+prediction_4 = float((shipped["rmc"][0].predict(Xe) == ye).mean())

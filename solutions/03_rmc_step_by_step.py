@@ -32,3 +32,19 @@ answer_3 = rmc_param_count
 # own row only updates the input row, which is dropped after the MLP (and the gates read x_proj)
 S = 4
 answer_4 = S * (S + 1)                   # 20
+
+# %% exercise-5
+def layer_norm_backward(dy, x, gamma, eps=1e-5):
+    """dy, x: (..., F); gamma: (F,). Returns dx (..., F), dgamma (F,), dbeta (F,)."""
+    mean = x.mean(-1, keepdims=True)                  # (..., 1): per row, as in layer_norm above
+    inv_std = 1 / np.sqrt(x.var(-1, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std                      # (..., F): the normalised rows
+    rows = tuple(range(x.ndim - 1))                   # every axis but the features
+    dgamma = (dy * x_hat).sum(axis=rows)              # y = gamma * x_hat + beta, in every row
+    dbeta = dy.sum(axis=rows)
+    dx_hat = dy * gamma
+    # three paths to x: directly through x_hat, through the row mean, through the row variance
+    dx = inv_std * (dx_hat - dx_hat.mean(-1, keepdims=True) - x_hat * (dx_hat * x_hat).mean(-1, keepdims=True))
+    return dx, dgamma, dbeta
+
+answer_5 = layer_norm_backward

@@ -11,7 +11,7 @@ def make_query(a):
     return np.r_[-2 * a, 1.0]
 
 # %% exercise-2
-prediction_2 = 1     # head 1 reads the input row when it is the reference (section 3)
+prediction_2 = 0     # head 0 reads the input row when it is the reference (section 3)
 
 # %% exercise-3
 table_rows = {row["variant"]: row for row in ablations.summary(ablations.load_records())}

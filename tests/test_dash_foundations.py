@@ -262,6 +262,22 @@ def _rmc_count(D, h, A):
     return sum(p.size for p in RelationalMemory(D, 3, h, A).params.values())
 
 
+def _layer_norm_backward(dy, x, gamma, eps=1e-5, *, mean_term=True, variance_term=True):
+    """The backward pass of layer norm written out, with switches for the two usual slips."""
+    x_hat = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps)
+    inv_std = 1 / np.sqrt(x.var(-1, keepdims=True) + eps)
+    dx_hat = dy * gamma
+    dx = dx_hat - (dx_hat.mean(-1, keepdims=True) if mean_term else 0)
+    dx = inv_std * (dx - (x_hat * (dx_hat * x_hat).mean(-1, keepdims=True) if variance_term else 0))
+    rows = tuple(range(x.ndim - 1))
+    return dx, (dy * x_hat).sum(axis=rows), dy.sum(axis=rows)
+
+
+def _layer_norm_backward_from_rrnn(dy, x, gamma):
+    from rrnn.layers import layer_norm_backward, layer_norm_forward
+    return layer_norm_backward(dy, layer_norm_forward(x, gamma, np.zeros_like(gamma))[1])
+
+
 RIGHT = {
     "check_causal_attention": [_causal],
     "check_scaled_logit_std": [4, 4.0, np.sqrt(16)],
@@ -274,6 +290,8 @@ RIGHT = {
     "check_slot_param_change": [0, 0.0],
     "check_rmc_param_count": [_rmc_count],
     "check_weights_that_matter": [20, 20.0],
+    "check_layer_norm_backward": [_layer_norm_backward, _layer_norm_backward_from_rrnn,
+                                  lambda dy, x, gamma: [g.tolist() for g in _layer_norm_backward(dy, x, gamma)]],
 }
 WRONG = {
     "check_causal_attention": [lambda q, k, v: scaled_dot_product_attention(q, k, v),   # no mask
@@ -291,6 +309,11 @@ WRONG = {
     "check_slot_param_change": [4, -1, "none"],
     "check_rmc_param_count": [lambda D, h, A: _rmc_count(D, h, A) + 1, lambda D, h, A: "many", None.__class__],
     "check_weights_that_matter": [25, 16, 5, "twenty"],
+    "check_layer_norm_backward": [lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, mean_term=False),
+                                  lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, variance_term=False),
+                                  lambda dy, x, gamma: (None, None, None),                   # the stub, untouched
+                                  lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma)[:2],
+                                  lambda dy, x, gamma: 1 / 0, "layer norm"],
 }
 
 
@@ -298,7 +321,7 @@ def test_every_exercise_has_right_and_wrong_cases():
     names = {check.__name__ for checks in EXERCISES.values() for check in checks}
     assert names == set(RIGHT) == set(WRONG)
     assert list(EXERCISES) == ["01_attention_from_scratch", "02_lstm_baseline", "03_rmc_step_by_step"]
-    assert all(2 <= len(checks) <= 4 for checks in EXERCISES.values())
+    assert all(2 <= len(checks) <= 5 for checks in EXERCISES.values())
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
@@ -324,6 +347,44 @@ def test_checks_say_not_answered_for_none(name):
     result = getattr(foundations, name)(None)
     assert result.passed is None and not result
     assert "replace the None" in result.message
+
+
+def test_layer_norm_backward_check_names_the_wrong_gradient_and_the_missing_term():
+    check = foundations.check_layer_norm_backward
+    right = check(_layer_norm_backward)
+    assert right.passed is True and "rrnn.gradcheck" in right.message
+    no_mean = check(lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, mean_term=False))
+    assert no_mean.passed is False and "misses the path through the mean" in no_mean.message
+    no_variance = check(lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, variance_term=False))
+    assert "misses the path through the variance" in no_variance.message
+    constants = check(lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, mean_term=False, variance_term=False))
+    assert "as constants" in constants.message
+    no_gamma = check(lambda dy, x, gamma: _layer_norm_backward(dy, x, np.ones_like(gamma))[:1]
+                     + _layer_norm_backward(dy, x, gamma)[1:])
+    assert "forgets gamma" in no_gamma.message
+    dbeta_scaled = check(lambda dy, x, gamma: (*_layer_norm_backward(dy, x, gamma)[:2],
+                                               2 * dy.reshape(-1, dy.shape[-1]).sum(axis=0)))
+    assert dbeta_scaled.passed is False and "dbeta is off" in dbeta_scaled.message
+    assert "too" not in dbeta_scaled.message                                 # dx and dgamma are right
+    dgamma_of_x = check(lambda dy, x, gamma: (_layer_norm_backward(dy, x, gamma)[0],
+                                              (dy * x).reshape(-1, x.shape[-1]).sum(axis=0),
+                                              _layer_norm_backward(dy, x, gamma)[2]))
+    assert "dgamma is off" in dgamma_of_x.message
+    kept_dims = check(lambda dy, x, gamma: (lambda dx, dg, db: (dx, dg[None], db))(
+        *_layer_norm_backward(dy, x, gamma)))                               # dgamma (1, F): keepdims=True
+    assert "dgamma must have the shape of gamma" in kept_dims.message
+    first_axis_only = check(lambda dy, x, gamma: (_layer_norm_backward(dy, x, gamma)[0],
+                                                  (dy * (x - x.mean(-1, keepdims=True))
+                                                   / np.sqrt(x.var(-1, keepdims=True) + 1e-5)).sum(axis=0),
+                                                  _layer_norm_backward(dy, x, gamma)[2]))
+    assert "(2, 3, 5)" in first_axis_only.message and "sum over every axis but the last" in first_axis_only.message
+    assert "dx is still None" in check(lambda dy, x, gamma: (None, None, None)).message
+    assert "raised ZeroDivisionError" in check(lambda dy, x, gamma: 1 / 0).message
+
+
+def test_a_function_that_raises_is_told_so():
+    assert "raised ZeroDivisionError" in foundations.check_causal_attention(lambda q, k, v: 1 / 0).message
+    assert "raised ZeroDivisionError" in foundations.check_lstm_param_count(lambda D, H: 1 / 0).message
 
 
 def test_rmc_param_count_reference_matches_the_core():

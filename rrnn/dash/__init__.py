@@ -3,8 +3,9 @@
     from rrnn.dash.memory_evolution import memory_evolution_dashboard
     dash = memory_evolution_dashboard()      # after %matplotlib widget; display with `dash`
 
-Shared pieces: ``rrnn.dash.base`` (Dashboard, InPlaceFigure, modes, the registry) and
-``rrnn.dash.controls`` (the sliders, the heads dropdown, the pattern preview, the stepper).
+Shared pieces: ``rrnn.dash.base`` (Dashboard, InPlaceFigure, modes, the registry),
+``rrnn.dash.controls`` (the sliders, the heads dropdown, the pattern preview, the stepper) and
+``rrnn.dash.attention_style`` (the one colour encoding and labelling of every attention map).
 ``rrnn.dash.discover()`` imports every dashboard module and returns the registry.
 """
 from .base import DASHBOARDS, Dashboard, InPlaceFigure, as_image, detect_mode, discover, register_dashboard, \

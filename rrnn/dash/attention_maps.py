@@ -6,8 +6,9 @@
 
 ``attention_maps`` builds N random items (rows of width M), a random q/k/v projection and runs
 ``rrnn.multihead_attention_forward`` on them: every item is a query, a key and a value. The
-figure draws one (N, N) map per head: row i is query item i, column j is key item j, and the
-colour is how much item i reads from item j (each row sums to 1). The weights are untrained,
+figure draws one (N, N) map per head: row i is query item i (the item that reads), column j is key
+item j (the item read from), and the colour is how much item i reads from item j (each row sums
+to 1), in the course's one encoding for attention weights (``rrnn.dash.attention_style``). The weights are untrained,
 so the maps show the mechanics, not a learned relation. Two exact facts do show, untrained:
 
 - with ``duplicate_last`` the last item is a copy of item 0, so it gets the same key, and every
@@ -22,10 +23,10 @@ from typing import NamedTuple
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.colors import PowerNorm
 
 from ..attention import multihead_attention_forward
 from . import controls as C
+from .attention_style import attention_colorbar, attention_image, head_title, label_axes, text_color
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
 MAX_HEADS = 8           # the figure has room for this many maps
@@ -97,33 +98,28 @@ def item_labels(num_items: int, duplicate_last: bool = False) -> list:
     return labels
 
 
-def weight_norm():
-    """The colour scale of every attention map: 0 .. 1 on a square-root scale, so that the small
-    weights of a long row still show while the colours stay comparable between maps."""
-    return PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
-
-
-def plot_attention_map(weights, ax=None, *, labels=None, title=None, query_label="query item",
-                       key_label="key item", annotate: bool = False):
+def plot_attention_map(weights, ax=None, *, labels=None, title=None, what="item", annotate: bool = False,
+                       colorbar: bool = True):
     """One attention map (Nq, Nk) as a heatmap on ``ax`` (a new figure's axes if None); returns ax.
 
-    Rows are queries, columns keys, colour on ``weight_norm()`` (weights are in [0, 1]).
+    Rows are queries (the {what}s that read), columns keys (what they read from), in the course's
+    encoding (``attention_style``), with its colour bar unless ``colorbar`` is False.
     ``annotate`` writes every weight in its cell (two decimals).
     """
     weights = np.asarray(weights, dtype=float)
     if ax is None:
         from .base import static_figure
-        ax = static_figure((3.2, 3.0)).subplots()
-    ax.imshow(weights, norm=weight_norm(), cmap="magma", interpolation="nearest")
+        ax = static_figure((4.0, 3.0)).subplots()
+    image = attention_image(ax, weights)
+    if colorbar:
+        attention_colorbar(ax.figure, image, ax=ax, fraction=0.05, pad=0.04)
     if annotate:
         for (i, j), value in np.ndenumerate(weights):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8,
-                    color="black" if value > 0.5 else "white")
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8, color=text_color(value))
     if labels is not None:
         ax.set_xticks(range(weights.shape[1]), labels[:weights.shape[1]], fontsize=8)
         ax.set_yticks(range(weights.shape[0]), labels[:weights.shape[0]], fontsize=8)
-    ax.set_xlabel(key_label, fontsize=9)
-    ax.set_ylabel(query_label, fontsize=9)
+    label_axes(ax, what, fontsize=9)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -161,14 +157,12 @@ class AttentionMapsFigure(InPlaceFigure):
         self.axes, self.images = [], []
         for a in range(MAX_HEADS):
             ax = self.fig.add_axes([0, 0, 0.1, 0.1])
-            image = ax.imshow(np.zeros((2, 2)), norm=weight_norm(), cmap="magma", interpolation="nearest")
-            ax.set_title(f"head {a}", fontsize=10)
+            image = attention_image(ax)
+            ax.set_title(head_title(a), fontsize=10)
             self.axes.append(ax)
             self.images.append(self.animate(image))
-        self.colorbar_ax = self.fig.add_axes([0.935, 0.12, 0.015, 0.7])
-        self.fig.colorbar(self.images[0], cax=self.colorbar_ax)
-        self.colorbar_ax.set_title("weight", fontsize=8)
-        self.colorbar_ax.tick_params(labelsize=7)
+        self.colorbar_ax = self.fig.add_axes([0.915, 0.12, 0.015, 0.7])
+        attention_colorbar(self.fig, self.images[0], cax=self.colorbar_ax)
         self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
         self.visible_heads = 0
 
@@ -176,7 +170,7 @@ class AttentionMapsFigure(InPlaceFigure):
         A, N = result.weights.shape[0], result.weights.shape[1]
         labels = item_labels(N, result.duplicate_last)
         columns = A if A <= 4 else 4
-        for a, (ax, rect) in enumerate(zip(self.axes, grid_positions(A, columns, box=(0.06, 0.09, 0.84, 0.72)))):
+        for a, (ax, rect) in enumerate(zip(self.axes, grid_positions(A, columns, box=(0.07, 0.09, 0.81, 0.72)))):
             ax.set_position(rect)
         for a, (ax, image) in enumerate(zip(self.axes, self.images)):
             ax.set_visible(a < A)
@@ -186,9 +180,7 @@ class AttentionMapsFigure(InPlaceFigure):
             self.set_image(ax, image, result.weights[a])
             ax.set_xticks(range(N), labels, fontsize=7 if N > 8 else 8)
             ax.set_yticks(range(N), labels, fontsize=7 if N > 8 else 8)
-            first_column = a % columns == 0
-            ax.set_ylabel("query item i" if first_column else "", fontsize=9)
-            ax.set_xlabel("key item j" if a >= A - columns else "", fontsize=9)
+            label_axes(ax, "item", x=a >= A - columns, y=a % columns == 0, fontsize=9)
         self.visible_heads = A
         copy = ", item 0' is a copy of item 0" if result.duplicate_last else ""
         self.title.set_text(f"{A} head{'s' if A > 1 else ''}, {N} items, head size K = "

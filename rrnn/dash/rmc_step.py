@@ -10,9 +10,11 @@ course's time steppers do: step t reads x_t, row t - 1 of the sequence): the att
 every head over the S + 1 rows [M; x̂] (the memory slots, then the projected input row last),
 the memory before, after attention + MLP, the input and forget gates, and the memory after.
 
-The figure draws one (S+1, S+1) map per head: row r is the query of row r, column j the key of
-row j. The last row (the input row's own query) is computed and then dropped with the input
-row; it is hatched. The last column is how much each slot reads from the input.
+The figure draws one (S+1, S+1) map per head, in the course's encoding for attention
+(``rrnn.dash.attention_style``): row r is the query of row r (who reads), column j the key of
+row j (what is read from); the rows are "slot 0" .. "slot S-1" and "input" (x̂). The last row (the
+input row's own query) is computed and then dropped with the input row; it is hatched. The last
+column is how much each slot reads from the input.
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from matplotlib.patches import Rectangle
 
 from ..rmc import RelationalMemory
 from . import controls as C
-from .attention_maps import grid_positions, weight_norm
+from .attention_maps import grid_positions
+from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
+                              label_axes, row_labels, set_dropped_row, set_row_ticks)
 from .base import Dashboard, InPlaceFigure, register_dashboard
 from .lstm_gates import make_input
 
@@ -104,11 +108,6 @@ def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, patter
                    cache.memory_attended[0], cache.input_gate[0], cache.forget_gate[0], memory_after[0])
 
 
-def row_labels(num_slots: int) -> list:
-    """'m0' .. 'm{S-1}' for the slots, then 'x̂' for the input row."""
-    return [f"m{s}" for s in range(num_slots)] + ["x\u0302"]
-
-
 # --- the figure ------------------------------------------------------------------------------------
 MEMORY_PANELS = (("concatenated", "[M\u209c\u208b\u2081; x\u0302\u209c]  (the rows)"),
                  ("memory_attended", "M_att (attention + MLP)"),
@@ -133,22 +132,20 @@ class RMCStepFigure(InPlaceFigure):
         self.att_axes, self.att_images, self.dropped, self.input_column = [], [], [], []
         for a in range(MAX_HEADS):
             ax = self.fig.add_axes([0, 0, 0.1, 0.1])
-            image = ax.imshow(np.zeros((2, 2)), norm=weight_norm(), cmap="magma", interpolation="nearest")
-            ax.set_title(f"head {a}", fontsize=9)
-            patch = ax.add_patch(Rectangle((-0.5, 0.5), 2, 1, fill=False, hatch="///", edgecolor="0.75", lw=0))
+            image = attention_image(ax)
+            ax.set_title(head_title(a), fontsize=9)
+            patch = dropped_row_patch(ax)
             column = ax.add_patch(Rectangle((0.5, -0.5), 1, 2, fill=False, edgecolor="tab:cyan", lw=1.6))
             self.animate(image, patch, column)
             self.att_axes.append(ax)
             self.att_images.append(image)
             self.dropped.append(patch)
             self.input_column.append(column)
-        colorbar_ax = self.fig.add_axes([0.945, 0.52, 0.012, 0.33])
-        self.fig.colorbar(self.att_images[0], cax=colorbar_ax)
-        colorbar_ax.set_title("weight", fontsize=8)
-        colorbar_ax.tick_params(labelsize=7)
+        colorbar_ax = self.fig.add_axes([0.925, 0.50, 0.012, 0.37])
+        attention_colorbar(self.fig, self.att_images[0], cax=colorbar_ax)
 
         self.images, self.axes = {}, {}
-        boxes = grid_positions(len(MEMORY_PANELS), len(MEMORY_PANELS), box=(0.06, 0.07, 0.86, 0.30), wspace=0.3)
+        boxes = grid_positions(len(MEMORY_PANELS), len(MEMORY_PANELS), box=(0.065, 0.07, 0.845, 0.29), wspace=0.42)
         for (name, title), rect in zip(MEMORY_PANELS, boxes):
             ax = self.fig.add_axes(rect)
             gate = "gate" in name
@@ -168,8 +165,7 @@ class RMCStepFigure(InPlaceFigure):
         memory_bar.set_ylabel("value", fontsize=7)
         memory_bar.tick_params(labelsize=6)
         self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
-        self.fig.text(0.06, 0.415, "hatched row: the input row's own query, computed and then dropped.  "
-                      "Cyan column: how much each row reads from the input x\u0302.",
+        self.fig.text(0.06, 0.405, f"{DROPPED_NOTE}.  Cyan column: how much each row reads from the input row.",
                       fontsize=8, color="0.3")
         self.visible_heads = 0
 
@@ -189,12 +185,10 @@ class RMCStepFigure(InPlaceFigure):
             if a >= A:
                 continue
             self.set_image(ax, self.att_images[a], result.attention[a])
-            ax.set_xticks(range(N), labels, fontsize=small)
-            ax.set_yticks(range(N), labels, fontsize=small)
-            self.dropped[a].set_bounds(-0.5, S - 0.5, N, 1)
+            set_row_ticks(ax, labels, x=a >= A - columns, fontsize=small)
+            set_dropped_row(self.dropped[a], N)
             self.input_column[a].set_bounds(S - 0.5, -0.5, 1, N)
-            ax.set_ylabel("query row" if a % columns == 0 else "", fontsize=8)
-            ax.set_xlabel("key row" if a >= A - columns else "", fontsize=8)
+            label_axes(ax, x=a >= A - columns, y=a % columns == 0)
         self.visible_heads = A
 
         M = result.memory_before.shape[1]
@@ -213,7 +207,7 @@ class RMCStepFigure(InPlaceFigure):
         self.title.set_text(f"RMC step t = {result.step} of {T}, pattern {result.pattern!r}:  "
                             f"S = {S} slots, M = {M}, A = {A} head{'s' if A > 1 else ''} of size {M // A}  "
                             f"(untrained)\nslot reading most from the input, averaged over heads: "
-                            f"m{int(reads.argmax())} ({reads.max():.2f})")
+                            f"slot {int(reads.argmax())} ({reads.max():.2f})")
 
 
 # --- the dashboard ---------------------------------------------------------------------------------
@@ -242,8 +236,9 @@ def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int =
     dash = Dashboard(controls, RMCStepFigure(mode=mode), rmc_step, figures=[C.PatternPreview(mode=mode)],
                      panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(_run,), note=C.identical_slots_note,
                      title="One step of the Relational Memory Core",
-                     help="Top: one attention map per head over the rows [M; x&#770;]: the slots and, last, the "
-                          "input. Bottom: the rows, the slots after attention + MLP, the two gates and the new "
-                          "memory. Untrained weights: this shows how a step works, not what a trained core reads.")
+                     help="Top: one attention map per head over the rows [M; x&#770;]: the slots (slot 0, slot 1, "
+                          "...) and, last, the input row (input). Bottom: the rows, the slots after attention + MLP, "
+                          "the two gates and the new memory. Untrained weights: this shows how a step works, not "
+                          "what a trained core reads.")
     dash.stepper = stepper
     return dash

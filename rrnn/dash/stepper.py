@@ -7,8 +7,10 @@
 
 Four panels for step t (1-based, as the seed's "[Step 1]"):
   how much h, c and the memory changed at every step (the current step marked)
-  attention weights at step t: row = the slot (or the input row) that reads, column = the row
-      it reads from; the last row and column are the input row (the projected h)
+  attention weights at step t, in the course's encoding (``rrnn.dash.attention_style``): row =
+      the slot (or the input row) that reads, column = the row it reads from; the last row and
+      column are the input row (the projected h), and the input row's own query, computed and
+      then dropped, is hatched
   how much each slot changed at step t
   the memory's gates at step t, per slot (mean over the slot's units): input gate i (how
       much new content is written) and forget gate f (how much of the old slot is kept)
@@ -27,6 +29,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import studies
 from . import controls as C
+from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
+                              set_dropped_row, set_row_ticks, text_color)
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
@@ -73,11 +77,11 @@ class StepperFigure(InPlaceFigure):
         self.readout = self.ax_change.text(0.5, -0.12, "", transform=self.ax_change.transAxes, ha="center", va="top",
                                            fontsize=11)
 
-        self.attn = self.ax_attn.imshow(np.eye(2), cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
-        self.fig.colorbar(self.attn, ax=self.ax_attn, fraction=0.05, pad=0.03, ticks=[0, 0.5, 1])
+        self.attn = attention_image(self.ax_attn, np.eye(2))
+        attention_colorbar(self.fig, self.attn, ax=self.ax_attn, fraction=0.05, pad=0.03, fontsize=9)
+        self.dropped = dropped_row_patch(self.ax_attn)
         self.ax_attn.tick_params(labelsize=9)
-        self.ax_attn.set_ylabel("reads (query)")
-        self.ax_attn.set_xlabel("from (key)")
+        label_axes(self.ax_attn, fontsize=10)
         self.attn_texts = []
         self.ax_attn.set_title("attention at step t (mean over heads)")
 
@@ -93,7 +97,7 @@ class StepperFigure(InPlaceFigure):
         self.ax_gates.legend(handles=[Patch(color="C4", label="input gate i"), Patch(color="C5", label="forget gate f")],
                              loc="upper left", frameon=False, ncols=2)
 
-        self.animate(*self.change_lines, *self.change_marks, self.now, self.readout, self.attn)
+        self.animate(*self.change_lines, *self.change_marks, self.now, self.readout, self.attn, self.dropped)
 
     def draw(self, view: StepView):
         run, step = view
@@ -115,14 +119,14 @@ class StepperFigure(InPlaceFigure):
         # attention: mean over heads, (S+1, S+1)
         weights = run.attention[k].mean(axis=0)
         self.set_image(self.ax_attn, self.attn, weights)
-        labels = [f"slot {s}" for s in range(S)] + ["input"]
-        self.ax_attn.set_xticks(range(S + 1), labels, rotation=45 if S > 3 else 0, ha="right" if S > 3 else "center")
-        self.ax_attn.set_yticks(range(S + 1), labels)
+        set_dropped_row(self.dropped, S + 1)
+        labels = row_labels(S)
+        set_row_ticks(self.ax_attn, labels, fontsize=9)
         self._annotate(weights)
 
         self.slot_bars = self.set_bars(self.ax_slots, self.slot_bars, run.slot_change[k], color="C2")
         self.ax_slots.set_xlim(-0.6, S - 0.4)
-        self.ax_slots.set_xticks(range(S), [f"slot {s}" for s in range(S)])
+        self.ax_slots.set_xticks(range(S), row_labels(S, input_row=False))
         self.fit_ylim(self.ax_slots, run.slot_change, floor=0.0)       # one scale for all steps
 
         self.i_bars = self.set_bars(self.ax_gates, self.i_bars, run.input_gate[k].mean(axis=-1), x0=-0.2, width=0.4,
@@ -130,7 +134,7 @@ class StepperFigure(InPlaceFigure):
         self.f_bars = self.set_bars(self.ax_gates, self.f_bars, run.forget_gate[k].mean(axis=-1), x0=0.2, width=0.4,
                                     color="C5")
         self.ax_gates.set_xlim(-0.6, S - 0.4)
-        self.ax_gates.set_xticks(range(S), [f"slot {s}" for s in range(S)])
+        self.ax_gates.set_xticks(range(S), row_labels(S, input_row=False))
 
     def _annotate(self, weights):
         rows = weights.shape[0]
@@ -147,7 +151,7 @@ class StepperFigure(InPlaceFigure):
             self.animate(*self.attn_texts)
         for text, value in zip(self.attn_texts, weights.ravel()):
             text.set_text(f"{value:.2f}")
-            text.set_color("white" if value > 0.6 else "black")
+            text.set_color(text_color(value))
             text.set_visible(True)
 
 

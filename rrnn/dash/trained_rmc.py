@@ -6,9 +6,10 @@
 
 The shipped RMC (``rrnn.pretrained.load("rmc")``) answers a batch of fresh questions drawn with
 ``batch_seed``; ``example`` picks one. The figure shows the question (each vector's distance
-from the reference, the right answer marked), the model's probabilities over the ids, and at
-step ``step`` the attention of every head over the rows [slot 1, slot 2, input]: row r is what
-row r reads, column j is read from row j.
+from the reference, the reference and the right answer marked), the model's probabilities over
+the ids, and at step ``step`` the attention of every head over the rows [slot 0, slot 1, input]
+in the course's encoding (``rrnn.dash.attention_style``): row r is what row r reads, column j is
+read from row j, and the input row's own query (computed, then dropped) is hatched.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import numpy as np
 
 from .. import interpret, pretrained, tasks
 from . import controls as C
+from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
+                              label_axes, row_labels, set_dropped_row, set_row_ticks)
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
 NUM_VECTORS, VECTOR_DIM, BATCH = 4, 4, 64
@@ -67,10 +70,14 @@ def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int =
 
 
 class TrainedRMCFigure(InPlaceFigure):
-    """Left: distances from the reference (the reference orange, at distance 0; the answer green).
-    Middle: the model's probabilities. Right: one attention map per head at the chosen step."""
+    """Left: distances from the reference (the reference, at distance 0, marked by an orange
+    triangle; the answer green). Middle: the model's probabilities. Right: one attention map per
+    head at the chosen step, with the colour bar; the input row's dropped query hatched.
 
-    figsize = (10.5, 3.3)
+    Attributes for tests: ``dist_bars``, ``prob_bars``, ``reference_marker`` (a Line2D at the
+    reference's id), ``images`` (one AxesImage per head), ``dropped`` (the hatched patches)."""
+
+    figsize = (11.0, 3.5)
 
     def build(self):
         grid = self.fig.add_gridspec(1, 4, width_ratios=[1.2, 1.0, 1.0, 1.0])
@@ -80,35 +87,45 @@ class TrainedRMCFigure(InPlaceFigure):
         ids = np.arange(NUM_VECTORS)
         self.dist_bars = self.ax_dist.bar(ids, np.zeros(NUM_VECTORS), color="0.7")
         self.prob_bars = self.ax_prob.bar(ids, np.zeros(NUM_VECTORS), color="C0")
-        self.animate(*self.dist_bars.patches, *self.prob_bars.patches)
+        # the reference is at distance 0 from itself: its bar has no height, so a marker shows it
+        (self.reference_marker,) = self.ax_dist.plot([0], [0], marker="^", ms=11, color="C1", ls="none",
+                                                     clip_on=False, zorder=4)
+        self.reference_text = self.ax_dist.text(0, 0.25, "reference", ha="center", va="bottom", fontsize=9,
+                                                color="C1", rotation=90)
+        self.animate(*self.dist_bars.patches, *self.prob_bars.patches, self.reference_marker, self.reference_text)
         self.ax_dist.set(xticks=ids, xlabel="vector id", ylabel="distance from reference", ylim=(0, 4.2))
         self.ax_prob.set(xticks=ids, xlabel="vector id", ylabel="model probability", ylim=(0, 1.05))
         self.question = self.animate(self.ax_dist.set_title(" ", fontsize=9))   # text changes: animated
         self.verdict = self.animate(self.ax_prob.set_title(" ", fontsize=9))
-        labels = ["slot 1", "slot 2", "input"]
-        self.images = []
+        self.images, self.dropped = [], []
         for a, ax in enumerate(self.ax_heads):
-            image = ax.imshow(np.zeros((3, 3)), vmin=0, vmax=1, cmap="viridis")
-            self.images.append(self.animate(image))
-            ax.set(xticks=range(3), yticks=range(3), xticklabels=labels, yticklabels=labels if a == 0 else [],
-                   title=f"head {a + 1}")
-            ax.tick_params(labelsize=7)
+            self.images.append(self.animate(attention_image(ax)))
+            self.dropped.append(self.animate(dropped_row_patch(ax)))
+            ax.set_title(head_title(a), fontsize=9)
+            label_axes(ax, y=a == 0)
+        attention_colorbar(self.fig, self.images[0], cax=self.ax_heads[-1].inset_axes([1.08, 0.0, 0.06, 1.0]))
         self.step_text = self.animate(self.fig.text(0.99, 0.01, "", ha="right", fontsize=8))
 
     def draw(self, r: TrainedExample):
         for i, (bar, d) in enumerate(zip(self.dist_bars, r.distances)):
             bar.set_height(d)
             bar.set_color("C2" if i == r.label else "C1" if i == r.reference else "0.7")
+        self.reference_marker.set_data([r.reference], [0.0])
+        self.reference_text.set_x(r.reference)
         for i, (bar, p) in enumerate(zip(self.prob_bars, r.probabilities)):
             bar.set_height(p)
             bar.set_color("C2" if i == r.label else "C0")
         self.question.set_text(f"reference: id {r.reference}, n = {r.nth} -> answer id {r.label}")
         right = "right" if r.predicted == r.label else "wrong"
         self.verdict.set_text(f"model says id {r.predicted} ({right})")
-        for a, image in enumerate(self.images):
-            image.set_data(r.attention[r.step - 1, a])
-        self.step_text.set_text(f"attention at step {r.step} (the step that reads id {r.ids[r.step - 1]}): "
-                                f"row = who reads, column = what is read")
+        rows = r.attention.shape[-1]                                   # S + 1: the slots, then the input row
+        labels = row_labels(rows - 1)
+        for a, (ax, image, patch) in enumerate(zip(self.ax_heads, self.images, self.dropped)):
+            self.set_image(ax, image, r.attention[r.step - 1, a])
+            set_dropped_row(patch, rows)
+            set_row_ticks(ax, labels, y=a == 0)
+        self.step_text.set_text(f"trained RMC, attention at step {r.step} (the step that reads id "
+                                f"{r.ids[r.step - 1]}); {DROPPED_NOTE}")
 
 
 @register_dashboard("trained_rmc")
@@ -120,6 +137,7 @@ def trained_rmc_dashboard(example: int = 0, step: int = NUM_VECTORS, *, mode=Non
     }
     return Dashboard(controls, TrainedRMCFigure(mode=mode), trained_example, name="trained_rmc",
                      title="The trained RMC on a fresh question",
-                     help="Each question is new to the model. Green marks the right answer; the maps show, per head, "
-                          "how much each memory slot and the input row read from each row at the chosen step.",
+                     help="Each question is new to the model. The orange triangle marks the reference, green the "
+                          "right answer; the maps show, per head, how much each memory slot and the input row read "
+                          "from each row at the chosen step.",
                      caches=(_batch,))

@@ -1,4 +1,5 @@
-"""Checks for the exercises of notebooks 01-03 (attention, the LSTM, one RMC step).
+"""Checks for the exercises of notebooks 01-03 (attention, the LSTM, one RMC step and its layer norm's
+backward pass, checked against finite differences with ``rrnn.gradcheck``).
 
 Every ``check_...`` takes the learner's answer (a number, a shape, a letter or a function) and
 returns a ``Check`` (the course's result type, from ``rrnn.exercises``) that shows
@@ -17,6 +18,8 @@ import math
 
 import numpy as np
 
+from ..gradcheck import check_gradients, relative_error
+from ..layers import layer_norm_forward
 from . import Check, as_number as _number, missing as _missing
 
 
@@ -72,7 +75,7 @@ def check_causal_attention(fn) -> Check:
         q, k = rng.standard_normal((*batch, N, K)), rng.standard_normal((*batch, N, K))
         v = rng.standard_normal((*batch, N, V))
         got, error = _call(fn, q, k, v)
-        if error:
+        if error is not None:
             return error
         if not (isinstance(got, tuple) and len(got) == 2):
             return _wrong("return two things, like attention: (out, weights)")
@@ -205,7 +208,7 @@ def check_lstm_param_count(fn) -> Check:
     for D, H in ((1, 1), (3, 5), (32, 64), (7, 2)):
         want = sum(p.size for p in LSTM(D, H, rng=0).params.values())
         got, error = _call(fn, D, H)
-        if error:
+        if error is not None:
             return error
         if _number(got) != want:
             return _wrong(f"for D = {D}, H = {H}: expected {want}, got {got!r}. Count Wx (D, 4H), Wh (H, 4H) "
@@ -262,7 +265,7 @@ def check_rmc_param_count(fn) -> Check:
     for D, h, A in ((4, 8, 2), (1, 1, 1), (16, 4, 3), (40, 32, 8)):
         want = sum(p.size for p in RelationalMemory(D, 2, h, A, rng=0).params.values())
         got, error = _call(fn, D, h, A)
-        if error:
+        if error is not None:
             return error
         if _number(got) != want:
             return _wrong(f"for input_size {D}, head_size {h}, num_heads {A}: expected {want}, got {got!r}. "
@@ -290,11 +293,127 @@ def check_weights_that_matter(answer) -> Check:
         return _wrong("the slots' queries read the input row too: the last column counts")
     return _wrong("count the rows of the map whose output is kept, times the columns each of them reads")
 
+
+LN_TOLERANCE = 1e-6     # centred differences agree with a right backward to ~1e-9 here; a slip is >1e-3
+
+
+def _layer_norm_pieces(dy, x, gamma, eps=1e-5):
+    """dx_hat = dy * gamma, x_hat, inv_std and the two row means of the backward pass."""
+    _, (x_hat, inv_std, _) = layer_norm_forward(x, gamma, np.zeros_like(gamma), eps)
+    dx_hat = dy * gamma
+    return dx_hat, x_hat, inv_std, dx_hat.mean(-1, keepdims=True), (dx_hat * x_hat).mean(-1, keepdims=True)
+
+
+def _typical_dx_slips(dy, x, gamma) -> list:
+    """(dx a typical slip gives, the hint for it), for the slips a learner is likely to make."""
+    dx_hat, x_hat, inv_std, mean, projection = _layer_norm_pieces(dy, x, gamma)
+    F = x.shape[-1]
+    _, _, _, mean_dy, projection_dy = _layer_norm_pieces(dy, x, np.ones_like(gamma))
+    return [
+        (inv_std * dx_hat,
+         "dx treats the mean and the variance as constants, but both depend on every x in the row: besides "
+         "the direct path x -> x_hat there is a path through the mean and one through the variance"),
+        (inv_std * (dx_hat - x_hat * projection),
+         "dx misses the path through the mean: the mean of a row depends on every x in it, so subtract the "
+         "row mean of dx_hat (dx_hat = dy * gamma)"),
+        (inv_std * (dx_hat - mean),
+         "dx misses the path through the variance: var depends on x too, and its path gives a term "
+         "-x_hat * mean(dx_hat * x_hat) over the row"),
+        (inv_std * (dy - mean_dy - x_hat * projection_dy),
+         "dx forgets gamma: the gradient reaches x_hat through y = gamma * x_hat + beta, so start from "
+         "dx_hat = dy * gamma"),
+        (dx_hat - mean - x_hat * projection,
+         "dx is missing the factor inv_std = 1 / sqrt(var + eps): x_hat = (x - mean) * inv_std, so every "
+         "path to x is multiplied by it"),
+        (inv_std * (dx_hat - F * mean - x_hat * F * projection),
+         "dx uses sums where the forward used means: the mean and the variance average over the F features "
+         "of a row, so their terms carry 1 / F"),
+    ]
+
+
+def _finite_difference_errors(fn, x, gamma, beta, dy):
+    """({"dx": relative error, ...} from rrnn.gradcheck, the learner's dx, None), or (None, None, a Check)
+    when the answer cannot be checked (it raised, or returned the wrong number or shape of arrays)."""
+    got, error = _call(fn, dy.copy(), x.copy(), gamma.copy())
+    if error is not None:
+        return None, None, error
+    if not (isinstance(got, (tuple, list)) and len(got) == 3):
+        return None, None, _wrong("return three things, in this order: dx, dgamma, dbeta")
+    grads = {}
+    for name, value, shape, of in (("dx", got[0], x.shape, "x"), ("dgamma", got[1], gamma.shape, "gamma"),
+                                   ("dbeta", got[2], gamma.shape, "beta")):
+        if value is None:
+            return None, None, _wrong(f"{name} is still None: fill it in")
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return None, None, _wrong(f"{name} should be an array, got {type(value).__name__}")
+        if array.shape != shape:
+            hint = (": sum over every axis but the last, so that it has one entry per feature"
+                    if name != "dx" else "")
+            return None, None, _wrong(f"for x of shape {x.shape}, {name} must have the shape of {of}, {shape}, "
+                                      f"got {array.shape}{hint}")
+        if not np.isfinite(array).all():
+            return None, None, _wrong(f"{name} has NaN or infinite entries")
+        grads[of] = array
+
+    def forward(x, gamma, beta):
+        return layer_norm_forward(x, gamma, beta)[0], None
+
+    errors = check_gradients(forward, lambda dout, cache: grads, {"x": x.copy(), "gamma": gamma.copy(),
+                                                                  "beta": beta.copy()}, upstream=dy)
+    return {f"d{name}": error for name, error in errors.items()}, grads["x"], None
+
+
+def check_layer_norm_backward(fn) -> Check:
+    """Exercise 03.5: ``fn(dy, x, gamma) -> (dx, dgamma, dbeta)``, the backward pass of
+    y = gamma * (x - mean) / sqrt(var + 1e-5) + beta over the last axis, compared with centred
+    finite differences of the forward by ``rrnn.gradcheck.check_gradients``. A wrong answer is
+    told which of dx, dgamma, dbeta is off and, for the usual slips, which term is missing."""
+    if fn is None:
+        return _missing("your function layer_norm_backward")
+    if not callable(fn):
+        return _wrong(f"expected a function, got {type(fn).__name__}")
+    rng = np.random.default_rng(2018)
+    worst = {"dx": 0.0, "dgamma": 0.0, "dbeta": 0.0}
+    for shape in ((4, 6), (2, 3, 5)):
+        F = shape[-1]
+        x = 2.0 * rng.standard_normal(shape) + 0.5
+        gamma, beta = 1.0 + 0.5 * rng.standard_normal(F), rng.standard_normal(F)
+        dy = rng.standard_normal(shape)
+        errors, dx, problem = _finite_difference_errors(fn, x, gamma, beta, dy)
+        if problem is not None:
+            return problem
+        wrong = [name for name in ("dbeta", "dgamma", "dx") if errors[name] > LN_TOLERANCE]
+        measured = ", ".join(f"{name} {errors[name]:.0e}" for name in ("dx", "dgamma", "dbeta"))
+        if wrong:
+            told = f"for x of shape {shape}, relative errors against finite differences: {measured}. "
+            also = f" ({' and '.join(wrong[1:])} off too: fix this one first)" if len(wrong) > 1 else ""
+            if wrong[0] == "dbeta":
+                return _wrong(told + "dbeta is off: beta is added to every row, so dbeta is dy summed over every "
+                                     "axis but the last" + also)
+            if wrong[0] == "dgamma":
+                return _wrong(told + "dgamma is off: gamma multiplies x_hat in every row, so dgamma is dy * x_hat "
+                                     "summed over every axis but the last" + also)
+            for slip, hint in _typical_dx_slips(dy, x, gamma):
+                if relative_error(dx, slip) < LN_TOLERANCE:
+                    return _wrong(told + hint)
+            return _wrong(told + "dx is off (dgamma and dbeta are right). Three paths reach x: directly through "
+                                 "x_hat, through the mean and through the variance; write dx_hat = dy * gamma, "
+                                 "then the derivative of each path, and add them")
+        worst = {name: max(worst[name], errors[name]) for name in worst}
+    return _right(f"dx, dgamma and dbeta all match centred finite differences (rrnn.gradcheck; worst relative "
+                  f"errors dx {worst['dx']:.0e}, dgamma {worst['dgamma']:.0e}, dbeta {worst['dbeta']:.0e}). "
+                  "With dx_hat = dy * gamma: dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) "
+                  "over each row; the two mean terms are the paths through the mean and the variance. "
+                  "rrnn.layers.layer_norm_backward is the same computation.")
+
+
 EXERCISES = {
     "01_attention_from_scratch": [check_causal_attention, check_scaled_logit_std, check_multihead_shapes,
                                   check_permutation],
     "02_lstm_baseline": [check_steps_to_one_percent, check_forget_bias, check_lstm_param_count],
     "03_rmc_step_by_step": [check_rmc_attention_shape, check_slot_param_change, check_rmc_param_count,
-                            check_weights_that_matter],
+                            check_weights_that_matter, check_layer_norm_backward],
 }
 """Notebook name -> its checks, in exercise order."""

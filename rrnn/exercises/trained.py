@@ -62,16 +62,18 @@ def reference_reading() -> np.ndarray:
 
 
 def check_reference_head(prediction) -> Check:
-    """Exercise 2 (predict first): which head (1 or 2) reads the input row mostly when it is the
-    reference? The check measures it and says how the prediction fared."""
+    """Exercise 2 (predict first): which head (0 or 1; heads are counted from 0, as on the figures)
+    reads the input row mostly when it is the reference? The check measures it and says how the
+    prediction fared."""
     if prediction is None:
-        return _missing("your prediction, 1 or 2, before you run section 3")
+        return _missing("your prediction, 0 or 1, before you run section 3")
     value = _number(prediction)
-    if value not in (1.0, 2.0):
-        return Check(False, f"expected a head number, 1 or 2, got {prediction!r}")
+    if value not in (0.0, 1.0):
+        hint = " (heads are counted from 0: head 0 and head 1)" if value == 2.0 else ""
+        return Check(False, f"expected a head number, 0 or 1, got {prediction!r}{hint}")
     gap = reference_reading()
-    best = int(gap.argmax()) + 1
-    measured = ", ".join(f"head {a + 1}: {g:+.2f}" for a, g in enumerate(gap))
+    best = int(gap.argmax())
+    measured = ", ".join(f"head {a}: {g:+.2f}" for a, g in enumerate(gap))
     if int(value) == best:
         return Check(True, f"head {best}. How much more the slots read the input row when it is the reference "
                            f"(steps 2-4): {measured}. The other head reads every row about alike.")

@@ -6,16 +6,19 @@ classifiers in ``rrnn.models`` take. All randomness comes from ``rng`` (an int s
 ``np.random.Generator``), so the same seed gives bit-identical batches; the batch is built
 with array operations, not a Python loop over examples.
 
-Two tasks, easy first:
+Three tasks:
 
 - :func:`associative_recall`: see key-value pairs, then a key; answer its value.
 - :func:`nth_farthest`: the paper's relational task, exactly as Sonnet generates it.
+- :func:`which_pattern`: the seed studies' input patterns; name the pattern a sequence was
+  made of. The trained models of the seed studies (notebooks 04-07) learnt it.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import _checks
+from .patterns import PATTERNS, make_sequence
 
 
 def _one_hot(ids: np.ndarray, n: int) -> np.ndarray:
@@ -152,8 +155,66 @@ def nth_farthest_parts(X: np.ndarray, num_vectors: int, vector_dim: int) -> dict
             "reference": X[:, 0, F + N:F + 2 * N].argmax(-1), "nth": X[:, 0, F + 2 * N:].argmax(-1)}
 
 
+PATTERN_NAMES = tuple(PATTERNS)
+"""The classes of :func:`which_pattern`, in label order (label k is PATTERN_NAMES[k])."""
+
+
+def which_pattern(batch_size: int, *, input_size: int = 32, min_len: int = 10, max_len: int = 25,
+                  min_amplitude: float = 0.25, max_amplitude: float = 4.0, rng):
+    """Which pattern is this? The seed studies' sequences with random settings, and their name.
+
+    Each example is one ``rrnn.patterns.make_sequence`` sequence of a pattern drawn uniformly
+    from ``PATTERN_NAMES`` (9 classes, chance 1/9), scaled by its own amplitude, drawn
+    log-uniformly from [min_amplitude, max_amplitude]; the label is the pattern's index. The
+    batch has one length T, drawn uniformly from [min_len, max_len] (each batch its own).
+
+    Why it needs a memory that keeps several things: no single step gives the answer, and
+    because the amplitude is random neither does the loudness. Telling the patterns apart
+    takes, at the last step, what came earlier: whether the input got louder at half time
+    (step-up against noise), whether a vector repeats after one step (constant) or after four
+    (motif), how the norm grew (ramp), how many bursts there were and when (pulse against
+    spikes), how much consecutive steps agree (random walk) and whether the input comes back
+    round (sine).
+
+    Args:
+      batch_size: B.
+      input_size: D, features per step (the studies use 32).
+      min_len, max_len: the range of T, inclusive (1 <= min_len <= max_len).
+      min_amplitude, max_amplitude: the range of amplitudes (0 < min <= max).
+      rng: int seed or np.random.Generator.
+
+    Returns:
+      X: float64 (B, T, input_size).
+      y: int64 (B,), pattern ids in [0, 9).
+    """
+    B = _checks.positive_int("batch_size", batch_size)
+    D = _checks.positive_int("input_size", input_size)
+    lo = _checks.positive_int("min_len", min_len)
+    hi = _checks.positive_int("max_len", max_len)
+    if lo > hi:
+        raise ValueError(f"min_len must be <= max_len, got min_len={lo}, max_len={hi}")
+    a_lo = _checks.finite_float("min_amplitude", min_amplitude)
+    a_hi = _checks.finite_float("max_amplitude", max_amplitude)
+    if not 0 < a_lo <= a_hi:
+        raise ValueError(f"amplitudes must satisfy 0 < min_amplitude <= max_amplitude, got "
+                         f"min_amplitude={a_lo}, max_amplitude={a_hi}")
+    _checks.allocation((B, hi, D), batch_size=B, max_len=hi, input_size=D)
+    rng = _checks.as_rng(rng)
+
+    T = int(rng.integers(lo, hi + 1))
+    y = rng.integers(0, len(PATTERN_NAMES), size=B)
+    X = np.empty((B, T, D))
+    for k, name in enumerate(PATTERN_NAMES):   # one call per pattern, for all its rows at once
+        rows = np.flatnonzero(y == k)
+        if rows.size:
+            X[rows] = make_sequence(name, rows.size, T, D, rng=rng)
+    amplitude = np.exp(rng.uniform(np.log(a_lo), np.log(a_hi), size=(B, 1, 1)))
+    return X * amplitude, y.astype(np.int64)
+
+
 TASKS = {
     "associative-recall": associative_recall,
     "nth-farthest": nth_farthest,
+    "which-pattern": which_pattern,
 }
 """Task name (as the command line spells it) -> generator function."""

@@ -272,6 +272,10 @@ def make_task(args) -> tuple:
     if args.task == "nth-farthest":
         task = functools.partial(tasks.nth_farthest, num_vectors=args.num_vectors, vector_dim=args.vector_dim)
         return task, args.vector_dim + 3 * args.num_vectors, args.num_vectors
+    if args.task == "which-pattern":
+        task = functools.partial(tasks.which_pattern, input_size=args.input_size, min_len=args.min_len,
+                                 max_len=args.max_len)
+        return task, args.input_size, len(tasks.PATTERN_NAMES)
     task = functools.partial(tasks.associative_recall, num_pairs=args.num_pairs, num_keys=args.num_keys,
                              num_values=args.num_values)
     return task, args.num_keys + args.num_values + 1, args.num_values
@@ -346,6 +350,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--num-pairs", type=_positive(int), default=3, help="associative-recall: pairs before the query")
     t.add_argument("--num-keys", type=_positive(int), default=8, help="associative-recall: key alphabet")
     t.add_argument("--num-values", type=_positive(int), default=8, help="associative-recall: value alphabet (classes)")
+    t.add_argument("--input-size", type=_positive(int), default=32, help="which-pattern: features per step")
+    t.add_argument("--min-len", type=_positive(int), default=10, help="which-pattern: shortest sequence")
+    t.add_argument("--max-len", type=_positive(int), default=25, help="which-pattern: longest sequence")
     m = p.add_argument_group("model sizes")
     m.add_argument("--hidden-size", type=_positive(int), default=128, help="lstm, hybrid: LSTM units H")
     m.add_argument("--num-slots", type=_positive(int), default=2, help="rmc, hybrid: memory slots S")

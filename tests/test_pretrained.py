@@ -54,3 +54,36 @@ def test_a_broken_shipped_record_is_refused_naming_its_file(tmp_path, monkeypatc
     with pytest.raises(ValueError, match=message) as caught:
         pretrained.load("rmc")
     assert "nth_farthest_rmc.json" in str(caught.value)
+
+
+# ---------------------------------------------------------------- the seed studies' trained models
+@pytest.mark.parametrize("name", pretrained.PATTERN_MODELS)
+def test_which_pattern_models_are_small_load_and_name_the_pattern(name):
+    stem = pretrained.file_stem(name, "which-pattern")
+    assert (resources.files("rrnn.pretrained") / f"{stem}.npz").stat().st_size < 1_000_000
+    model, record = pretrained.load(name, task="which-pattern")
+    assert record["argv"][:2] == ["--task", "which-pattern"] and record["seed"] == 0
+    assert record["argv"] == [*pretrained.PATTERN_COMMON, *pretrained.PATTERN_FLAGS[name], "--seed", "0",
+                              "--out", f"experiments/which_pattern/runs/{name}-s0", "--overwrite"]
+    X, y = tasks.which_pattern(1000, rng=321)                     # fresh sequences, chance 1/9
+    assert (model.predict(X) == y).mean() > 0.6
+
+
+@pytest.mark.parametrize("name", ["rmc-1slot", "hybrid", "lstm"])
+def test_a_which_pattern_command_reproduces_the_start_of_its_run(name, tmp_path):
+    _, record = pretrained.load(name, task="which-pattern")
+    argv = list(record["argv"])
+    argv[argv.index("--steps") + 1] = "10"
+    argv[argv.index("--out") + 1] = str(tmp_path)
+    subprocess.run([sys.executable, "-m", "rrnn.train", *argv], check=True, capture_output=True, timeout=300)
+    rerun = json.loads((tmp_path / "history.json").read_text())["history"]["loss"]
+    assert rerun == pytest.approx(record["history"]["loss"][:10], abs=2e-4)   # the record keeps steps 1-10 exactly
+
+
+def test_unknown_names_and_tasks_are_refused_naming_the_choices():
+    with pytest.raises(ValueError, match=r"task must be one of \('nth-farthest', 'which-pattern'\)"):
+        pretrained.load("rmc", task="patterns")
+    with pytest.raises(ValueError, match="name must be one of .*'rmc-4slots'.* for task 'which-pattern'"):
+        pretrained.load("rmc", task="which-pattern")
+    with pytest.raises(ValueError, match=r"num_slots must be one of \(1, 2, 4, 8\)"):
+        pretrained.rmc_name(3)

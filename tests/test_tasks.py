@@ -185,3 +185,50 @@ def test_nth_farthest_parts_reads_the_rows_back():
         by_id = parts["vectors"][b][np.argsort(parts["ids"][b])]
         d = np.linalg.norm(by_id - by_id[parts["reference"][b]], axis=1)
         assert np.argsort(d, kind="stable")[parts["nth"][b]] == y[b]
+
+
+# ---------------------------------------------------------------- which pattern
+def test_which_pattern_makes_the_studies_sequences_and_names_them():
+    from rrnn.patterns import make_sequence
+    from rrnn.tasks import PATTERN_NAMES, which_pattern
+    X, y = which_pattern(400, rng=3)
+    assert X.dtype == np.float64 and y.dtype == np.int64 and X.shape[0] == 400 and X.shape[2] == 32
+    assert 10 <= X.shape[1] <= 25 and set(y) == set(range(9))
+    T = X.shape[1]
+    # each row is its pattern up to a positive scale: regenerate the shape that identifies it
+    for k, name in enumerate(PATTERN_NAMES):
+        rows = X[y == k]
+        if name == "constant":
+            assert np.allclose(rows[:, 1:], rows[:, :1])
+        if name == "motif":
+            assert np.allclose(rows[:, 4:], rows[:, :-4])
+        if name == "pulse":
+            assert np.all(rows[:, [t for t in range(T) if t != 2]] == 0) and np.all(np.abs(rows[:, 2]).sum(-1) > 0)
+        if name == "ramp":
+            assert np.all(rows[:, 0] == 0) and np.allclose(rows[:, 2], 2 * rows[:, 1])
+    # amplitudes within the range: the scale of a constant row against a fresh draw's spread
+    constant = X[y == PATTERN_NAMES.index("sine")]
+    peak = np.abs(constant).max(axis=(1, 2))
+    assert np.all(peak <= 4.0 + 1e-9) and np.all(peak >= 0.25 * 0.5)
+
+
+def test_which_pattern_is_reproducible_and_each_batch_draws_its_length():
+    from rrnn.tasks import which_pattern
+    a, b = which_pattern(8, rng=5), which_pattern(8, rng=5)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    rng = np.random.default_rng(0)
+    assert len({which_pattern(2, rng=rng)[0].shape[1] for _ in range(30)}) > 5
+    assert which_pattern(3, min_len=7, max_len=7, rng=0)[0].shape == (3, 7, 32)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(min_len=12, max_len=11), ValueError, "min_len must be <= max_len, got min_len=12, max_len=11"),
+    (dict(min_len=0), ValueError, "min_len must be a positive int"),
+    (dict(min_amplitude=0.0), ValueError, "0 < min_amplitude <= max_amplitude"),
+    (dict(min_amplitude=2.0, max_amplitude=1.0), ValueError, "min_amplitude=2.0, max_amplitude=1.0"),
+    (dict(input_size=2.5), TypeError, "input_size must be a positive int"),
+])
+def test_which_pattern_refuses_bad_settings_by_name(kwargs, error, message):
+    from rrnn.tasks import which_pattern
+    with pytest.raises(error, match=message):
+        which_pattern(4, rng=0, **kwargs)

@@ -16,17 +16,14 @@ import argparse
 import json
 import os
 import platform
-import shlex
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]  # commands run from the repository root, with relative paths
-sys.path.insert(0, str(ROOT))
-from rrnn import io, models, training  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+import runner  # noqa: E402  (experiments/runner.py: one command, its log and its record)
 from rrnn.ablations import RUNS, STEPS, command  # noqa: E402
 
 # Rough cost of a step relative to the base RMC's, so the longest runs start first and the two
@@ -35,30 +32,8 @@ COST = {"rmc-4slots": 1.7, "rmc-2blocks": 1.8, "rmc-4heads": 1.2, "rmc-1slot": 0
         "lstm96": 0.35}
 
 
-def compact(run: str) -> dict:
-    """The run's record: everything but the weights, the per-step series thinned to every 10th
-    step and kept exactly for the first 10 (the reproduction test compares them)."""
-    record = io.read_json(HERE / "runs" / run / "history.json")
-    record["history"] = training.thin_history(record["history"], exact_first=10)
-    record["run"] = run
-    record["parameters"] = models.parameter_count(record["spec"])
-    return record
-
-
 def run(name: str) -> int:
-    argv = command(name)
-    out = HERE / "runs" / name
-    out.mkdir(parents=True, exist_ok=True)
-    print("$ OPENBLAS_NUM_THREADS=1 python -m rrnn.train " + shlex.join(argv), flush=True)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    with open(out / "log.txt", "w") as log:
-        code = subprocess.run([sys.executable, "-m", "rrnn.train", *argv, "--overwrite"], env=env, cwd=ROOT,
-                              stdout=log, stderr=subprocess.STDOUT).returncode
-    if code == 0:
-        (HERE / "records").mkdir(exist_ok=True)
-        (HERE / "records" / f"{name}.json").write_text(json.dumps(compact(name), separators=(",", ":")))
-        print(f"  {name}: {(out / 'log.txt').read_text().strip().splitlines()[-1]}", flush=True)
-    return code
+    return runner.run(HERE, name, command(name))
 
 
 def main():

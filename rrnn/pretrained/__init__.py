@@ -1,30 +1,69 @@
-"""Small classifiers trained on the Nth-farthest task, shipped with the package.
+"""Small trained classifiers shipped with the package, each with the record of its training run.
 
-The task is Sonnet's reduced example: 4 vectors of dimension 4 (input width 16, 4 steps,
-4 classes; chance 25%, shortcut plateau 50%). Each model comes with the record its training
-run wrote: the per-step history, the held-out accuracy curve, its spec, its seed and the exact
-command line (``record["argv"]``) that reproduces it bit for bit:
+Two families, one per task:
 
-    model, record = rrnn.pretrained.load("rmc")
+- ``task="nth-farthest"`` (the default): Sonnet's reduced Nth-farthest example, 4 vectors of
+  dimension 4 (input width 16, 4 steps, 4 classes; chance 25%, shortcut plateau 50%). Names:
+  "lstm", "rmc", "hybrid". Made by ``experiments/nth_farthest/run.py``.
+- ``task="which-pattern"``: ``rrnn.tasks.which_pattern``, the seed studies' own input patterns
+  (32 features, 10-25 steps, random amplitude; name the pattern, 9 classes, chance 11%). Names:
+  "rmc-1slot", "rmc-2slots", "rmc-4slots", "rmc-8slots" (2 heads of 32, slots of 64, as in the
+  seed's studies), "lstm" (64 units) and "hybrid" (the seed's: LSTM 64, 4 slots of 64, 2 heads).
+  These are the trained models of notebooks 04-07. Made by ``experiments/which_pattern/run.py``.
+
+Each record holds the per-step history, the held-out accuracy curve, the spec, the seed and the
+exact command line (``record["argv"]``) that reproduces the run bit for bit:
+
+    model, record = rrnn.pretrained.load("rmc-4slots", task="which-pattern")
     print("python -m rrnn.train " + " ".join(record["argv"]))
-
-The runs themselves are made by ``experiments/nth_farthest/run.py``.
 """
 from __future__ import annotations
 
 from importlib import resources
 
 NAMES = ("lstm", "rmc", "hybrid")
+"""The Nth-farthest models."""
+
+SLOT_COUNTS = (1, 2, 4, 8)
+PATTERN_MODELS = tuple(f"rmc-{S}slot{'s' if S > 1 else ''}" for S in SLOT_COUNTS) + ("lstm", "hybrid")
+"""The which-pattern models."""
+
+TASKS = {"nth-farthest": NAMES, "which-pattern": PATTERN_MODELS}
+
+# The which-pattern runs: one budget for every model (experiments/which_pattern/run.py adds --seed and --out).
+PATTERN_COMMON = ["--task", "which-pattern", "--input-size", "32", "--min-len", "10", "--max-len", "25",
+                  "--batch-size", "64", "--lr", "1e-3", "--float32", "--steps", "3000", "--eval-every", "100",
+                  "--eval-batch-size", "2000", "--no-progress"]
+PATTERN_FLAGS = {f"rmc-{S}slot{'s' if S > 1 else ''}": ["--model", "rmc", "--num-slots", str(S), "--num-heads", "2",
+                                                          "--head-size", "32"] for S in SLOT_COUNTS}
+PATTERN_FLAGS["lstm"] = ["--model", "lstm", "--hidden-size", "64"]
+PATTERN_FLAGS["hybrid"] = ["--model", "hybrid", "--hidden-size", "64", "--num-slots", "4", "--slot-size", "64",
+                           "--num-heads", "2"]
 
 
-def load(name: str):
-    """(model, record) for one of NAMES: the trained classifier (float32) and its training record."""
-    if name not in NAMES:
-        raise ValueError(f"name must be one of {NAMES}, got {name!r}")
+def rmc_name(num_slots: int) -> str:
+    """The which-pattern RMC with ``num_slots`` slots: "rmc-1slot", "rmc-2slots", ..."""
+    if num_slots not in SLOT_COUNTS:
+        raise ValueError(f"num_slots must be one of {SLOT_COUNTS} (the trained slot counts), got {num_slots!r}")
+    return f"rmc-{num_slots}slot{'s' if num_slots > 1 else ''}"
+
+
+def file_stem(name: str, task: str = "nth-farthest") -> str:
+    """The shipped files' name without extension, e.g. "which_pattern_rmc_4slots"."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task!r}")
+    if name not in TASKS[task]:
+        raise ValueError(f"name must be one of {TASKS[task]} for task {task!r}, got {name!r}")
+    return f"{task}_{name}".replace("-", "_")
+
+
+def load(name: str, task: str = "nth-farthest"):
+    """(model, record) for one of ``TASKS[task]``: the trained classifier (float32) and its training record."""
+    stem = file_stem(name, task)
     from .. import io
     folder = resources.files(__name__)
-    with resources.as_file(folder / f"nth_farthest_{name}.npz") as path:
+    with resources.as_file(folder / f"{stem}.npz") as path:
         model = io.load(path)
-    with resources.as_file(folder / f"nth_farthest_{name}.json") as path:
+    with resources.as_file(folder / f"{stem}.json") as path:
         record = io.read_json(path, "training record")
     return model, record

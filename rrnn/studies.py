@@ -20,8 +20,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import pretrained, seed_models
 from .hybrid import RelationalRNN, RelationalRNNCell
-from .lstm import LSTM
+from .lstm import LSTM, lstm_forward
+from .models import LSTMClassifier
 from .patterns import make_sequence, phase_boundary
 
 
@@ -71,6 +73,20 @@ def _hybrid_cell(input_size, hidden_size, num_slots, slot_size, num_heads, model
 
 
 # --- study 1 -------------------------------------------------------------------------------------
+def shared_projection(memories: np.ndarray) -> np.ndarray:
+    """The top two principal directions (2, M) of the rows of ``memories`` (..., M), signed so that
+    each direction's largest entry is positive: one 2-D view in which every slot and step can be
+    compared."""
+    rows = memories.reshape(-1, memories.shape[-1])
+    centred = rows - rows.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    basis = vt[:2]
+    if basis.shape[0] < 2:                                          # one feature: pad with zeros
+        basis = np.vstack([basis, np.zeros((2 - basis.shape[0], rows.shape[1]))])
+    signs = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
+    return basis * np.where(signs == 0, 1.0, signs)[:, None]
+
+
 class MemoryEvolution(NamedTuple):
     """Study 1. Per-step statistics are of the memory *after* step t (t = 0 .. T-1)."""
 
@@ -85,99 +101,165 @@ class MemoryEvolution(NamedTuple):
     similarity: np.ndarray      # (S, S) cosine similarity of the final slots, batch row 0
     initial_similarity: np.ndarray  # (S, S) the same for the initial memory
     boundary: int | None        # the step where the step-up pattern gets louder (T // 2), else None
+    model: str = "hybrid"       # the model choice (rrnn.seed_models.MODELS)
+    input_attention: np.ndarray | None = None  # (T, S) how much each slot reads the input row, batch row 0
+    trajectory: np.ndarray | None = None       # (T+1, S, 2) each slot in the shared 2-D projection, batch row 0
+    probabilities: np.ndarray | None = None    # (T, 9) a trained model's belief in each pattern after step t
 
 
-def memory_evolution(*, num_slots: int = 4, slot_size: int = 64, num_heads: int = 2, seq_len: int = 15,
-                     input_size: int = 32, hidden_size: int = 64, batch_size: int = 1, pattern: str = "step_up",
-                     amplitude: float = 1.0, seed=42, model_seed=None) -> MemoryEvolution:
-    """Study 1: run a RelationalRNNCell over the sequence, step by step, and track its memory.
+def memory_evolution(*, model: str = "hybrid", num_slots: int = 4, slot_size: int = 64, num_heads: int = 2,
+                     seq_len: int = 15, input_size: int = 32, hidden_size: int = 64, batch_size: int = 1,
+                     pattern: str = "step_up", amplitude: float = 1.0, seed=42, model_seed=None) -> MemoryEvolution:
+    """Study 1: run a memory over the sequence, step by step, and track it.
 
+    model: one of ``rrnn.seed_models.MODELS`` ("hybrid", the seed's, by default; "rmc";
+    "trained-rmc", "trained-hybrid", which need the sizes they were trained with).
     Defaults are the seed's: batch 1, 15 steps, input 32, hidden 64, 4 slots of 64, 2 heads,
     noise x 0.1 whose second half is x 5 (pattern "step_up").
     """
+    net = seed_models.memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
+                                   slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
-    cell = _hybrid_cell(input_size, hidden_size, num_slots, slot_size, num_heads, model_seed)
-    h, c, memory = cell.init_state(batch_size)
-    memories = [memory]
-    for t in range(seq_len):
-        _, h, c, memory = cell.forward(sequence[:, t], h, c, memory)
-        memories.append(memory)
-    memories = np.stack(memories)                                              # (T+1, B, S, M)
+    trace = seed_models.trace(net, sequence)
+    memories = trace.memories                                                  # (T+1, B, S, M)
     after = memories[1:]
     slot_norms = np.linalg.norm(after[:, 0], axis=-1)                           # (T, S)
+    probabilities = None
+    if seed_models.is_trained(model):
+        z = trace.logits[0] - trace.logits[0].max(axis=-1, keepdims=True)
+        probabilities = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
     return MemoryEvolution(
         pattern=pattern, sequence=sequence, memories=memories,
         memory_norm=np.sqrt((after ** 2).sum(axis=(1, 2, 3))),
         memory_mean=after.mean(axis=(1, 2, 3)), memory_std=after.std(axis=(1, 2, 3)),
         slot_norms=slot_norms, slot_variance=float(np.var(slot_norms[-1])),
         similarity=cosine_similarity(after[-1, 0]), initial_similarity=cosine_similarity(memories[0, 0]),
-        boundary=phase_boundary(pattern, seq_len))
+        boundary=phase_boundary(pattern, seq_len), model=model, input_attention=trace.input_attention[:, 0],
+        trajectory=memories[:, 0] @ shared_projection(memories[:, 0]).T, probabilities=probabilities)
 
 
 # --- study 2 -------------------------------------------------------------------------------------
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
 class WithWithoutMemory(NamedTuple):
-    """Study 2. Outputs are (B, T, O) at every step; the seed compared the last step only."""
+    """Study 2. Outputs are (B, T, O) at every step; the seed compared the last step only.
+
+    For model="hybrid" (the seed's study) the outputs are the seed's 16 linear outputs of untrained
+    networks; for the other choices they are the classifiers' beliefs in each of the 9 patterns
+    (softmax of the head on each step's features), and for a trained model ``accuracy`` holds each
+    network's accuracy on ``seed_models.evaluation_set()``."""
 
     pattern: str
     sequence: np.ndarray          # (B, T, D)
     lstm: np.ndarray              # (B, T, O) the LSTM baseline
-    hybrid: np.ndarray            # (B, T, O) the relational RNN
-    hybrid_off: np.ndarray        # (B, T, O) the same relational RNN, memory path switched off
-    diff_models: np.ndarray       # (T,) mean |lstm - hybrid| per step: the seed's comparison
-    diff_memory: np.ndarray       # (T,) mean |hybrid - hybrid_off| per step: the memory's part alone
+    memory: np.ndarray            # (B, T, O) the memory model (the hybrid or the RMC)
+    memory_off: np.ndarray | None  # (B, T, O) the same hybrid, memory path switched off (None for the RMC,
+                                  #   whose output is its memory)
+    diff_models: np.ndarray       # (T,) mean |lstm - memory| per step: the seed's comparison
+    diff_memory: np.ndarray | None  # (T,) mean |memory - memory_off| per step: the memory's part alone
     shared_lstm_weights: bool     # do the baseline and the hybrid's LSTM hold the same weights?
+    model: str = "hybrid"
+    accuracy: dict | None = None  # trained models: network name -> accuracy (chance 1/9)
+
+    @property
+    def names(self) -> tuple:
+        """The networks' labels: LSTM, the memory model, and (for a hybrid) it with the memory off."""
+        label = "seed's hybrid" if seed_models.is_hybrid(self.model) else "RMC"
+        return ("LSTM", label) + ((f"{label}, memory off",) if self.memory_off is not None else ())
 
     def stats(self) -> dict:
         """Name -> OutputStats of the last step's outputs (the seed's table), and the
         absolute differences at the last step."""
-        last = {"LSTM": self.lstm[:, -1], "relational RNN": self.hybrid[:, -1],
-                "relational RNN, memory off": self.hybrid_off[:, -1]}
-        out = {name: OutputStats.of(v) for name, v in last.items()}
-        out["|LSTM - relational RNN|"] = OutputStats.of(np.abs(self.lstm[:, -1] - self.hybrid[:, -1]))
-        out["|memory on - memory off|"] = OutputStats.of(np.abs(self.hybrid[:, -1] - self.hybrid_off[:, -1]))
+        lstm, label = self.names[:2]
+        outputs = (self.lstm, self.memory) + ((self.memory_off,) if self.memory_off is not None else ())
+        out = {name: OutputStats.of(v[:, -1]) for name, v in zip(self.names, outputs)}
+        out[f"|LSTM - {label}|"] = OutputStats.of(np.abs(self.lstm[:, -1] - self.memory[:, -1]))
+        if self.memory_off is not None:
+            out["|memory on - memory off|"] = OutputStats.of(np.abs(self.memory[:, -1] - self.memory_off[:, -1]))
         return out
 
 
-def with_without_memory(*, seq_len: int = 10, input_size: int = 32, hidden_size: int = 64, output_size: int = 16,
-                        num_slots: int = 4, slot_size: int = 64, num_heads: int = 2, batch_size: int = 2,
-                        pattern: str = "noise", amplitude: float = 1.0, seed=42, model_seed=None) -> WithWithoutMemory:
-    """Study 2: an LSTM and a relational RNN on one sequence, plus the relational RNN with its
-    memory path off (``use_memory=False``) - the only comparison where the difference is the
-    memory's alone. Defaults: the seed's (batch 2, 10 steps, 32 -> 64 -> 16, 4 slots of 64,
-    2 heads, Gaussian noise)."""
+def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size: int = 32, hidden_size: int = 64,
+                        output_size: int = 16, num_slots: int = 4, slot_size: int = 64, num_heads: int = 2,
+                        batch_size: int = 2, pattern: str = "noise", amplitude: float = 1.0, seed=42,
+                        model_seed=None) -> WithWithoutMemory:
+    """Study 2: an LSTM and a memory model on one sequence, plus (for a hybrid) the same network
+    with its memory path off (``use_memory=False``) - the only comparison where the difference is
+    the memory's alone. Defaults: the seed's (batch 2, 10 steps, 32 -> 64 -> 16, 4 slots of 64,
+    2 heads, Gaussian noise).
+
+    model: "hybrid" (the seed's study: untrained LSTM and hybrid with 16 linear outputs), "rmc"
+    (untrained LSTM and RMC classifiers), "trained-rmc" or "trained-hybrid" (the shipped LSTM and
+    that model, trained to name the pattern; output_size does not apply to these classifiers).
+    """
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
-    lstm = LSTM(input_size, hidden_size, output_size, rng=model_seed)
-    hybrid = RelationalRNN(input_size, hidden_size, output_size, num_slots, slot_size, num_heads, rng=model_seed)
-    y_lstm = lstm.forward(sequence)
-    y_on = hybrid.forward(sequence)
-    y_off = hybrid.forward(sequence, use_memory=False)
-    shared = all(np.array_equal(lstm.params[k], hybrid.params[k]) for k in ("lstm.Wx", "lstm.Wh", "lstm.b"))
+    accuracy = None
+    if seed_models.check_model(model) == "hybrid":
+        lstm = LSTM(input_size, hidden_size, output_size, rng=model_seed)
+        hybrid = RelationalRNN(input_size, hidden_size, output_size, num_slots, slot_size, num_heads, rng=model_seed)
+        y_lstm = lstm.forward(sequence)
+        y_on = hybrid.forward(sequence)
+        y_off = hybrid.forward(sequence, use_memory=False)
+        shared = all(np.array_equal(lstm.params[k], hybrid.params[k]) for k in ("lstm.Wx", "lstm.Wh", "lstm.b"))
+    else:
+        net = seed_models.memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
+                                       slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
+        lstm = (seed_models.trained_model("lstm") if seed_models.is_trained(model) else
+                LSTMClassifier(input_size, hidden_size, seed_models.NUM_CLASSES, rng=model_seed))
+        y_lstm = probabilities(lstm_step_logits(lstm, sequence))
+        y_on = probabilities(seed_models.trace(net, sequence).logits)
+        y_off = (probabilities(seed_models.trace(net, sequence, use_memory=False).logits)
+                 if seed_models.is_hybrid(model) else None)
+        shared = bool(np.array_equal(lstm.params["core.lstm.Wx"], net.params.get("core.lstm.Wx")))
+        if seed_models.is_trained(model):
+            name = "hybrid" if model == "trained-hybrid" else pretrained.rmc_name(num_slots)
+            label = "seed's hybrid" if model == "trained-hybrid" else "RMC"
+            accuracy = {"LSTM": seed_models.trained_accuracy("lstm"), label: seed_models.trained_accuracy(name)}
+            if y_off is not None:
+                accuracy[f"{label}, memory off"] = seed_models.trained_accuracy(name, use_memory=False)
     return WithWithoutMemory(pattern, sequence, y_lstm, y_on, y_off,
                              diff_models=np.abs(y_lstm - y_on).mean(axis=(0, 2)),
-                             diff_memory=np.abs(y_on - y_off).mean(axis=(0, 2)),
-                             shared_lstm_weights=bool(shared))
+                             diff_memory=None if y_off is None else np.abs(y_on - y_off).mean(axis=(0, 2)),
+                             shared_lstm_weights=bool(shared), model=model, accuracy=accuracy)
+
+
+def lstm_step_logits(model, X) -> np.ndarray:
+    """An LSTM classifier's head on its hidden state after every step: (B, T, C)."""
+    X = model._check_X(X)
+    p = model.params
+    h0 = np.zeros((X.shape[0], model.spec["hidden_size"]), model.dtype)
+    hs, _, _ = lstm_forward(X, h0, h0, p["core.lstm.Wx"], p["core.lstm.Wh"], p["core.lstm.b"])
+    B, T, H = hs.shape
+    return model.head_logits(hs.reshape(B * T, H)).reshape(B, T, -1).astype(float)
 
 
 # --- study 3 -------------------------------------------------------------------------------------
 class StepByStep(NamedTuple):
     """Study 3. Arrays indexed by state (T+1: before step 0, after each step) or by step (T),
-    for batch row 0; the *_change norms are over the whole batch, as in the seed."""
+    for batch row 0; the *_change norms are over the whole batch, as in the seed. The RMC has no
+    LSTM: for it h, c, output, h_change, c_change and readout are None."""
 
     pattern: str
     sequence: np.ndarray        # (B, T, D)
-    h: np.ndarray               # (T+1, H)
-    c: np.ndarray               # (T+1, H)
+    h: np.ndarray | None        # (T+1, H)
+    c: np.ndarray | None        # (T+1, H)
     memory: np.ndarray          # (T+1, S, M)
-    output: np.ndarray          # (T, H) the cell's output (tanh of the combined h and read-out)
-    h_change: np.ndarray        # (T,) ||h_t - h_{t-1}||
-    c_change: np.ndarray        # (T,) ||c_t - c_{t-1}||
+    output: np.ndarray | None   # (T, H) the cell's output (tanh of the combined h and read-out)
+    h_change: np.ndarray | None  # (T,) ||h_t - h_{t-1}||
+    c_change: np.ndarray | None  # (T,) ||c_t - c_{t-1}||
     memory_change: np.ndarray   # (T,) ||memory_t - memory_{t-1}||
     slot_change: np.ndarray     # (T, S) the same per slot
     attention: np.ndarray       # (T, A, S+1, S+1) attention weights; row = who reads, column = read from;
                                 #   index S (the last) is the input row (the projected h)
     input_gate: np.ndarray      # (T, S, G) the memory's input gate i (how much new content is written)
     forget_gate: np.ndarray     # (T, S, G) the memory's forget gate f (how much old content is kept)
-    readout: np.ndarray         # (T, M) the slot mean the output reads
+    readout: np.ndarray | None  # (T, M) the slot mean the output reads
+    model: str = "hybrid"
+    probabilities: np.ndarray | None = None  # (T, 9) a trained model's belief in each pattern after step t
 
     @property
     def slot_labels(self) -> list:
@@ -185,14 +267,18 @@ class StepByStep(NamedTuple):
         return [f"slot {s}" for s in range(self.memory.shape[1])] + ["input"]
 
 
-def step_by_step(*, seq_len: int = 3, input_size: int = 8, hidden_size: int = 16, num_slots: int = 3,
-                 slot_size: int = 16, num_heads: int = 1, batch_size: int = 1, pattern: str = "noise",
-                 amplitude: float = 0.5, seed=42, model_seed=None) -> StepByStep:
-    """Study 3: step a RelationalRNNCell by hand and keep everything each step computed.
+def step_by_step(*, model: str = "hybrid", seq_len: int = 3, input_size: int = 8, hidden_size: int = 16,
+                 num_slots: int = 3, slot_size: int = 16, num_heads: int = 1, batch_size: int = 1,
+                 pattern: str = "noise", amplitude: float = 0.5, seed=42, model_seed=None) -> StepByStep:
+    """Study 3: step a memory by hand and keep everything each step computed.
 
     Defaults: the seed's (batch 1, 3 steps, input 8, hidden 16, 3 slots of 16, 1 head,
-    noise x 0.5)."""
+    noise x 0.5) and its hybrid cell. model: see ``rrnn.seed_models.MODELS``; the trained ones
+    need input_size 32, slot_size 64 and 2 heads (and for the hybrid, hidden 64 and 4 slots)."""
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
+    if seed_models.check_model(model) != "hybrid":
+        return _memory_steps(model, pattern, sequence, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
+                             slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
     cell = _hybrid_cell(input_size, hidden_size, num_slots, slot_size, num_heads, model_seed)
     h, c, memory = cell.init_state(batch_size)
     hs, cs, mems, outs, caches = [h], [c], [memory], [], []
@@ -213,6 +299,27 @@ def step_by_step(*, seq_len: int = 3, input_size: int = 8, hidden_size: int = 16
         readout=np.stack([cache.readout[0] for cache in caches]))
 
 
+def _step_norms(states: np.ndarray) -> np.ndarray:
+    """||state_t - state_{t-1}|| over everything but the step axis: (T+1, ...) -> (T,)."""
+    change = np.diff(states, axis=0)
+    return np.sqrt((change ** 2).reshape(change.shape[0], -1).sum(axis=1))
+
+
+def _memory_steps(model, pattern, sequence, **sizes) -> StepByStep:
+    """Study 3 for the RMC choices and the trained hybrid, from ``seed_models.trace``."""
+    net = seed_models.memory_model(model, **sizes)
+    trace = seed_models.trace(net, sequence)
+    mems = trace.memories                                                       # (T+1, B, S, M)
+    hybrid = seed_models.is_hybrid(model)
+    h = trace.features[0] if hybrid else None        # the hybrid's output; its h and c are inside the cell
+    return StepByStep(
+        pattern=pattern, sequence=sequence, h=None, c=None, memory=mems[:, 0],
+        output=h, h_change=None, c_change=None, memory_change=_step_norms(mems),
+        slot_change=np.linalg.norm(np.diff(mems, axis=0)[:, 0], axis=-1), attention=trace.attention[:, 0],
+        input_gate=trace.input_gate[:, 0], forget_gate=trace.forget_gate[:, 0], readout=None, model=model,
+        probabilities=probabilities(trace.logits[0]) if seed_models.is_trained(model) else None)
+
+
 # --- study 4 -------------------------------------------------------------------------------------
 class MemoryCapacity(NamedTuple):
     """Study 4. One entry per slot count (axis 0 has length N = len(slot_counts))."""
@@ -220,46 +327,68 @@ class MemoryCapacity(NamedTuple):
     pattern: str
     sequence: np.ndarray          # (B, T, D)
     slot_counts: np.ndarray       # (N,)
-    outputs: np.ndarray           # (N, B, T, O)
+    outputs: np.ndarray           # (N, B, T, O) hybrid: the seed's 16 outputs; RMC: beliefs in the 9 patterns
     output_mean: np.ndarray       # (N,) mean of the last step's outputs (the seed's numbers)
     output_std: np.ndarray        # (N,)
-    memory_effect: np.ndarray     # (N,) mean |output with memory - output with the memory path off|
+    memory_effect: np.ndarray     # (N,) mean |output with memory - output with the memory path off| (nan for the
+                                  #   RMC, whose output is its memory)
     input_attention: np.ndarray   # (N,) attention a slot pays to the input row, averaged over steps,
                                   #   heads, slots and batch; a uniform reader would pay 1 / (S+1)
     slot_similarity: np.ndarray   # (N,) mean cosine similarity between distinct final slots (nan if S=1)
     parameter_count: np.ndarray   # (N,) number of weights in each network
-    same_weights: bool            # did every slot count get exactly the same weights?
+    same_weights: bool            # did every slot count get exactly the same (memory) weights?
+    model: str = "hybrid"
+    accuracy: np.ndarray | None = None  # (N,) trained RMCs: accuracy naming the pattern (chance 1/9)
 
 
-def memory_capacity(*, slot_counts=(1, 2, 4, 8), seq_len: int = 10, input_size: int = 32, hidden_size: int = 64,
-                    output_size: int = 16, slot_size: int = 64, num_heads: int = 2, batch_size: int = 2,
-                    pattern: str = "noise", amplitude: float = 1.0, seed=42, model_seed=None) -> MemoryCapacity:
-    """Study 4: the relational RNN with each number of slots in ``slot_counts``, on one sequence.
+def memory_capacity(*, model: str = "hybrid", slot_counts=(1, 2, 4, 8), seq_len: int = 10, input_size: int = 32,
+                    hidden_size: int = 64, output_size: int = 16, slot_size: int = 64, num_heads: int = 2,
+                    batch_size: int = 2, pattern: str = "noise", amplitude: float = 1.0, seed=42,
+                    model_seed=None) -> MemoryCapacity:
+    """Study 4: the memory with each number of slots in ``slot_counts``, on one sequence.
 
     Defaults: the seed's (batch 2, 10 steps, 32 -> 64 -> 16, slots 1, 2, 4, 8 of size 64,
-    2 heads, Gaussian noise). No weight depends on the slot count, so with one model_seed every
-    network gets the same weights: the slot count is the only difference.
+    2 heads, Gaussian noise). No weight of the memory depends on the slot count, so with one
+    model_seed every untrained network gets the same weights: the slot count is the only
+    difference. model: "hybrid" (the seed's study), "rmc" (the untrained RMC classifier; its head
+    reads all S slots, so only the head grows with S) or "trained-rmc" (the shipped RMCs, one per
+    slot count in 1, 2, 4, 8, each trained on its own: ``accuracy`` says how well each names the
+    pattern - the capacity curve).
     """
     slot_counts = tuple(slot_counts)
     if not slot_counts:
         raise ValueError("slot_counts must name at least one slot count")
+    if seed_models.check_model(model) == "trained-hybrid":
+        raise ValueError("model must be 'hybrid', 'rmc' or 'trained-rmc' for the capacity study (the trained "
+                         "hybrid exists with 4 slots only), got 'trained-hybrid'")
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
-    outputs, effect, attn_in, similarity, counts, params = [], [], [], [], [], []
+    outputs, effect, attn_in, similarity, counts, params, accuracy = [], [], [], [], [], [], []
     y_off = None
     for S in slot_counts:
-        model = RelationalRNN(input_size, hidden_size, output_size, S, slot_size, num_heads, rng=model_seed)
-        y, (_, _, memory), caches = model.forward(sequence, return_state=True, return_caches=True)
-        if y_off is None or not _same_params(model.params, params[0]):
-            # with the memory path off the slots are never read, so networks with the same
-            # weights give the same output whatever S is: run it once
-            y_off = model.forward(sequence, use_memory=False)
-        attention = np.stack([cache.rmc.attention[0] for cache in caches])     # (T, B, A, S+1, S+1)
+        if model == "hybrid":
+            net = RelationalRNN(input_size, hidden_size, output_size, S, slot_size, num_heads, rng=model_seed)
+            y, (_, _, memory), caches = net.forward(sequence, return_state=True, return_caches=True)
+            if y_off is None or not _same_params(net.params, params[0]):
+                # with the memory path off the slots are never read, so networks with the same
+                # weights give the same output whatever S is: run it once
+                y_off = net.forward(sequence, use_memory=False)
+            attention = np.stack([cache.rmc.attention[0] for cache in caches])     # (T, B, A, S+1, S+1)
+            effect.append(np.abs(y - y_off).mean())
+            weights = net.params
+        else:
+            net = seed_models.memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=S,
+                                           slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
+            trace = seed_models.trace(net, sequence)
+            y, memory, attention = probabilities(trace.logits), trace.memories[-1], trace.attention
+            effect.append(np.nan)
+            weights = {k: v for k, v in net.params.items() if k.startswith("core.")}
+            if model == "trained-rmc":
+                accuracy.append(seed_models.trained_accuracy(pretrained.rmc_name(S)))
         outputs.append(y)
-        effect.append(np.abs(y - y_off).mean())
         attn_in.append(attention[..., :S, S].mean())                           # slots reading the input row
         similarity.append(np.mean([mean_offdiagonal(cosine_similarity(m)) for m in memory]))
-        counts.append(sum(p.size for p in model.params.values()))
-        params.append(model.params)
+        counts.append(sum(p.size for p in net.params.values()))
+        params.append(weights)
     same = all(_same_params(p, params[0]) for p in params)
     outputs = np.stack(outputs)
     last = outputs[:, :, -1]                                                   # (N, B, O)
@@ -267,4 +396,5 @@ def memory_capacity(*, slot_counts=(1, 2, 4, 8), seq_len: int = 10, input_size: 
                           output_mean=last.mean(axis=(1, 2)), output_std=last.std(axis=(1, 2)),
                           memory_effect=np.array(effect), input_attention=np.array(attn_in),
                           slot_similarity=np.array(similarity), parameter_count=np.array(counts),
-                          same_weights=bool(same))
+                          same_weights=bool(same), model=model,
+                          accuracy=np.array(accuracy) if accuracy else None)

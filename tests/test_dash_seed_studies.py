@@ -170,7 +170,7 @@ def test_with_without_memory_slots_change_the_hybrid_not_the_lstm():
     memory_before = fig.memory_line.get_ydata().copy()
     dash.controls["model_seed"].value = 5
     assert not np.allclose(fig.memory_line.get_ydata(), memory_before)
-    assert [patch.get_height() for patch in fig.stat_bars[1]][0] == pytest.approx(dash.result.hybrid[:, -1].mean())
+    assert [patch.get_height() for patch in fig.stat_bars[1]][0] == pytest.approx(dash.result.memory[:, -1].mean())
 
 
 def test_stepper_moves_through_steps_without_recomputing():

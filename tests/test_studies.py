@@ -53,33 +53,33 @@ def comparison():
 
 
 def test_with_without_memory_shapes_and_the_seeds_statistics(comparison):
-    for outputs in (comparison.lstm, comparison.hybrid, comparison.hybrid_off):
+    for outputs in (comparison.lstm, comparison.memory, comparison.memory_off):
         assert outputs.shape == (2, 10, 16)
     stats = comparison.stats()
-    assert set(stats) == {"LSTM", "relational RNN", "relational RNN, memory off", "|LSTM - relational RNN|",
+    assert set(stats) == {"LSTM", "seed's hybrid", "seed's hybrid, memory off", "|LSTM - seed's hybrid|",
                           "|memory on - memory off|"}
-    last = comparison.hybrid[:, -1]
-    assert np.isclose(stats["relational RNN"].mean, last.mean()) and np.isclose(stats["relational RNN"].max, last.max())
+    last = comparison.memory[:, -1]
+    assert np.isclose(stats["seed's hybrid"].mean, last.mean()) and np.isclose(stats["seed's hybrid"].max, last.max())
 
 
 def test_memory_off_is_the_same_network_reading_zeros(comparison):
     model = rrnn.RelationalRNN(32, 64, 16, num_slots=4, slot_size=64, num_heads=2)
     x = make_sequence("noise", 2, 10, 32, rng=42)
-    assert np.allclose(comparison.hybrid, model.forward(x))
-    assert np.allclose(comparison.hybrid_off, model.forward(x, use_memory=False))
-    assert np.allclose(comparison.diff_memory, np.abs(comparison.hybrid - comparison.hybrid_off).mean(axis=(0, 2)))
+    assert np.allclose(comparison.memory, model.forward(x))
+    assert np.allclose(comparison.memory_off, model.forward(x, use_memory=False))
+    assert np.allclose(comparison.diff_memory, np.abs(comparison.memory - comparison.memory_off).mean(axis=(0, 2)))
 
 
 def test_with_memory_off_the_slot_count_does_not_matter():
     a = studies.with_without_memory(num_slots=1)
     b = studies.with_without_memory(num_slots=7)
-    assert np.allclose(a.hybrid_off, b.hybrid_off)
-    assert not np.allclose(a.hybrid, b.hybrid)
+    assert np.allclose(a.memory_off, b.memory_off)
+    assert not np.allclose(a.memory, b.memory)
 
 
 def test_default_seeds_give_the_baseline_and_the_hybrid_the_same_lstm(comparison):
     assert comparison.shared_lstm_weights
-    assert not np.allclose(comparison.lstm, comparison.hybrid_off)   # their read-outs differ
+    assert not np.allclose(comparison.lstm, comparison.memory_off)   # their read-outs differ
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +151,53 @@ def test_studies_are_deterministic_and_reject_bad_settings(study):
         study(slot_size=30, num_heads=4)
     with pytest.raises(ValueError, match="pattern must be one of"):
         study(pattern="square")
+
+
+# ---------------------------------------------------------------- the model choice
+def test_memory_evolution_of_the_rmc_is_its_trace_and_the_2d_view_is_shared_by_all_slots():
+    result = studies.memory_evolution(model="rmc", seq_len=6)
+    assert result.model == "rmc" and result.probabilities is None
+    assert result.input_attention.shape == (6, 4) and np.all((result.input_attention > 0) & (result.input_attention < 1))
+    basis = studies.shared_projection(result.memories[:, 0])
+    np.testing.assert_allclose(basis @ basis.T, np.eye(2), atol=1e-10)           # two orthonormal directions
+    np.testing.assert_allclose(result.trajectory, result.memories[:, 0] @ basis.T)
+    centred = result.memories[:, 0].reshape(-1, 64) - result.memories[:, 0].reshape(-1, 64).mean(axis=0)
+    # no direction in the memory's span captures more variance than the first one found
+    first = np.var(centred @ basis[0])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        v = rng.standard_normal(64)
+        assert np.var(centred @ (v / np.linalg.norm(v))) <= first + 1e-9
+
+
+def test_with_without_memory_for_the_rmc_has_no_memory_off_network():
+    result = studies.with_without_memory(model="rmc")
+    assert result.memory_off is None and result.diff_memory is None and result.accuracy is None
+    assert result.names == ("LSTM", "RMC") and set(result.stats()) == {"LSTM", "RMC", "|LSTM - RMC|"}
+    np.testing.assert_allclose(result.memory.sum(axis=-1), 1.0)                   # beliefs in the 9 patterns
+
+
+def test_memory_capacity_of_the_rmc_shares_its_memory_weights_and_has_no_on_off_effect():
+    result = studies.memory_capacity(model="rmc", slot_counts=(1, 3))
+    assert result.same_weights and np.all(np.isnan(result.memory_effect)) and result.accuracy is None
+    assert result.parameter_count[1] > result.parameter_count[0]                  # only the head grows
+    with pytest.raises(ValueError, match="the trained hybrid exists with 4 slots only"):
+        studies.memory_capacity(model="trained-hybrid")
+
+
+def test_step_by_step_of_the_rmc_keeps_the_memory_and_leaves_out_what_it_does_not_have():
+    run = studies.step_by_step(model="rmc")
+    assert run.h is None and run.c is None and run.h_change is None and run.readout is None
+    np.testing.assert_allclose(run.memory_change, np.linalg.norm(np.diff(run.memory, axis=0), axis=(1, 2)))
+    assert run.attention.shape == (3, 1, 4, 4) and run.slot_labels == ["slot 0", "slot 1", "slot 2", "input"]
+
+
+def test_trained_studies_report_accuracy_and_beliefs():
+    comparison = studies.with_without_memory(model="trained-hybrid")
+    assert set(comparison.accuracy) == {"LSTM", "seed's hybrid", "seed's hybrid, memory off"}
+    assert comparison.accuracy["seed's hybrid"] > comparison.accuracy["seed's hybrid, memory off"]
+    capacity = studies.memory_capacity(model="trained-rmc", slot_counts=(1, 8))
+    assert capacity.accuracy.shape == (2,) and np.all(capacity.accuracy > 0.5) and not capacity.same_weights
+    evolution = studies.memory_evolution(model="trained-rmc", pattern="ramp")
+    assert evolution.probabilities.shape == (15, 9)
+    np.testing.assert_allclose(evolution.probabilities.sum(axis=1), 1.0)

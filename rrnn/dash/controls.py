@@ -43,6 +43,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from traitlets import Bunch
 
+from .. import seed_models
 from ..patterns import PATTERNS
 from .base import InPlaceFigure
 
@@ -206,6 +207,61 @@ def heads_dropdown(value: int = 2, *, slot_size: int = 64, max_heads: int = 16) 
     return HeadsDropdown(value, slot_size=slot_size, max_heads=max_heads)
 
 
+class ModelDropdown(_Settling, widgets.Dropdown):
+    """Which memory a study runs (``rrnn.seed_models.MODELS``), labelled as the figures label it.
+
+    ``govern(controls)`` ties the size controls to the choice: a trained model has the sizes it
+    was trained with, so choosing one sets and locks slot size (64) and heads (2) - and slots (4)
+    for the trained hybrid - and choosing an untrained model again unlocks them at the values
+    they had before. The change reaches a Dashboard once, with the final values.
+    """
+
+    def __init__(self, value: str = "hybrid", *, models=None, description: str = "model"):
+        names = list(seed_models.MODELS) if models is None else list(models)
+        for name in names:
+            seed_models.check_model(name)
+        if not isinstance(value, str) or value not in names:
+            raise ValueError(f"model must be one of {', '.join(names)}; got {value!r}")
+        super().__init__(options=[(seed_models.MODELS[n], n) for n in names], value=value, description=description,
+                         **control_style())
+        self.governed, self.saved = {}, {}
+
+    def locked_sizes(self) -> dict:
+        """Control name -> the value the current choice fixes (empty for an untrained model)."""
+        if not seed_models.is_trained(self.value):
+            return {}
+        sizes = {"slot_size": seed_models.TRAINED_SIZES["slot_size"], "num_heads": seed_models.TRAINED_SIZES["num_heads"]}
+        if self.value == "trained-hybrid":
+            sizes["num_slots"] = 4
+        return sizes
+
+    def govern(self, controls: dict) -> "ModelDropdown":
+        """Lock and unlock ``controls``' size entries with the choice; returns self."""
+        self.governed = {k: v for k, v in controls.items() if k in ("num_slots", "slot_size", "num_heads")}
+        self.observe(self._apply, names="value")
+        self._apply()
+        return self
+
+    def _apply(self, change=None) -> None:
+        if getattr(change, "owner", None) is self and getattr(change, "old", None) == getattr(change, "new", None):
+            return          # our own final announcement (see _Settling), not a new choice
+        locked = self.locked_sizes()
+        with self._settling():
+            # slot size before heads: the heads dropdown offers only divisors of the slot size
+            for name in sorted(self.governed, key=lambda n: n != "slot_size"):
+                control = self.governed[name]
+                if name in locked:
+                    self.saved.setdefault(name, control.value)
+                    control.value, control.disabled = locked[name], True
+                elif name in self.saved:
+                    control.value, control.disabled = self.saved.pop(name), False
+
+
+def model_dropdown(value: str = "hybrid", *, models=None) -> ModelDropdown:
+    """A ModelDropdown (see there); call ``.govern(controls)`` to lock the sizes of trained models."""
+    return ModelDropdown(value, models=models)
+
+
 def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
     """A dashboard note: with two or more slots beyond the slot width (S >= M + 2) the identity start
     is truncated, so those slots start as the same zero row and, with no weight tied to a slot,
@@ -218,11 +274,15 @@ def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
 
 
 def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_len: int, pattern: str,
-                          amplitude: float, seed: int, *, slots_description: str = "slots S",
+                          amplitude: float, seed: int, *, model: str | None = None, models=None,
+                          slots_description: str = "slots S",
                           max_slot_size: int = 128, max_seq_len: int = 40) -> dict:
-    """The controls of a memory study, keyed by the study's keywords: slots, slot size, heads
-    (offering only divisors of the slot size, and following it), steps, pattern, amplitude, seed."""
-    controls = {
+    """The controls of a memory study, keyed by the study's keywords: the model (if ``model`` is
+    given; it locks the sizes of trained models), slots, slot size, heads (offering only divisors
+    of the slot size, and following it), steps, pattern, amplitude, seed. ``models`` limits the
+    model choices (default: all of ``rrnn.seed_models.MODELS``)."""
+    controls = {} if model is None else {"model": model_dropdown(model, models=models)}
+    controls |= {
         "num_slots": slots_slider(num_slots, description=slots_description),
         "slot_size": slot_size_slider(slot_size, max=max_slot_size),
         "num_heads": heads_dropdown(num_heads, slot_size=slot_size),
@@ -232,6 +292,8 @@ def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_le
         "seed": seed_slider(seed),
     }
     controls["num_heads"].follow(controls["slot_size"])
+    if model is not None:
+        controls["model"].govern(controls)
     return controls
 
 

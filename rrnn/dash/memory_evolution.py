@@ -4,34 +4,54 @@
     dash = memory_evolution_dashboard()                 # sliders + pattern preview + the figure
     fig = MemoryEvolutionFigure(mode="static").update(rrnn.studies.memory_evolution())
 
-The figure has five panels; the top ones are over steps t = 1 .. T (the memory after step t),
+The figure has seven panels; the top ones are over steps t = 1 .. T (the memory after step t),
 and a dashed line marks where the step-up pattern gets louder:
-  memory norm ||M_t||                |  mean and std of M_t's entries
-  slot norms (heatmap, S x T)  |  slot norms at the last step  |  cosine similarity of the final slots
+  memory norm ||M_t||  |  mean and std of M_t's entries  |  how much each slot reads the input row
+  slot norms (S x T)  |  slot norms, last step  |  cosine similarity, final slots  |  slot trajectories (2-D)
+The first five are the seed's lenses; the last two see what the input changes. A line above the
+panels names the model (and, for a trained one, the pattern it names after the last step).
 """
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import studies
+from .. import seed_models, studies, tasks
 from . import controls as C
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .base import Dashboard, InPlaceFigure, nice_limits, register_dashboard
 
 
 class MemoryEvolutionFigure(InPlaceFigure):
     """Five panels of a ``studies.MemoryEvolution`` result; ``update(result)`` redraws in place."""
 
-    figsize = (11.0, 6.0)
+    figsize = (12.0, 6.6)
     dpi = 72
+    max_slots = 8       # line artists made once, for up to this many slots
+    tight_rect = (0, 0, 1, 0.96)   # room for the model line above the panels
 
     def build(self):
-        grid = self.fig.add_gridspec(2, 6)
-        self.ax_norm = self.fig.add_subplot(grid[0, :3])
-        self.ax_stats = self.fig.add_subplot(grid[0, 3:])
-        self.ax_heat = self.fig.add_subplot(grid[1, :2])
-        self.ax_final = self.fig.add_subplot(grid[1, 2:4])
-        self.ax_sim = self.fig.add_subplot(grid[1, 4:])
+        grid = self.fig.add_gridspec(2, 12)
+        self.ax_norm = self.fig.add_subplot(grid[0, :4])
+        self.ax_stats = self.fig.add_subplot(grid[0, 4:8])
+        self.ax_read = self.fig.add_subplot(grid[0, 8:])
+        self.ax_heat = self.fig.add_subplot(grid[1, :3])
+        self.ax_final = self.fig.add_subplot(grid[1, 3:6])
+        self.ax_sim = self.fig.add_subplot(grid[1, 6:9])
+        self.ax_path = self.fig.add_subplot(grid[1, 9:])
+        colours = [f"C{s % 10}" for s in range(self.max_slots)]
+        self.read_lines = [self.ax_read.plot([], [], "o-", ms=2.5, lw=1.2, color=c, label=f"slot {s}")[0]
+                           for s, c in enumerate(colours)]
+        self.uniform_line = self.ax_read.axhline(0, color="0.6", ls=":", lw=1)
+        self.ax_read.set_title("attention each slot pays to the input")
+        self.ax_read.set_ylim(0, 1)
+        self.path_lines = [self.ax_path.plot([], [], "-", lw=1.2, color=c)[0] for c in colours]
+        self.path_ends = [self.ax_path.plot([], [], "o", ms=5, color=c)[0] for c in colours]
+        (self.path_starts,) = self.ax_path.plot([], [], "x", ms=6, color="k")
+        self.ax_path.set_title("slots in one 2-D view (PCA)")
+        self.ax_path.set_xlabel("direction 1  (x start, o end)")
+        self.ax_path.set_ylabel("direction 2")
+        self.ax_path.set_xticks([]), self.ax_path.set_yticks([])
+        self.model_text = self.fig.text(0.01, 0.985, "", ha="left", va="top", fontsize=11)
         (self.norm_line,) = self.ax_norm.plot([], [], "o-", ms=3, color="C0")
         self.ax_norm.set_title("memory norm ‖M_t‖")
         (self.mean_line,) = self.ax_stats.plot([], [], "o-", ms=3, color="C1", label="mean")
@@ -55,13 +75,14 @@ class MemoryEvolutionFigure(InPlaceFigure):
         self.variance_text = self.ax_final.text(0.5, -0.1, "", transform=self.ax_final.transAxes, ha="center",
                                                 va="top")
         self.sim_text = self.ax_sim.text(0.5, -0.1, "", transform=self.ax_sim.transAxes, ha="center", va="top")
-        for ax in (self.ax_norm, self.ax_stats, self.ax_heat):
+        for ax in (self.ax_norm, self.ax_stats, self.ax_heat, self.ax_read):
             ax.set_xlabel("step t")
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         for ax in (self.ax_norm, self.ax_stats, self.ax_final):
             ax.yaxis.set_major_locator(MaxNLocator(4))
         self.animate(self.norm_line, self.mean_line, self.std_line, self.heat, self.sim, *self.boundaries,
-                     self.variance_text, self.sim_text)
+                     self.variance_text, self.sim_text, *self.read_lines, self.uniform_line, *self.path_lines,
+                     *self.path_ends, self.path_starts, self.model_text)
 
     def draw(self, result: studies.MemoryEvolution):
         T, S = result.slot_norms.shape
@@ -97,25 +118,56 @@ class MemoryEvolutionFigure(InPlaceFigure):
             if result.boundary is not None:
                 line.set_xdata([result.boundary + 0.5] * 2)   # between the last quiet and the first loud step
 
+        self.ax_read.set_xlim(0.5, T + 0.5)
+        if getattr(self, "_legend_slots", None) != S:          # the slots' colours, here and in the 2-D view
+            self.ax_read.legend(handles=self.read_lines[:S], loc="upper right", fontsize=8, ncol=min(S, 4),
+                                frameon=False, handlelength=1.2, columnspacing=0.8)
+            self._legend_slots = S
+        for s, line in enumerate(self.read_lines):
+            line.set_data((t, result.input_attention[:, s]) if s < S else ([], []))
+        self.uniform_line.set_ydata([1 / (S + 1)] * 2)       # what a reader attending uniformly would pay
+        path = result.trajectory                              # (T+1, S, 2)
+        for s, (line, end) in enumerate(zip(self.path_lines, self.path_ends)):
+            line.set_data(*(path[:, s].T if s < S else ([], [])))
+            end.set_data(*((path[-1:, s, 0], path[-1:, s, 1]) if s < S else ([], [])))
+        self.path_starts.set_data(path[0, :, 0], path[0, :, 1])
+        span = float(np.abs(path).max()) * 1.05 or 1.0
+        current = self.ax_path.get_xlim()[1]
+        if not (self.updates and 0.4 * current <= span <= current):   # keep limits that still fit: blit
+            span = nice_limits(0.0, span)[1]
+            self.ax_path.set_xlim(-span, span), self.ax_path.set_ylim(-span, span)
+        self.model_text.set_text(model_line(result))
 
-def compute_memory_evolution(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):
+
+def model_line(result) -> str:
+    """The line above the panels: which model, and what a trained one answers after the last step."""
+    label = seed_models.MODELS[result.model]
+    if result.probabilities is None:
+        return f"{label}: random weights"
+    final = result.probabilities[-1]
+    answer = tasks.PATTERN_NAMES[int(final.argmax())]
+    return f"{label}: after the last step it names '{answer}' (p = {final.max():.2f}); the input is '{result.pattern}'"
+
+
+def compute_memory_evolution(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):
     """The dashboard's compute: study 1 with the seed's sizes (batch 1, input 32, hidden 64)."""
-    return studies.memory_evolution(num_slots=num_slots, slot_size=slot_size, num_heads=num_heads, seq_len=seq_len,
-                                    pattern=pattern, amplitude=amplitude, seed=seed)
+    return studies.memory_evolution(model=model, num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
+                                    seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed)
 
 
 @register_dashboard("memory_evolution")
-def memory_evolution_dashboard(*, num_slots: int = 4, slot_size: int = 64, num_heads: int = 2, seq_len: int = 15,
+def memory_evolution_dashboard(*, model: str = "hybrid", num_slots: int = 4, slot_size: int = 64, num_heads: int = 2, seq_len: int = 15,
                                pattern: str = "step_up", amplitude: float = 1.0, seed: int = 42,
                                mode: str | None = None) -> Dashboard:
-    """Study 1 with controls for slots, slot size, heads, steps, pattern, amplitude and seed.
+    """Study 1 with controls for the model, slots, slot size, heads, steps, pattern, amplitude and seed.
 
     Returns the Dashboard (an ipywidgets VBox): ``.controls``, ``.figure`` (a
     MemoryEvolutionFigure), ``.result`` (the last studies.MemoryEvolution), ``.message``.
     """
-    controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed)
+    controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model)
     return Dashboard(controls, MemoryEvolutionFigure(mode=mode), compute_memory_evolution,
                      figures=[C.PatternPreview(mode=mode)], name="memory_evolution", note=C.identical_slots_note,
                      title="Study 1 · how the memory evolves",
-                     help="Untrained weights, batch 1, input 32, hidden 64. The seed is the input "
-                          "sequence's; the weights stay the same.")
+                     help="Batch 1, input 32 (the hybrid: hidden 64). Untrained models keep one set of "
+                          "random weights; the trained ones learnt to name the pattern (1, 2, 4 or 8 slots for the "
+                          "RMC; slot size and heads are then fixed). The seed is the input sequence's.")

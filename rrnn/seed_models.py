@@ -1,0 +1,252 @@
+"""The memories the seed studies (notebooks 04-07) can look at, and one way to run any of them.
+
+    MODELS                       name -> how the figures label it
+    memory_model(name, ...)      the classifier for a choice, at the study's sizes
+    trace(model, X)              memory before and after every step, attention, gates, per-step logits
+    trained_accuracy(name)       a shipped model's accuracy on a fixed set of which-pattern questions
+    input_sensitivity(name, ...) how much the input pattern and its amplitude move that memory
+
+The choices (``model=`` in every study of ``rrnn.studies``):
+
+    "hybrid"          the seed's LSTM + memory hybrid, untrained (not the paper's model: its memory
+                      reads the LSTM's bounded output h; ``rrnn.hybrid``)
+    "rmc"             the paper's relational memory core, untrained (its memory reads the input x)
+    "trained-rmc"     the paper's RMC trained on ``rrnn.tasks.which_pattern``: name the pattern of a
+                      sequence made like the studies' own (shipped in ``rrnn.pretrained``); 1, 2, 4
+                      or 8 slots of 64, 2 heads, input 32
+    "trained-hybrid"  the seed's hybrid trained on the same task: LSTM 64, 4 slots of 64, 2 heads
+
+Untrained models are built from ``model_seed`` exactly as ``rrnn.hybrid.RelationalRNNCell`` and the
+classifiers build them, so "hybrid" here is the very network the seed's studies ran.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from . import pretrained, tasks
+from .hybrid import hybrid_forward
+from .models import HybridClassifier, RMCClassifier
+from .patterns import PATTERNS, make_sequence
+from .rmc import rmc_forward, rmc_initial_state
+
+MODELS = {
+    "hybrid": "the seed's LSTM + memory hybrid, untrained",
+    "rmc": "the paper's RMC, untrained",
+    "trained-rmc": "the paper's RMC, trained to name the pattern",
+    "trained-hybrid": "the seed's hybrid, trained to name the pattern",
+}
+"""Model choice -> its label on figures and controls."""
+
+TRAINED_SIZES = {"input_size": 32, "slot_size": 64, "num_heads": 2}
+"""What every trained model was trained with (see rrnn.pretrained.PATTERN_FLAGS); the hybrid also has
+hidden 64 and 4 slots."""
+NUM_CLASSES = len(tasks.PATTERN_NAMES)
+
+
+def check_model(model) -> str:
+    if not (isinstance(model, str) and model in MODELS):
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    return model
+
+
+def is_trained(model: str) -> bool:
+    return check_model(model).startswith("trained-")
+
+
+def is_hybrid(model: str) -> bool:
+    return check_model(model).endswith("hybrid")
+
+
+@functools.lru_cache(maxsize=None)
+def trained_model(name: str):
+    """The shipped which-pattern classifier ``name`` (loaded once per process; do not train it)."""
+    return pretrained.load(name, task="which-pattern")[0]
+
+
+def _check_trained_sizes(model: str, sizes: dict) -> None:
+    wanted = dict(TRAINED_SIZES, **({"hidden_size": 64, "num_slots": 4} if model == "trained-hybrid" else {}))
+    for key, value in wanted.items():
+        if key in sizes and sizes[key] != value:
+            raise ValueError(f"{key} must be {value} for model={model!r} (the size it was trained with), "
+                             f"got {sizes[key]}")
+    if model == "trained-rmc" and sizes.get("num_slots") not in pretrained.SLOT_COUNTS:
+        raise ValueError(f"num_slots must be one of {pretrained.SLOT_COUNTS} for model='trained-rmc' (the slot "
+                         f"counts that were trained), got {sizes.get('num_slots')}")
+
+
+def memory_model(model: str, *, input_size: int, hidden_size: int, num_slots: int, slot_size: int, num_heads: int,
+                 model_seed=None):
+    """The classifier behind a model choice at the study's sizes (see the module docstring).
+
+    Untrained: a float64 classifier from ``model_seed``; for "hybrid" its core holds exactly the
+    weights of ``RelationalRNNCell(..., rng=model_seed)``. Trained: the shipped float32 model; the
+    sizes must be those it was trained with (ValueError naming the size otherwise).
+    """
+    sizes = dict(input_size=input_size, hidden_size=hidden_size, num_slots=num_slots, slot_size=slot_size,
+                 num_heads=num_heads)
+    if is_trained(model):
+        _check_trained_sizes(model, sizes)
+        return trained_model("hybrid" if model == "trained-hybrid" else pretrained.rmc_name(num_slots))
+    if model == "hybrid":
+        return HybridClassifier(input_size, hidden_size, NUM_CLASSES, num_slots, slot_size, num_heads, rng=model_seed)
+    if slot_size % num_heads:
+        raise ValueError(f"slot_size must be divisible by num_heads (each head gets slot_size / num_heads "
+                         f"features), got slot_size={slot_size}, num_heads={num_heads}")
+    return RMCClassifier(input_size, NUM_CLASSES, num_slots, slot_size // num_heads, num_heads, rng=model_seed)
+
+
+class MemoryTrace(NamedTuple):
+    """What a memory model computed over X (B, T, D). S slots of M, A heads, G gate width."""
+
+    memories: np.ndarray      # (T+1, B, S, M) the memory before step 0, then after every step
+    features: np.ndarray      # (B, T, F) what the head reads after each step (RMC: the flat memory; hybrid: output)
+    attention: np.ndarray     # (T, B, A, S+1, S+1) the first block's weights; row/column S is the input row
+    input_gate: np.ndarray    # (T, B, S, G)
+    forget_gate: np.ndarray   # (T, B, S, G)
+    attended: np.ndarray      # (T, B, S, M) M~, the slots after attention and the MLP, before the gates
+    logits: np.ndarray        # (B, T, C) the classifier's head on each step's features
+
+    @property
+    def input_attention(self) -> np.ndarray:
+        """(T, B, S): how much each slot reads from the input row, averaged over heads."""
+        S = self.memories.shape[2]
+        return self.attention[:, :, :, :S, S].mean(axis=2)
+
+
+def trace(model, X, *, use_memory: bool = True) -> MemoryTrace:
+    """Run an RMC or hybrid classifier over X (B, T, D) step by step, keeping what it computed.
+
+    use_memory=False (hybrid only): the output reads zeros instead of the memory, as in study 2.
+    """
+    X = model._check_X(X)
+    core = model._core()
+    if model.spec["model"] == "rmc":
+        if not use_memory:
+            raise ValueError("use_memory=False needs a hybrid: the RMC's output is its memory")
+        start = rmc_initial_state(model.config, X.shape[0], model.dtype)
+        features, _, caches = rmc_forward(X, start, core, model.config)
+        steps = [cache for cache in caches]
+        last = features[:, -1].reshape(start.shape)
+    elif model.spec["model"] == "hybrid":
+        B, H = X.shape[0], model.spec["hidden_size"]
+        h0 = np.zeros((B, H), model.dtype)
+        start = rmc_initial_state(model.config, B, model.dtype)
+        features, (_, _, last), caches = hybrid_forward(X, h0, h0, start, core, model.config, use_memory,
+                                                         model.options)
+        steps = [cache.rmc for cache in caches]
+    else:
+        raise ValueError(f"model must be an RMC or hybrid classifier, got a {model.spec['model']!r} classifier")
+    memories = np.stack([step.memory for step in steps] + [last]).astype(float)
+    B, T, F = features.shape
+    logits = model.head_logits(features.reshape(B * T, F)).reshape(B, T, -1)
+    return MemoryTrace(memories, features.astype(float), np.stack([s.attention[0] for s in steps]).astype(float),
+                       np.stack([s.input_gate for s in steps]).astype(float),
+                       np.stack([s.forget_gate for s in steps]).astype(float),
+                       np.stack([s.memory_attended for s in steps]).astype(float), logits.astype(float))
+
+
+EVALUATION_SEED = 2026
+EVALUATION_PER_LENGTH = 100
+
+
+@functools.lru_cache(maxsize=None)
+def evaluation_set():
+    """A fixed set of which-pattern questions: 100 at every length 10 .. 25 (1,600 in all), as a
+    tuple of (X, y) batches, one per length. The same in every process."""
+    rng = np.random.default_rng(EVALUATION_SEED)
+    return tuple(tasks.which_pattern(EVALUATION_PER_LENGTH, min_len=T, max_len=T, rng=rng) for T in range(10, 26))
+
+
+def accuracy(model, *, use_memory: bool = True) -> float:
+    """Accuracy of a which-pattern classifier on ``evaluation_set()`` (use_memory=False: a hybrid
+    whose output reads zeros instead of its memory)."""
+    right = 0
+    for X, y in evaluation_set():
+        logits = trace(model, X, use_memory=use_memory).logits[:, -1] if not use_memory else model.logits(X)
+        right += int((logits.argmax(axis=1) == y).sum())
+    return right / sum(len(y) for _, y in evaluation_set())
+
+
+@functools.lru_cache(maxsize=None)
+def trained_accuracy(name: str, use_memory: bool = True) -> float:
+    """``accuracy`` of the shipped which-pattern model ``name`` (computed once per process)."""
+    return accuracy(trained_model(name), use_memory=use_memory)
+
+
+RECORDS = Path(__file__).resolve().parents[1] / "experiments" / "which_pattern" / "records"
+"""The which-pattern runs' records (3 seeds of every model), in a checkout of the repository."""
+
+
+def load_records(folder=RECORDS) -> dict:
+    """{run name: record} for every <model>-s<seed>.json in ``folder`` (see experiments/which_pattern)."""
+    paths = sorted(Path(folder).glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no which-pattern records in {folder}: run experiments/which_pattern/run.py, "
+                                f"or open the course from a checkout of the repository")
+    return {path.stem: json.loads(path.read_text()) for path in paths}
+
+
+def relative_difference(a, b) -> float:
+    """||a - b|| / (||a|| + ||b||): 0 for equal arrays, 1 for opposite ones (0 if both are zero)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+class InputSensitivity(NamedTuple):
+    """How much the input moves one model's memory: every pattern once (same seed), and silence."""
+
+    model: str
+    patterns: tuple            # the P pattern names, in PATTERNS order
+    norms: np.ndarray          # (P, T) memory norm after each step, one row per pattern (amplitude 1)
+    silent_norms: np.ndarray   # (T,) the same with no input at all (amplitude 0)
+    norm_spread: float         # (max - min) / mean of the final norms over the patterns
+    content_difference: float  # mean relative_difference of the final memories over pattern pairs
+    stats_difference: float    # the same for the seed's statistics (norm, mean, std, slot norms, similarity)
+    silence_difference: float  # mean relative_difference between each pattern's final memory and silence's
+    input_attention: float     # mean attention a slot pays to the input row (1/(S+1) is uniform)
+
+
+def _seed_statistics(memory: np.ndarray) -> np.ndarray:
+    """The seed's lenses on one final memory (S, M): its norm, mean, std, the slot norms and the
+    slots' mean cosine similarity, as one vector."""
+    norms = np.linalg.norm(memory, axis=-1)
+    unit = memory / np.maximum(norms[:, None], 1e-12)
+    similarity = unit @ unit.T
+    S = len(memory)
+    mean_similarity = (similarity.sum() - S) / (S * (S - 1)) if S > 1 else 1.0
+    return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *norms, mean_similarity])
+
+
+def input_sensitivity(model: str = "hybrid", *, num_slots: int = 4, slot_size: int = 64, num_heads: int = 2,
+                      seq_len: int = 15, input_size: int = 32, hidden_size: int = 64, seed=42,
+                      model_seed=None) -> InputSensitivity:
+    """Run one model choice on every pattern of ``rrnn.patterns`` (amplitude 1, one batch row each,
+    each from ``seed``) and on silence (amplitude 0), and measure how much the memory moves.
+
+    Defaults: study 1's settings (the seed's sizes, 15 steps).
+    """
+    net = memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
+                       slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
+    names = tuple(PATTERNS)
+    X = np.concatenate([make_sequence(name, 1, seq_len, input_size, rng=seed) for name in names]
+                       + [np.zeros((1, seq_len, input_size))])
+    tr = trace(net, X)
+    after = tr.memories[1:]                                              # (T, P+1, S, M)
+    norms = np.sqrt((after ** 2).sum(axis=(2, 3))).T                     # (P+1, T)
+    final = after[-1]                                                    # (P+1, S, M)
+    pairs = list(itertools.combinations(range(len(names)), 2))
+    stats = [_seed_statistics(m) for m in final[:-1]]
+    return InputSensitivity(
+        model=model, patterns=names, norms=norms[:-1], silent_norms=norms[-1],
+        norm_spread=float(np.ptp(norms[:-1, -1]) / norms[:-1, -1].mean()),
+        content_difference=float(np.mean([relative_difference(final[i], final[j]) for i, j in pairs])),
+        stats_difference=float(np.mean([relative_difference(stats[i], stats[j]) for i, j in pairs])),
+        silence_difference=float(np.mean([relative_difference(m, final[-1]) for m in final[:-1]])),
+        input_attention=float(tr.input_attention[:, :-1].mean()))

@@ -7,19 +7,25 @@ notebook with:  python tools/make_solutions_notebook.py notebooks/04_memory_evol
 """
 
 # %% exercise-1
-# the seed's three windows: steps 1-5, 6-10, 11-15 are indices 0:5, 5:10, 10:15
-norms = result.memory_norm
-answer_1 = [norms[0:5].mean(), norms[5:10].mean(), norms[10:15].mean()]
-# or: studies.window_means(result.memory_norm)
+# the fixed point of step 15: where the update would settle if i, f and M~ stayed as they are
+from rrnn import seed_models
+net = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=4, slot_size=64, num_heads=2)
+short = seed_models.trace(net, make_sequence("step_up", 1, 15, 32, rng=42))
+i, f, M_tilde = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
+answer_1 = np.linalg.norm(i * np.tanh(M_tilde) / (1 - f))
 
 # %% exercise-2
 silent = studies.memory_evolution(amplitude=0.0)
 answer_2 = result.memory_norm[-1] - silent.memory_norm[-1]
 
 # %% exercise-3
-S = result.similarity.shape[0]
-i, j = np.unravel_index(np.argmax(result.similarity - 2 * np.eye(S)), (S, S))
-answer_3 = (min(i, j), max(i, j))
+trained = seed_models.memory_model("trained-rmc", input_size=32, hidden_size=64, num_slots=4, slot_size=64,
+                                   num_heads=2)
+final = lambda pattern, amplitude: seed_models.trace(
+    trained, make_sequence(pattern, 1, 15, 32, amplitude=amplitude, rng=42)).memories[-1, 0]
+by_pattern = seed_models.relative_difference(final("step_up", 1.0), final("noise", 1.0))
+by_amplitude = seed_models.relative_difference(final("step_up", 1.0), final("step_up", 2.0))
+answer_3 = by_pattern / by_amplitude
 
 # %% exercise-4
 means = [studies.mean_offdiagonal(studies.cosine_similarity(memory[0])) for memory in result.memories[1:]]

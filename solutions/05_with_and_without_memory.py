@@ -6,12 +6,16 @@ python tools/make_solutions_notebook.py notebooks/05_with_and_without_memory.ipy
 """
 
 # %% exercise-1
-answer_1 = np.abs(result.hybrid[:, -1] - result.hybrid_off[:, -1]).mean()
+answer_1 = np.abs(result.memory[:, -1] - result.memory_off[:, -1]).mean()
 
 # %% exercise-2
-answer_2 = "on" if result.hybrid[:, -1].std() > result.hybrid_off[:, -1].std() else "off"
+from rrnn.tasks import PATTERN_NAMES
+net = seed_models.trained_model("hybrid")
+answers = np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, -1].argmax(axis=1)
+                          for X, _ in seed_models.evaluation_set()])
+answer_2 = PATTERN_NAMES[int(np.argmax(np.bincount(answers, minlength=9)))]
 
 # %% exercise-3
 one = studies.with_without_memory(num_slots=1)
 eight = studies.with_without_memory(num_slots=8)
-answer_3 = np.abs(one.hybrid_off - eight.hybrid_off).max()
+answer_3 = np.abs(one.memory_off - eight.memory_off).max()

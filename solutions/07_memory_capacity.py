@@ -14,7 +14,9 @@ def memory_numbers(num_slots):
 answer_1 = memory_numbers(8) - memory_numbers(1)
 
 # %% exercise-2
-answer_2 = int(result.slot_counts[np.argmax(result.output_std)])
+answer_2 = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
 
 # %% exercise-3
-answer_3 = bool(np.all(result.input_attention > 1 / (result.slot_counts + 1)))
+X, y = seed_models.evaluation_set()[-1]                      # 100 sequences of 25 steps
+accuracy = {S: (seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean() for S in (1, 8)}
+answer_3 = accuracy[8] - accuracy[1]

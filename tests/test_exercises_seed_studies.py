@@ -1,0 +1,66 @@
+"""The checks of notebooks 04, 05 and 07: a right answer passes, typical wrong ones get their hint."""
+import numpy as np
+import pytest
+
+from rrnn import pretrained, seed_models, studies
+from rrnn.exercises import seed_studies as ex
+from rrnn.patterns import make_sequence
+from rrnn.tasks import PATTERN_NAMES
+
+
+def seed_hybrid_trace(seq_len):
+    net = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=4, slot_size=64, num_heads=2)
+    return seed_models.trace(net, make_sequence("step_up", 1, seq_len, 32, rng=42))
+
+
+def test_plateau_prediction_accepts_the_fixed_point_and_refuses_where_the_memory_is_now():
+    short = seed_hybrid_trace(15)
+    i, f, attended = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
+    star = np.linalg.norm(i * np.tanh(attended) / (1 - f))
+    assert ex.check_plateau_prediction(star).passed
+    assert ex.check_plateau_prediction(np.float32(star)).passed                   # numeric equivalents
+    now = ex.check_plateau_prediction(np.linalg.norm(short.memories[-1, 0]))
+    assert now.passed is False and "where the memory is now" in now.message
+    assert ex.check_plateau_prediction(None).passed is None
+    assert ex.check_plateau_prediction("thirty").passed is False
+
+
+def test_pattern_against_amplitude_wants_the_measured_ratio_the_right_way_up():
+    net = seed_models.memory_model("trained-rmc", input_size=32, hidden_size=64, num_slots=4, slot_size=64,
+                                   num_heads=2)
+    final = lambda p, a: seed_models.trace(net, make_sequence(p, 1, 15, 32, amplitude=a, rng=42)).memories[-1, 0]
+    ratio = (seed_models.relative_difference(final("step_up", 1.0), final("noise", 1.0))
+             / seed_models.relative_difference(final("step_up", 1.0), final("step_up", 2.0)))
+    assert ex.check_pattern_against_amplitude(ratio).passed
+    upside_down = ex.check_pattern_against_amplitude(1 / ratio)
+    assert upside_down.passed is False and "upside down" in upside_down.message
+
+
+def test_memory_off_answer_is_the_most_common_answer_without_memory():
+    net = seed_models.trained_model("hybrid")
+    answers = np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, -1].argmax(axis=1)
+                              for X, _ in seed_models.evaluation_set()])
+    counts = np.bincount(answers, minlength=9)
+    assert ex.check_memory_off_answer(PATTERN_NAMES[int(counts.argmax())]).passed
+    other = PATTERN_NAMES[int(counts.argmin())]
+    assert ex.check_memory_off_answer(other).passed is False
+    assert "give one of the pattern names" in ex.check_memory_off_answer("zigzag").message
+
+
+def test_capacity_checks_measure_what_they_ask():
+    measured = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
+    assert ex.check_input_attention_16_slots(measured).passed
+    prediction = ex.check_input_attention_16_slots(1 / 17)
+    assert prediction.passed is False and "now measure it" in prediction.message
+    X, y = seed_models.evaluation_set()[-1]
+    score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
+    difference = score(8) - score(1)
+    assert ex.check_more_slots_on_long_sequences(difference).passed
+    if abs(difference) > 0.005:
+        assert "wrong sign" in ex.check_more_slots_on_long_sequences(-difference).message
+
+
+@pytest.mark.parametrize("notebook", ["04_memory_evolution", "05_with_and_without_memory", "07_memory_capacity"])
+def test_every_check_says_not_answered_for_none(notebook):
+    for check in ex.EXERCISES[notebook]:
+        assert check(None).passed is None

@@ -1,15 +1,20 @@
 """Run one `python -m rrnn.train` command for an experiment and keep its compact record.
 
-Shared by experiments/ablations/run.py and experiments/which_pattern/run.py: each run's command is
+Shared by experiments/ablations/run.py and experiments/which_pattern/run.py (``main`` is their
+command line, ``run`` one run): each run's command is
 printed before it starts, its log goes to <folder>/runs/<name>/log.txt, and its record (everything
 but the weights, with the per-step series thinned) to <folder>/records/<name>.json, small enough to
 commit. Each process is pinned to one BLAS thread so two runs share a 2-core machine fairly.
 """
+import argparse
 import json
 import os
+import platform
 import shlex
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # commands run from the repository root, with relative paths
@@ -41,3 +46,26 @@ def run(folder: Path, name: str, argv: list) -> int:
         (folder / "records" / f"{name}.json").write_text(json.dumps(compact(folder, name), separators=(",", ":")))
         print(f"  {name}: {(out / 'log.txt').read_text().strip().splitlines()[-1]}", flush=True)
     return code
+
+
+def main(folder: Path, runs: dict, command, cost: dict, description: str, **grid_fields) -> int:
+    """The command line of an experiment's run.py: ``--only`` some runs, ``--jobs`` at once (the
+    costliest first, by ``cost`` of the run's model); a full grid also writes grid.json (its command,
+    wall time and machine, and ``grid_fields``)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--only", nargs="*", choices=sorted(runs), help="run just these")
+    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
+    args = p.parse_args()
+    names = sorted(args.only or runs, key=lambda n: -cost.get(runs[n][0], 1.0))
+    started = time.time()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        codes = list(pool.map(lambda name: run(folder, name, command(name)), names))
+    failed = [n for n, c in zip(names, codes) if c]
+    if not args.only:
+        grid = {"command": f"python {folder.relative_to(ROOT) / 'run.py'} --jobs {args.jobs}", "jobs": args.jobs,
+                "runs": len(names), **grid_fields, "wall_seconds": round(time.time() - started),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
+                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        (folder / "grid.json").write_text(json.dumps(grid, indent=1) + "\n")
+    print("failed: " + ", ".join(failed) if failed else f"all {len(names)} runs finished")
+    return 1 if failed else 0

@@ -12,13 +12,7 @@ to commit, and the grid's wall time to grid.json.
 
 Each process is pinned to one BLAS thread so two runs share a 2-core machine fairly.
 """
-import argparse
-import json
-import os
-import platform
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,29 +26,5 @@ COST = {"rmc-4slots": 1.7, "rmc-2blocks": 1.8, "rmc-4heads": 1.2, "rmc-1slot": 0
         "lstm96": 0.35}
 
 
-def run(name: str) -> int:
-    return runner.run(HERE, name, command(name))
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", nargs="*", choices=sorted(RUNS), help="run just these")
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
-    args = p.parse_args()
-    names = sorted(args.only or RUNS, key=lambda n: -COST.get(RUNS[n][0], 1.0))
-    started = time.time()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        codes = list(pool.map(run, names))
-    failed = [n for n, c in zip(names, codes) if c]
-    if not args.only:
-        grid = {"command": "python experiments/ablations/run.py --jobs %d" % args.jobs, "jobs": args.jobs,
-                "runs": len(names), "steps": STEPS, "wall_seconds": round(time.time() - started),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
-                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        (HERE / "grid.json").write_text(json.dumps(grid, indent=1) + "\n")
-    print("failed: " + ", ".join(failed) if failed else f"all {len(names)} runs finished")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(runner.main(HERE, RUNS, command, COST, __doc__.split("\n\n")[0], steps=STEPS))

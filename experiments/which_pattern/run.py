@@ -10,13 +10,7 @@ curve, losses), the wall time to grid.json; ship.py copies seed 0 of each into r
     python experiments/which_pattern/run.py --only rmc-4slots-s0
     python experiments/which_pattern/ship.py               # seed 0 of each -> rrnn/pretrained
 """
-import argparse
-import json
-import os
-import platform
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,25 +30,5 @@ def command(name: str) -> list:
             "--out", f"experiments/which_pattern/runs/{name}"]
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", nargs="*", choices=sorted(RUNS), help="run just these")
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
-    args = p.parse_args()
-    names = sorted(args.only or RUNS, key=lambda n: -COST.get(RUNS[n][0], 1.0))
-    started = time.time()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        codes = list(pool.map(lambda name: runner.run(HERE, name, command(name)), names))
-    failed = [n for n, c in zip(names, codes) if c]
-    if not args.only:
-        grid = {"command": "python experiments/which_pattern/run.py --jobs %d" % args.jobs, "jobs": args.jobs,
-                "runs": len(names), "wall_seconds": round(time.time() - started),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}",
-                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        (HERE / "grid.json").write_text(json.dumps(grid, indent=1) + "\n")
-    print("failed: " + ", ".join(failed) if failed else f"all {len(names)} runs finished")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(runner.main(HERE, RUNS, command, COST, __doc__.split("\n\n")[0]))

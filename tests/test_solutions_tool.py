@@ -67,7 +67,8 @@ def test_every_notebook_with_checks_has_solutions():
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS_WITH_SOLUTIONS)
-def test_every_exercise_has_a_solution_and_solved_notebooks_pass_every_check(stem):
+def test_every_exercise_has_a_solution_and_solved_notebooks_pass_every_check(stem, monkeypatch):
+    monkeypatch.setenv("RRNN_QUICK", "1")   # the notebooks' short versions, as under nbval (notebooks/conftest.py)
     notebook = ROOT / "notebooks" / f"{stem}.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     solutions = tool.parse_solutions(tool.solutions_path(notebook).read_text(encoding="utf-8"))

@@ -6,11 +6,20 @@ python tools/make_solutions_notebook.py notebooks/06_step_by_step.ipynb
 """
 
 # %% exercise-1
-answer_1 = 1 + int(np.argmax(run.memory_change))
+# Untrained, f sits near its bias: sigmoid(1) = 0.73, so each slot loses 1 - f = 0.27 of itself.
+# M_0 is the identity start: 8 orthonormal rows, of norm sqrt(8). So ||(f - 1) * M_0|| ~ 0.27 * sqrt(8).
+answer_1 = (1 - 1 / (1 + np.exp(-1))) * np.sqrt(8)
+run8 = studies.step_by_step(num_slots=8)
+measured = np.linalg.norm((run8.forget_gate[0] - 1) * run8.memory[0])
+print(f"predicted {answer_1:.2f}, measured {measured:.2f}")
 
 # %% exercise-2
 weights = run.attention[1].mean(axis=0)      # step 2 is index 1; mean over heads -> (S+1, S+1)
 answer_2 = int(np.argmax(weights[0]))        # row 0: what slot 0 reads
 
 # %% exercise-3
-answer_3 = run.forget_gate.mean()
+# Each step keeps f ~ sigmoid(1) of what is left of M_0 (per unit): after 10 steps, sigmoid(1) ** 10.
+answer_3 = (1 / (1 + np.exp(-1))) ** 10
+run10 = studies.step_by_step(seq_len=10)
+measured = np.prod(run10.forget_gate, axis=0).mean()
+print(f"predicted {answer_3:.3f}, measured {measured:.3f}")

@@ -1,21 +1,26 @@
-"""Seed study 3 as a figure and a dashboard: walk through the hybrid cell one step at a time.
+"""Seed study 3 as a figure and a dashboard: walk through a memory one step at a time.
 
     from rrnn.dash.stepper import StepperFigure, StepView, stepper_dashboard
-    dash = stepper_dashboard()                 # Play / ◀ / ▶ / step slider + settings
+    dash = stepper_dashboard()                 # Play / ◀ / ▶ / step slider + model + settings
     run = rrnn.studies.step_by_step(seq_len=5)
     fig = StepperFigure(mode="static").update(StepView(run, step=2))
 
-Four panels for step t (1-based, as the seed's "[Step 1]"):
-  how much h, c and the memory changed at every step (the current step marked)
+The model is one of ``rrnn.seed_models.MODELS``: the seed's hybrid (its study) or the paper's RMC,
+untrained, or either trained to name the pattern. A line above the panels names it (and, for a
+trained one, the pattern it names after step t). Four panels for step t (1-based, as the seed's
+"[Step 1]"):
+  how much h, c and the memory changed at every step (the current step marked); the RMC has no
+      LSTM and the trained hybrid's h, c are not recorded, so for them only the memory's change
+      (the legend and the line under the panel say so)
   attention weights at step t, in the course's encoding (``rrnn.dash.attention_style``): row =
       the slot (or the input row) that reads, column = the row it reads from; the last row and
-      column are the input row (the projected h), and the input row's own query, computed and
-      then dropped, is hatched
+      column are the input row (the hybrid: the projected h; the RMC: the projected x), and the
+      input row's own query, computed and then dropped, is hatched
   how much each slot changed at step t
   the memory's gates at step t, per slot (mean over the slot's units): input gate i (how
       much new content is written) and forget gate f (how much of the old slot is kept)
 
-Moving the step only redraws; the run is recomputed only when a setting changes.
+Moving the step only redraws (blitted); the run is recomputed only when a setting changes.
 """
 from __future__ import annotations
 
@@ -27,13 +32,18 @@ import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import studies
+from .. import pretrained, seed_models, studies, tasks
 from . import controls as C
 from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
                               set_dropped_row, set_row_ticks, text_color)
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
+SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed's study 3 (untrained models)
+TRAINED_INPUT = {"input_size": seed_models.TRAINED_SIZES["input_size"], "hidden_size": 64}
+NO_LSTM_STATE = {"rmc": "the RMC has no LSTM, so no h or c", "trained-rmc": "the RMC has no LSTM, so no h or c",
+                 "trained-hybrid": "the trained hybrid's h and c are not recorded"}
+"""Why a model's run has no h, c (said in the legend and under the panel)."""
 
 
 class StepView(NamedTuple):
@@ -51,11 +61,23 @@ class StepView(NamedTuple):
         return self.run.pattern
 
 
+def model_line(run: studies.StepByStep, step: int) -> str:
+    """The line above the panels: which model, and what a trained one names after ``step`` (1-based)."""
+    label = seed_models.MODELS[run.model]
+    if run.probabilities is None:
+        return f"{label}: random weights (mechanics, not learnt behaviour)"
+    belief = run.probabilities[step - 1]
+    answer = tasks.PATTERN_NAMES[int(belief.argmax())]
+    return (f"{label}: after step {step} it names '{answer}' (p = {belief.max():.2f}); "
+            f"the input is '{run.pattern}'")
+
+
 class StepperFigure(InPlaceFigure):
     """Four panels of one step of a ``studies.StepByStep`` run; ``update(StepView)`` redraws."""
 
-    figsize = (11.0, 6.4)
+    figsize = (11.0, 6.8)
     dpi = 72
+    tight_rect = (0, 0, 1, 0.95)   # room for the model line above the panels
 
     def build(self):
         grid = self.fig.add_gridspec(2, 2, width_ratios=[1.6, 1])
@@ -70,12 +92,14 @@ class StepperFigure(InPlaceFigure):
         self.change_marks = [self.ax_change.plot([], [], "o", ms=9, mfc="none", mec="k", mew=1.5)[0]
                              for _ in self.change_lines]
         self.now = self.ax_change.axvline(1, color="k", lw=1, ls="--")
-        self.ax_change.legend(loc="upper right", frameon=False)
+        self._legend_key = None
+        self._rows = None           # attention rows the layout was fitted for
         self.ax_change.set_title("how much each state changed at each step")
         self.ax_change.xaxis.set_major_locator(MaxNLocator(8, integer=True))
         self.ax_change.yaxis.set_major_locator(MaxNLocator(4))
         self.readout = self.ax_change.text(0.5, -0.12, "", transform=self.ax_change.transAxes, ha="center", va="top",
                                            fontsize=11)
+        self.model_text = self.fig.text(0.01, 0.99, "", ha="left", va="top", fontsize=12)
 
         self.attn = attention_image(self.ax_attn, np.eye(2))
         attention_colorbar(self.fig, self.attn, ax=self.ax_attn, fraction=0.05, pad=0.03, fontsize=9)
@@ -94,10 +118,15 @@ class StepperFigure(InPlaceFigure):
         self.ax_gates.set_yticks([0, 0.5, 1])
         self.ax_gates.axhline(0.5, color="0.8", lw=0.6)
         self.ax_gates.set_title("memory gates at step t (mean per slot)")
-        self.ax_gates.legend(handles=[Patch(color="C4", label="input gate i"), Patch(color="C5", label="forget gate f")],
-                             loc="upper left", frameon=False, ncols=2)
+        gates = [Patch(color="C4", label="input gate i"), Patch(color="C5", label="forget gate f")]
+        self.ax_gates.legend(handles=gates, loc="upper left", frameon=False, ncols=2)
 
-        self.animate(*self.change_lines, *self.change_marks, self.now, self.readout, self.attn, self.dropped)
+        self.animate(*self.change_lines, *self.change_marks, self.now, self.readout, self.model_text, self.attn,
+                     self.dropped)
+
+    def layout_key(self) -> tuple:
+        # the legend of the change panel follows the model (h, c or not): a change needs a full redraw
+        return super().layout_key() + (self._legend_key,)
 
     def draw(self, view: StepView):
         run, step = view
@@ -106,15 +135,25 @@ class StepperFigure(InPlaceFigure):
             raise ValueError(f"step must be between 1 and {T}, got {step}")
         k = step - 1                                                     # 0-based index of the step
         t = np.arange(1, T + 1)
+        has_lstm = run.h_change is not None
         changes = (run.h_change, run.c_change, run.memory_change)
         for line, mark, values in zip(self.change_lines, self.change_marks, changes):
-            line.set_data(t, values)
-            mark.set_data([step], [values[k]])
+            line.set_visible(values is not None)
+            mark.set_visible(values is not None)
+            line.set_data((t, values) if values is not None else ([], []))
+            mark.set_data(([step], [values[k]]) if values is not None else ([], []))
+        self._legend(run.model, has_lstm)
         self.now.set_xdata([step, step])
         self.ax_change.set_xlim(0.5, T + 0.5)
-        self.fit_ylim(self.ax_change, *changes, floor=0.0)
-        self.readout.set_text(f"step {step}:  ‖Δh‖ = {run.h_change[k]:.3f}   ‖Δc‖ = {run.c_change[k]:.3f}"
-                              f"   ‖ΔM‖ = {run.memory_change[k]:.3f}")
+        shown = [values for values in changes if values is not None]
+        self.fit_ylim(self.ax_change, *shown, floor=0.0)
+        if has_lstm:
+            self.readout.set_text(f"step {step}:  ‖Δh‖ = {run.h_change[k]:.3f}   ‖Δc‖ = {run.c_change[k]:.3f}"
+                                  f"   ‖ΔM‖ = {run.memory_change[k]:.3f}")
+        else:
+            self.readout.set_text(f"step {step}:  ‖ΔM‖ = {run.memory_change[k]:.3f}   "
+                                  f"(memory only: {NO_LSTM_STATE.get(run.model, 'no h or c')})")
+        self.model_text.set_text(model_line(run, step))
 
         # attention: mean over heads, (S+1, S+1)
         weights = run.attention[k].mean(axis=0)
@@ -123,6 +162,9 @@ class StepperFigure(InPlaceFigure):
         labels = row_labels(S)
         set_row_ticks(self.ax_attn, labels, fontsize=9)
         self._annotate(weights)
+        if self.updates and self._rows != S + 1:
+            self.fig.tight_layout(rect=self.tight_rect)    # slanted column labels need more room (or less)
+        self._rows = S + 1
 
         self.slot_bars = self.set_bars(self.ax_slots, self.slot_bars, run.slot_change[k], color="C2")
         self.ax_slots.set_xlim(-0.6, S - 0.4)
@@ -135,6 +177,17 @@ class StepperFigure(InPlaceFigure):
                                     color="C5")
         self.ax_gates.set_xlim(-0.6, S - 0.4)
         self.ax_gates.set_xticks(range(S), row_labels(S, input_row=False))
+
+    def _legend(self, model: str, has_lstm: bool) -> None:
+        """The change panel's legend: h, c and M for the seed's hybrid; M alone (and why) otherwise."""
+        key = "lstm" if has_lstm else NO_LSTM_STATE.get(model, "no h or c")
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        memory = self.change_lines[2]
+        memory.set_label("‖ΔM‖  memory" if has_lstm else f"‖ΔM‖  memory  ({key})")
+        handles = self.change_lines if has_lstm else [memory]
+        self.ax_change.legend(handles=handles, loc="upper right", frameon=False)
 
     def _annotate(self, weights):
         rows = weights.shape[0]
@@ -155,31 +208,84 @@ class StepperFigure(InPlaceFigure):
             text.set_visible(True)
 
 
+def plot_step_attention(run: studies.StepByStep, step: int, ax=None, *, annotate: bool = True, fontsize: int = 10):
+    """The attention map of ``run`` at ``step`` (1-based, mean over heads) on ``ax``, as the stepper
+    draws it: the course's encoding, rows and columns named, the dropped input query hatched, and
+    (``annotate``) the weights written in the cells. Add the colour bar with
+    ``attention_style.attention_colorbar(fig, ax.images[0], ax=...)``. Returns ax."""
+    if ax is None:
+        from .base import static_figure
+        ax = static_figure((4.6, 3.8)).subplots()
+    T, S = run.slot_change.shape
+    if not 1 <= step <= T:
+        raise ValueError(f"step must be between 1 and {T}, got {step}")
+    weights = run.attention[step - 1].mean(axis=0)                       # (S+1, S+1)
+    attention_image(ax, weights)
+    dropped_row_patch(ax, S + 1)
+    set_row_ticks(ax, row_labels(S), fontsize=fontsize)
+    label_axes(ax, fontsize=fontsize)
+    if annotate:
+        for (i, j), value in np.ndenumerate(weights):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=fontsize - 1, color=text_color(value))
+    return ax
+
+
+def study_sizes(model: str) -> dict:
+    """Input (and LSTM) sizes of the stepper's run: the seed's study 3 (input 8, hidden 16) for the
+    untrained models, what they were trained with (input 32, hidden 64) for the trained ones."""
+    return dict(TRAINED_INPUT if seed_models.is_trained(model) else SEED_SIZES)
+
+
 @functools.lru_cache(maxsize=8)
-def _run(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):
-    return studies.step_by_step(num_slots=num_slots, slot_size=slot_size, num_heads=num_heads, seq_len=seq_len,
-                                pattern=pattern, amplitude=amplitude, seed=seed)
+def _run(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):
+    return studies.step_by_step(model=model, num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
+                                seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed,
+                                **study_sizes(model))
 
 
-def compute_step(step, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed) -> StepView:
-    """The dashboard's compute: study 3 with the seed's sizes (batch 1, input 8, hidden 16); the
-    run is cached, so moving the step costs only a redraw."""
-    run = _run(num_slots, slot_size, num_heads, seq_len, pattern, float(amplitude), seed)
+def compute_step(step, model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed) -> StepView:
+    """The dashboard's compute: study 3 for ``model`` (batch 1; sizes: ``study_sizes``); the run is
+    cached, so moving the step costs only a redraw."""
+    run = _run(model, num_slots, slot_size, num_heads, seq_len, pattern, float(amplitude), seed)
     return StepView(run, int(np.clip(step, 1, seq_len)))
 
 
+def follow_trained_slot_counts(model_control, slots_control) -> None:
+    """The trained RMC exists with 1, 2, 4 or 8 slots only: choosing it moves the slots slider from
+    another count to the nearest trained one (3 -> 4), and choosing an untrained model again puts
+    back the count it had (if the slider was not moved meanwhile)."""
+    saved = {}
+
+    def apply(change=None):
+        model, slots = model_control.value, slots_control.value
+        if model == "trained-rmc" and slots not in pretrained.SLOT_COUNTS:
+            target = min(pretrained.SLOT_COUNTS, key=lambda s: (abs(s - slots), -s))
+            saved.update(value=slots, snapped=target)
+            slots_control.value = target
+        elif not seed_models.is_trained(model) and saved:
+            if slots_control.value == saved["snapped"]:
+                slots_control.value = saved["value"]
+            saved.clear()
+
+    model_control.observe(apply, names="value")
+    apply()
+
+
 @register_dashboard("stepper")
-def stepper_dashboard(*, step: int = 1, num_slots: int = 3, slot_size: int = 16, num_heads: int = 1, seq_len: int = 10,
-                      pattern: str = "noise", amplitude: float = 0.5, seed: int = 42,
-                      mode: str | None = None) -> Dashboard:
-    """Study 3: a stepper (Play, ◀, ▶, step slider) over a run of the hybrid cell, with its settings.
+def stepper_dashboard(*, step: int = 1, model: str = "hybrid", num_slots: int = 3, slot_size: int = 16,
+                      num_heads: int = 1, seq_len: int = 10, pattern: str = "noise", amplitude: float = 0.5,
+                      seed: int = 42, mode: str | None = None) -> Dashboard:
+    """Study 3: a stepper (Play, ◀, ▶, step slider) over a run of the chosen memory, with its settings.
 
     Returns the Dashboard: ``.controls`` (``"step"`` is the step slider, ``"play"`` the Play
-    widget linked to it), ``.figure`` (a StepperFigure), ``.result`` (the last StepView).
+    widget linked to it, ``"model"`` the model choice), ``.figure`` (a StepperFigure),
+    ``.result`` (the last StepView).
     """
     stepper = C.TimeStepper(seq_len, step)
     controls = {"step": stepper.slider, **C.memory_study_controls(
-        num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, max_slot_size=64, max_seq_len=30)}
+        num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model, max_slot_size=64,
+        max_seq_len=30)}
+    follow_trained_slot_counts(controls["model"], controls["num_slots"])
     stepper.follow(controls["seq_len"])
     settings = [controls[name] for name in controls if name != "step"]
     panel = widgets.VBox([stepper, widgets.GridBox(settings, layout=widgets.Layout(
@@ -188,7 +294,10 @@ def stepper_dashboard(*, step: int = 1, num_slots: int = 3, slot_size: int = 16,
                      figures=[C.PatternPreview(mode=mode)], panel=panel, name="stepper", caches=[_run],
                      note=C.identical_slots_note,
                      title="Study 3 · one step at a time",
-                     help="Untrained weights, batch 1, input 8, hidden 16. Press ▶ or Play to walk "
-                          "through the steps; the settings below rerun the sequence.")
+                     help="Batch 1. Untrained (random weights: mechanics, not behaviour): the seed's hybrid and "
+                          "the paper's RMC, at the seed's sizes (input 8; the hybrid's LSTM 16). Trained to name the pattern: "
+                          "the RMC (input 32, 1, 2, 4 or 8 slots) and the hybrid (input 32, hidden 64, 4 slots); "
+                          "their slot size (64) and heads (2) are fixed. Press ▶ or Play to walk through the "
+                          "steps; the settings below rerun the sequence.")
     dash.stepper = stepper
     return dash

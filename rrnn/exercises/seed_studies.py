@@ -219,7 +219,8 @@ def _study3(num_slots: int = 3, seq_len: int = 3):
 
 def _nearest_mistake(value, mistakes, rel=0.05):
     """The hint of the typical wrong answer (value, hint) closest to ``value``, if within ``rel``."""
-    close = [(abs(value - wrong) / abs(wrong), hint) for wrong, hint in mistakes if abs(value - wrong) <= rel * abs(wrong)]
+    close = [(abs(value - wrong) / abs(wrong), hint) for wrong, hint in mistakes
+             if abs(value - wrong) <= rel * abs(wrong)]
     return min(close)[1] if close else None
 
 

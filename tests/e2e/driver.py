@@ -221,9 +221,10 @@ class Frontend:
         if kind == "dropdown":
             select = control.locator("select").first
             n, k = select.evaluate("(s) => [s.options.length, s.selectedIndex]")
-            target = (k + 1) % n
+            back = "restore_to" in c
+            target = c.pop("restore_to") if back else (k + 1) % n
             select.select_option(index=target)
-            return f"chose option {target + 1} of {n}"
+            return f"{'went back to' if back else 'chose'} option {target + 1} of {n}"
         if kind == "checkbox":
             control.locator("input[type=checkbox]").first.click()
             return "clicked"
@@ -254,7 +255,7 @@ class Frontend:
             """([i, j]) => {
                 const el = document.querySelector(`[data-e2e-root='${i}'] [data-e2e-control='${j}']`);
                 const select = el && el.querySelector('select');
-                return el ? {disabled: !!el.querySelector(':disabled') || el.disabled === true,
+                return el ? {disabled: !!el.querySelector(':disabled, [disabled]') || el.disabled === true,
                              options: select ? select.options.length : null} : null;
             }""", [c["root"], c["index"]])
         if state is None:
@@ -284,6 +285,7 @@ class Frontend:
         for c in ordered:
             name = f"{c['kind']} '{c['label']}'"
             samples, actions, redraws = [], [], 0
+            start = self._selected(i, c) if c["kind"] == "dropdown" else None
             for k in range(1 if c["kind"] == "play" else repeats):
                 why_not = self.movable(c)
                 if why_not:
@@ -296,11 +298,24 @@ class Frontend:
                 redraws += 1
                 if latency is not None:
                     samples.append(latency)
+            if start is not None and actions and redraws == len(actions) and self._selected(i, c) != start:
+                # back to where the menu started: a menu that chooses the model (04-07) would otherwise
+                # leave a trained one chosen, which locks the size controls moved after it
+                c["restore_to"] = start
+                action, redrew, latency = self._move_and_check(i, c, name, outcome)
+                actions.append(action)
+                redraws += bool(redrew)
+                if latency is not None:
+                    samples.append(latency)
             if actions:
                 outcome.controls_moved.append(f"{name}: {', '.join(actions)}; redrew {redraws} of {len(actions)}")
                 outcome.latency.append(dict(control=c["label"], kind=c["kind"], position=len(outcome.latency),
                                             samples=samples))
         return outcome
+
+    def _selected(self, i: int, c: dict) -> int:
+        """The index of the option a dropdown shows now."""
+        return self.control(i, c["index"]).locator("select").first.evaluate("(s) => s.selectedIndex")
 
     def _move_and_check(self, i: int, c: dict, name: str, outcome: Outcome):
         """One move: returns (what was done, whether the figure changed, latency in ms or None)."""

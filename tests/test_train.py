@@ -232,10 +232,17 @@ def test_ctrl_c_stops_after_the_current_step_and_returns_the_history():
         calls.append(batch_size)
         return EASY(batch_size, rng=rng)
     calls = []
-    history = train(easy_model(), task, **quiet(steps=1000))
+    # start from Python's own handler, whatever an earlier test in this worker left installed
+    # (a notebook kernel or server started in-process may set SIGINT to be ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        history = train(easy_model(), task, **quiet(steps=1000))
+        restored = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert history["stop_reason"] == "interrupted" and len(history["loss"]) == 4
     assert history["eval_step"] == [0, 4]       # evaluated where it stopped
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert restored is signal.default_int_handler
 
 
 # ---------------------------------------------------------------- the real classifiers

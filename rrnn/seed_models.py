@@ -216,12 +216,10 @@ class InputSensitivity(NamedTuple):
 def _seed_statistics(memory: np.ndarray) -> np.ndarray:
     """The seed's lenses on one final memory (S, M): its norm, mean, std, the slot norms and the
     slots' mean cosine similarity, as one vector."""
-    norms = np.linalg.norm(memory, axis=-1)
-    unit = memory / np.maximum(norms[:, None], 1e-12)
-    similarity = unit @ unit.T
-    S = len(memory)
-    mean_similarity = (similarity.sum() - S) / (S * (S - 1)) if S > 1 else 1.0
-    return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *norms, mean_similarity])
+    from .studies import cosine_similarity, mean_offdiagonal   # (rrnn.studies imports this module)
+    similarity = mean_offdiagonal(cosine_similarity(memory)) if len(memory) > 1 else 1.0
+    return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *np.linalg.norm(memory, axis=-1),
+                     similarity])
 
 
 def input_sensitivity(model: str = "hybrid", *, num_slots: int = 4, slot_size: int = 64, num_heads: int = 2,

@@ -11,8 +11,10 @@ the tests check these same results. Every function takes the study's settings as
     step_by_step(...)         study 3: one step at a time: changes, attention weights, gates
     memory_capacity(...)      study 4: the same network with 1, 2, 4, 8 slots
 
-The weights are untrained throughout: the studies show the mechanics of the memory, not what a
-trained model would learn.
+``model=`` chooses the memory (``rrnn.seed_models.MODELS``): "hybrid", the seed's LSTM + memory
+hybrid with untrained weights (the default, as the seed ran it: the mechanics, not learnt behaviour),
+"rmc", the paper's RMC untrained, or "trained-rmc" / "trained-hybrid", trained to name the pattern
+of a sequence (``rrnn.tasks.which_pattern``; they need the sizes they were trained with).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from . import pretrained, seed_models
 from .hybrid import RelationalRNN, RelationalRNNCell
+from .layers import softmax
 from .lstm import LSTM, lstm_forward
 from .models import LSTMClassifier
 from .patterns import make_sequence, phase_boundary
@@ -124,10 +127,7 @@ def memory_evolution(*, model: str = "hybrid", num_slots: int = 4, slot_size: in
     memories = trace.memories                                                  # (T+1, B, S, M)
     after = memories[1:]
     slot_norms = np.linalg.norm(after[:, 0], axis=-1)                           # (T, S)
-    probabilities = None
-    if seed_models.is_trained(model):
-        z = trace.logits[0] - trace.logits[0].max(axis=-1, keepdims=True)
-        probabilities = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    probabilities = softmax(trace.logits[0]) if seed_models.is_trained(model) else None
     return MemoryEvolution(
         pattern=pattern, sequence=sequence, memories=memories,
         memory_norm=np.sqrt((after ** 2).sum(axis=(1, 2, 3))),
@@ -139,12 +139,6 @@ def memory_evolution(*, model: str = "hybrid", num_slots: int = 4, slot_size: in
 
 
 # --- study 2 -------------------------------------------------------------------------------------
-def probabilities(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis."""
-    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
 class WithWithoutMemory(NamedTuple):
     """Study 2. Outputs are (B, T, O) at every step; the seed compared the last step only.
 
@@ -210,9 +204,9 @@ def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size:
                                        slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
         lstm = (seed_models.trained_model("lstm") if seed_models.is_trained(model) else
                 LSTMClassifier(input_size, hidden_size, seed_models.NUM_CLASSES, rng=model_seed))
-        y_lstm = probabilities(lstm_step_logits(lstm, sequence))
-        y_on = probabilities(seed_models.trace(net, sequence).logits)
-        y_off = (probabilities(seed_models.trace(net, sequence, use_memory=False).logits)
+        y_lstm = softmax(lstm_step_logits(lstm, sequence))
+        y_on = softmax(seed_models.trace(net, sequence).logits)
+        y_off = (softmax(seed_models.trace(net, sequence, use_memory=False).logits)
                  if seed_models.is_hybrid(model) else None)
         shared = bool(np.array_equal(lstm.params["core.lstm.Wx"], net.params.get("core.lstm.Wx")))
         if seed_models.is_trained(model):
@@ -317,7 +311,7 @@ def _memory_steps(model, pattern, sequence, **sizes) -> StepByStep:
         output=h, h_change=None, c_change=None, memory_change=_step_norms(mems),
         slot_change=np.linalg.norm(np.diff(mems, axis=0)[:, 0], axis=-1), attention=trace.attention[:, 0],
         input_gate=trace.input_gate[:, 0], forget_gate=trace.forget_gate[:, 0], readout=None, model=model,
-        probabilities=probabilities(trace.logits[0]) if seed_models.is_trained(model) else None)
+        probabilities=softmax(trace.logits[0]) if seed_models.is_trained(model) else None)
 
 
 # --- study 4 -------------------------------------------------------------------------------------
@@ -379,7 +373,7 @@ def memory_capacity(*, model: str = "hybrid", slot_counts=(1, 2, 4, 8), seq_len:
             net = seed_models.memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=S,
                                            slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
             trace = seed_models.trace(net, sequence)
-            y, memory, attention = probabilities(trace.logits), trace.memories[-1], trace.attention
+            y, memory, attention = softmax(trace.logits), trace.memories[-1], trace.attention
             effect.append(np.nan)
             weights = {k: v for k, v in net.params.items() if k.startswith("core.")}
             if model == "trained-rmc":

@@ -45,6 +45,7 @@ from traitlets import Bunch
 
 from .. import seed_models
 from ..patterns import PATTERNS
+from ..tasks import PATTERN_NAMES
 from .base import InPlaceFigure
 
 DESCRIPTION_WIDTH = "92px"
@@ -255,6 +256,18 @@ class ModelDropdown(_Settling, widgets.Dropdown):
                     control.value, control.disabled = locked[name], True
                 elif name in self.saved:
                     control.value, control.disabled = self.saved.pop(name), False
+
+
+def model_line(model: str, probabilities, pattern: str, step: int | None = None) -> str:
+    """The line above a study figure: which model, and what a trained one names after ``step``
+    (1-based; None: the last step) with its belief, from ``probabilities`` (T, 9) or None."""
+    label = seed_models.MODELS[model]
+    if probabilities is None:
+        return f"{label}: random weights (mechanics, not learnt behaviour)"
+    belief = probabilities[-1 if step is None else step - 1]
+    answer = PATTERN_NAMES[int(belief.argmax())]
+    when = "the last step" if step is None else f"step {step}"
+    return f"{label}: after {when} it names '{answer}' (p = {belief.max():.2f}); the input is '{pattern}'"
 
 
 def model_dropdown(value: str = "hybrid", *, models=None) -> ModelDropdown:

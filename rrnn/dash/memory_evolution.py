@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import seed_models, studies, tasks
+from .. import studies
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, nice_limits, register_dashboard
 
@@ -136,17 +136,7 @@ class MemoryEvolutionFigure(InPlaceFigure):
         if not (self.updates and 0.4 * current <= span <= current):   # keep limits that still fit: blit
             span = nice_limits(0.0, span)[1]
             self.ax_path.set_xlim(-span, span), self.ax_path.set_ylim(-span, span)
-        self.model_text.set_text(model_line(result))
-
-
-def model_line(result) -> str:
-    """The line above the panels: which model, and what a trained one answers after the last step."""
-    label = seed_models.MODELS[result.model]
-    if result.probabilities is None:
-        return f"{label}: random weights"
-    final = result.probabilities[-1]
-    answer = tasks.PATTERN_NAMES[int(final.argmax())]
-    return f"{label}: after the last step it names '{answer}' (p = {final.max():.2f}); the input is '{result.pattern}'"
+        self.model_text.set_text(C.model_line(result.model, result.probabilities, result.pattern))
 
 
 def compute_memory_evolution(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):

@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import pretrained, seed_models, studies, tasks
+from .. import pretrained, seed_models, studies
 from . import controls as C
 from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
                               set_dropped_row, set_row_ticks, text_color)
@@ -59,17 +59,6 @@ class StepView(NamedTuple):
     @property
     def pattern(self):
         return self.run.pattern
-
-
-def model_line(run: studies.StepByStep, step: int) -> str:
-    """The line above the panels: which model, and what a trained one names after ``step`` (1-based)."""
-    label = seed_models.MODELS[run.model]
-    if run.probabilities is None:
-        return f"{label}: random weights (mechanics, not learnt behaviour)"
-    belief = run.probabilities[step - 1]
-    answer = tasks.PATTERN_NAMES[int(belief.argmax())]
-    return (f"{label}: after step {step} it names '{answer}' (p = {belief.max():.2f}); "
-            f"the input is '{run.pattern}'")
 
 
 class StepperFigure(InPlaceFigure):
@@ -153,7 +142,7 @@ class StepperFigure(InPlaceFigure):
         else:
             self.readout.set_text(f"step {step}:  ‖ΔM‖ = {run.memory_change[k]:.3f}   "
                                   f"(memory only: {NO_LSTM_STATE.get(run.model, 'no h or c')})")
-        self.model_text.set_text(model_line(run, step))
+        self.model_text.set_text(C.model_line(run.model, run.probabilities, run.pattern, step))
 
         # attention: mean over heads, (S+1, S+1)
         weights = run.attention[k].mean(axis=0)

@@ -50,11 +50,6 @@ def _steps():
     return studies.step_by_step()
 
 
-@functools.lru_cache(maxsize=None)
-def _capacity():
-    return studies.memory_capacity()
-
-
 # --- notebook 04: memory evolution ---------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def _seed_hybrid_trace(pattern: str, seq_len: int, amplitude: float = 1.0, model: str = "hybrid"):

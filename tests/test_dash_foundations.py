@@ -401,3 +401,71 @@ def test_solutions_files_have_one_section_per_exercise():
         text = (root / "solutions" / f"{notebook}.py").read_text(encoding="utf-8")
         sections = re.findall(r"^# %% (exercise-\d+)\s*$", text, flags=re.MULTILINE)
         assert sections == [f"exercise-{n}" for n in range(1, len(checks) + 1)], notebook
+
+
+# --- drawing machinery: cached text, the layout key, partial redraws ---------------------------------
+def _plain_and_cached_pixels(make):
+    """Draw the figure ``make(fig)`` builds twice: with matplotlib's Agg text and with
+    rrnn.dash.fasttext's cached text (twice, so the second draw hits the caches)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from rrnn.dash import fasttext
+    fig = Figure(figsize=(4, 3), dpi=80)
+    make(fig)
+    FigureCanvasAgg(fig).draw()
+    plain = np.asarray(fig.canvas.buffer_rgba()).copy()
+    fasttext.clear()
+    canvas = fasttext.use_cached_text(FigureCanvasAgg(fig))
+    canvas.draw()
+    first = np.asarray(canvas.buffer_rgba()).copy()
+    assert isinstance(canvas.get_renderer(), fasttext.CachedTextRenderer)
+    canvas.draw()
+    return plain, first, np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_cached_text_draws_the_same_pixels_as_matplotlib():
+    from rrnn.dash import fasttext
+    if not fasttext.SUPPORTED:
+        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
+
+    def make(fig):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 3])
+        ax.set_title("a title, slot 0 \u2016\u0394M\u2016", fontsize=9)
+        ax.set_xticks([0.13, 0.5, 0.77], ["slot 0", "slot 1", "input"], rotation=45, ha="right",
+                      rotation_mode="anchor")
+        ax.set_ylabel("row that reads (query)")
+        for k in range(5):                                  # the same string at sub-pixel offsets
+            ax.text(0.1 + k * 0.0137, 0.2 + k * 0.151, "0.25", transform=ax.transAxes, fontsize=7 + k)
+        fig.text(0.5, 0.98, "two lines\nof a suptitle", ha="center", va="top", fontsize=10, antialiased=False)
+
+    plain, first, cached = _plain_and_cached_pixels(make)
+    assert np.array_equal(plain, first)
+    assert np.array_equal(plain, cached)
+    assert fasttext._glyphs and fasttext._layouts
+
+
+def test_the_layout_key_sees_new_tick_labels_and_legends():
+    from rrnn.dash.base import InPlaceFigure
+
+    class Two(InPlaceFigure):
+        def build(self):
+            self.ax = self.fig.add_subplot()
+            (self.line,) = self.ax.plot([0, 1], [0, 1])
+            self.ax.set_xticks([0, 1], ["a", "b"])
+
+        def draw(self, result):
+            labels, legend = result
+            self.ax.set_xticks([0, 1], labels)
+            if legend:
+                self.ax.legend([self.line], [legend])
+
+    figure = Two(mode="static").update((["a", "b"], None))
+    key = figure.layout_key()
+    figure.draw((["a", "b"], None))
+    assert figure.layout_key() == key                       # the same labels again: blit
+    figure.draw((["a", "c"], None))
+    assert figure.layout_key() != key
+    figure.draw((["a", "b"], "line"))
+    assert figure.layout_key() != key                       # a legend is part of the layout

@@ -59,6 +59,8 @@ figure with several axes takes 50-100 ms to draw. ``InPlaceFigure.update`` there
 the artists registered with ``animate`` when nothing else changed (limits, ticks, titles, labels:
 see ``layout_key``), which takes a few ms; ``fit_ylim`` / ``fit_clim`` keep limits stable while
 the data still fits them, and numbers that change belong in animated texts, not in titles.
+Every canvas draws its text through ``rrnn.dash.fasttext`` (string layouts and glyph bitmaps are
+cached: the same pixels, several times faster).
 
 Rules the registry relies on: a registered factory must build its dashboard when called with
 no arguments but ``mode=``; ``discover()`` imports every module of ``rrnn.dash`` so that
@@ -67,6 +69,7 @@ no arguments but ``mode=``; ``discover()`` imports every module of ``rrnn.dash``
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import importlib
 import inspect
@@ -78,7 +81,9 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
+
+from .fasttext import use_cached_text
 
 MODES = ("widget", "inline", "static")
 
@@ -138,7 +143,8 @@ def new_figure(mode: str = "static", figsize=(8, 4), dpi: int = 80) -> Figure:
         canvas.capture_scroll = False
     else:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
+    use_cached_text(canvas)          # same pixels, text laid out and rasterised once (rrnn.dash.fasttext)
     return fig
 
 
@@ -172,6 +178,21 @@ def nice_limits(lo: float, hi: float, nbins: int = 4) -> tuple:
     return (float(below.max()) if below.size else lo), (float(above.min()) if above.size else hi)
 
 
+def _formatter_key(formatter):
+    """What tick labels ``formatter`` writes, without formatting any: the labels of
+    ``set_ticks(ticks, labels)`` (a FuncFormatter over a dict of them) or of a FixedFormatter,
+    "none" for a NullFormatter, else the formatter's identity (its labels follow the ticks)."""
+    if isinstance(formatter, FixedFormatter):
+        return tuple(formatter.seq)
+    if isinstance(formatter, NullFormatter):
+        return "none"
+    func = getattr(formatter, "func", None)
+    if isinstance(formatter, FuncFormatter) and isinstance(func, functools.partial) and len(func.args) == 1 \
+            and isinstance(func.args[0], dict) and not func.keywords:
+        return (getattr(func.func, "__name__", None), tuple(func.args[0].items()))
+    return id(formatter)
+
+
 class InPlaceFigure:
     """Base class: build the axes and artists once, then update them from results, in place.
 
@@ -200,7 +221,6 @@ class InPlaceFigure:
     tight = True        # run tight_layout once, on the first update ...
     tight_rect = None   # ... inside this (left, bottom, right, top) box of the figure, if given
     blit = True         # redraw only the animated artists when the layout is unchanged
-
     def __init__(self, *, mode: str | None = None, figsize=None, dpi: int | None = None):
         self.mode = _check_mode(mode)
         self.fig = new_figure(self.mode, figsize or self.figsize, dpi or self.dpi)
@@ -243,16 +263,52 @@ class InPlaceFigure:
         return self
 
     def layout_key(self) -> tuple:
-        """Everything static that ``draw`` may change; blitting is safe while it stays equal."""
-        key = [tuple(self.fig.get_size_inches()), self.fig.dpi]
-        for ax in self.fig.axes:
-            titles = tuple(t.get_text() for t in (ax.title, ax._left_title, ax._right_title) if not t.get_animated())
-            key.append((ax.get_visible(), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), titles,
-                        ax.get_xlabel(), ax.get_ylabel(), tuple(ax.get_xticks()), tuple(ax.get_yticks()),
-                        tuple(t.get_text() for t in ax.get_xticklabels()),
-                        tuple(t.get_text() for t in ax.get_yticklabels()),
-                        tuple((t.get_text(), t.get_visible()) for t in ax.texts if not t.get_animated())))
-        return tuple(key)
+        """Everything static that ``draw`` may change; blitting is safe while it stays equal.
+
+        ``(figure, children)``: the figure's size, dpi and children, then one key per child that
+        is drawn into the background (an axes: ``axes_key``; a text: its string, place and
+        visibility). A subclass may append more to the tuple."""
+        children = self._static_children()
+        figure = (tuple(self.fig.get_size_inches()), self.fig.dpi, tuple(id(a) for a in children))
+        return figure, tuple(self._child_key(a) for a in children)
+
+    def _static_children(self) -> list:
+        """The figure's children drawn into the background (not animated), but its patch."""
+        return [a for a in self.fig.get_children() if a is not self.fig.patch and not a.get_animated()]
+
+    @classmethod
+    def _child_key(cls, artist) -> tuple:
+        from matplotlib.axes import Axes
+        from matplotlib.text import Text
+        if isinstance(artist, Axes):
+            return cls.axes_key(artist)
+        if isinstance(artist, Text):
+            return (artist.get_visible(), artist.get_text(), artist.get_position(), artist.get_color(),
+                    artist.get_fontsize())
+        return (artist.get_visible(),)
+
+    @staticmethod
+    def axes_key(ax) -> tuple:
+        """An axes' static layout: visibility, place, limits, titles, axis labels, ticks and their
+        labels, non-animated texts and the legend. Cheap: tick labels are not formatted; a tick
+        locator other than fixed ticks counts by identity (its ticks follow the limits and size,
+        which are in the key)."""
+        titles = tuple(t.get_text() for t in (ax.title, ax._left_title, ax._right_title) if not t.get_animated())
+        axes = []
+        for axis in (ax.xaxis, ax.yaxis):
+            locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
+            first = axis.majorTicks[0].label1 if axis.majorTicks else None
+            axes.append((axis.get_visible(), axis.label.get_text(),
+                         tuple(locator.locs) if isinstance(locator, FixedLocator) else
+                         "none" if isinstance(locator, NullLocator) else id(locator),
+                         _formatter_key(formatter),
+                         None if first is None else (first.get_rotation(), first.get_fontsize(), first.get_visible())))
+        legend = ax.get_legend()
+        return (ax.get_visible(), ax.get_position().bounds, tuple(ax.viewLim.intervalx), tuple(ax.viewLim.intervaly),
+                titles, tuple(axes),
+                tuple((t.get_text(), t.get_visible()) for t in ax.texts if not t.get_animated()),
+                None if legend is None else (id(legend), legend.get_visible(),
+                                             tuple(t.get_text() for t in legend.get_texts())))
 
     def refresh(self) -> None:
         """Redraw the whole figure and put it on screen (see the class docstring)."""

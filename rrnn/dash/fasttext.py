@@ -1,0 +1,128 @@
+"""Faster text for the dashboards' Agg canvases: the same pixels, without laying out and
+rasterising the same glyphs again on every draw.
+
+Matplotlib 3.11's Agg renderer lays every string out (``FT2Font._layout``) and rasterises each of
+its glyphs (``FT2Font._render_glyph``) anew on every draw, in Python, glyph by glyph: about a
+millisecond per tick label, which is most of a dashboard's redraw. Both steps are pure functions
+of their inputs, so ``CachedTextRenderer`` remembers them:
+
+- the layout of a string, per font object, size, dpi, hinting, features and language;
+- the bitmap of a glyph, per font, size, dpi, glyph, rotation and the sub-pixel (1/64 px) phase of
+  its position. FreeType renders a glyph moved by whole pixels into the same bitmap, moved, so
+  the cache stores it relative to the whole-pixel part and moves it back.
+
+The glyphs are then composited exactly as matplotlib does it (``draw_text_image``, one glyph at
+a time, with the same colour and clip), so a figure looks the same pixel for pixel
+(``tests/test_dash_foundations.py`` compares the buffers). Mathtext, usetex and anything this
+module does not recognise go through matplotlib's own code.
+
+    canvas = FigureCanvasAgg(fig); use_cached_text(canvas)     # what base.new_figure does
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+from matplotlib.backends import backend_agg
+from matplotlib.backends.backend_agg import RendererAgg
+
+MAX_ENTRIES = 50_000        # per cache; emptied when full (a dashboard session uses a few thousand)
+
+_layouts: dict = {}
+_glyphs: dict = {}
+_matrices: dict = {}
+
+
+def _supported() -> bool:
+    """The private pieces of matplotlib's Agg text path this module mirrors are there."""
+    from matplotlib import ft2font
+    return (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") and hasattr(RendererAgg, "_prepare_font")
+            and hasattr(backend_agg, "get_hinting_flag") and hasattr(backend_agg, "RenderMode")
+            and all(hasattr(ft2font.FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform")))
+
+
+SUPPORTED = _supported()
+
+
+def clear() -> None:
+    """Empty the layout and glyph caches."""
+    _layouts.clear()
+    _glyphs.clear()
+
+
+def _matrix(angle: float):
+    """FreeType's 16.16 rotation matrix for ``angle`` degrees, as matplotlib computes it."""
+    matrix = _matrices.get(angle)
+    if matrix is None:
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+        _matrices[angle] = matrix = (matrix, tuple(matrix.ravel().tolist()), cos, sin)
+    return matrix
+
+
+class CachedTextRenderer(RendererAgg):
+    """``RendererAgg`` whose ``draw_text`` reuses string layouts and glyph bitmaps (see the module)."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not SUPPORTED:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        font = self._prepare_font(prop)
+        size = prop.get_size_in_points()
+        flags = backend_agg.get_hinting_flag()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        key = (id(font), size, self.dpi, s, flags,
+               tuple(features) if features is not None else None,
+               language if language is None or isinstance(language, str) else tuple(language))
+        entry = _layouts.get(key)
+        if entry is None:
+            items = font._layout(s, flags=flags, features=features, language=language)
+            entry = (font, tuple((item.ft_object, item.glyph_index, item.x, item.y) for item in items))
+            if len(_layouts) >= MAX_ENTRIES:
+                _layouts.clear()
+            _layouts[key] = entry
+        matrix, matrix_key, cos, sin = _matrix(float(angle))
+        antialiased = bool(gc.get_antialiased())
+        mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
+        height = self.height
+        draw = self._renderer.draw_text_image
+        for ft_object, glyph_index, dx, dy in entry[1]:
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (height - y + dx * sin + dy * cos))
+            gx, fx = divmod(px, 0x40)
+            gy, fy = divmod(py, 0x40)
+            gkey = (id(ft_object), size, self.dpi, glyph_index, matrix_key, fx, fy, flags, antialiased)
+            glyph = _glyphs.get(gkey)
+            if glyph is None:
+                ft_object.set_size(size, self.dpi)
+                ft_object._set_transform(matrix, [fx, fy])
+                bitmap = ft_object._render_glyph(glyph_index, flags, mode)
+                buffer = np.array(bitmap.buffer)          # a copy: the font reuses its bitmap
+                if not antialiased:
+                    buffer *= 0xff
+                glyph = (ft_object, buffer, bitmap.left, bitmap.top)
+                if len(_glyphs) >= MAX_ENTRIES:
+                    _glyphs.clear()
+                _glyphs[gkey] = glyph
+            _, buffer, left, top = glyph
+            draw(buffer, left + gx, int(height) - (top + gy) + buffer.shape[0], 0, gc)
+
+
+def _get_renderer(canvas):
+    """``FigureCanvasAgg.get_renderer``, making a ``CachedTextRenderer``."""
+    w, h = canvas.get_width_height(physical=True)
+    key = w, h, canvas.figure.dpi
+    renderer = getattr(canvas, "renderer", None)
+    if canvas._lastKey != key or not isinstance(renderer, CachedTextRenderer):
+        canvas.renderer = CachedTextRenderer(w, h, canvas.figure.dpi)
+        canvas._lastKey = key
+    return canvas.renderer
+
+
+def use_cached_text(canvas):
+    """Make the Agg canvas ``canvas`` (Agg, or ipympl's, which is an Agg canvas) draw its text
+    with a ``CachedTextRenderer``. Returns the canvas."""
+    if SUPPORTED and isinstance(canvas, backend_agg.FigureCanvasAgg):
+        canvas.get_renderer = types.MethodType(_get_renderer, canvas)
+    return canvas

@@ -119,12 +119,28 @@ class MemoryTrace(NamedTuple):
         return self.attention[:, :, :, :S, S].mean(axis=2)
 
 
+TRACE_CHUNK = 256
+"""Sequences traced at a time: the forward pass keeps every intermediate its backward pass would
+need, so a few thousand sequences at once would hold gigabytes that are faulted in page by page."""
+
+
 def trace(model, X, *, use_memory: bool = True) -> MemoryTrace:
     """Run an RMC or hybrid classifier over X (B, T, D) step by step, keeping what it computed.
 
     use_memory=False (hybrid only): the output reads zeros instead of the memory, as in study 2.
+    The sequences are traced ``TRACE_CHUNK`` at a time (each one's numbers do not depend on the
+    others).
     """
     X = model._check_X(X)
+    if X.shape[0] > TRACE_CHUNK:
+        parts = [_trace(model, X[i:i + TRACE_CHUNK], use_memory) for i in range(0, X.shape[0], TRACE_CHUNK)]
+        batch_axis = {"features": 0, "logits": 0}       # the others are (T, B, ...)
+        return MemoryTrace(*(np.concatenate([getattr(part, name) for part in parts], axis=batch_axis.get(name, 1))
+                             for name in MemoryTrace._fields))
+    return _trace(model, X, use_memory)
+
+
+def _trace(model, X, use_memory: bool) -> MemoryTrace:
     core = model._core()
     if model.spec["model"] == "rmc":
         if not use_memory:

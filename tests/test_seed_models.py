@@ -41,6 +41,21 @@ def test_the_rmc_trace_is_stepping_the_core_by_hand():
         sm.trace(model, X, use_memory=False)
 
 
+@pytest.mark.parametrize("model", ["rmc", "hybrid"])
+def test_a_long_batch_is_traced_in_chunks_with_the_same_numbers(model, monkeypatch):
+    net = sm.memory_model(model, **SIZES)           # untrained, float64
+    X = np.random.default_rng(3).standard_normal((11, 6, 32))
+    whole = sm.trace(net, X)
+    sizes, trace_part = [], sm._trace
+    monkeypatch.setattr(sm, "_trace", lambda net, X, use_memory: sizes.append(len(X)) or trace_part(net, X, use_memory))
+    monkeypatch.setattr(sm, "TRACE_CHUNK", 4)
+    chunked = sm.trace(net, X)
+    assert sizes == [4, 4, 3]
+    for name in sm.MemoryTrace._fields:
+        assert getattr(chunked, name).shape == getattr(whole, name).shape, name
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, atol=1e-12, err_msg=name)
+
+
 def test_memory_off_changes_the_hybrids_output_not_its_memory():
     model = sm.memory_model("hybrid", **SIZES)
     X = make_sequence("ramp", 1, 4, 32, rng=2)

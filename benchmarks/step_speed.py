@@ -5,11 +5,14 @@ optimiser update). The table gives the median milliseconds over --repeats timed 
 a few warm-up steps, for rrnn (NumPy, hand-written backward) and a PyTorch eager model with
 the same shapes (torch.nn modules, autograd), and the ratio rrnn / torch.
 
-Beside them: the step's matrix-multiply work in GFLOP (counted by torch.utils.flop_counter on the
-torch model, whose shapes are rrnn's), the rate each achieves in GFLOP/s, and the machine's own
-single-thread rate for one large matrix product in that dtype, so the distance to what the
-hardware can do is on the table. Elementwise work (norms, gates, softmax) is not counted: a step
-far below the matmul rate is spending its time there, or in Python.
+Beside them: each one's matrix-multiply work per step in GFLOP, and the rate each achieves in
+GFLOP/s from its own count, and the machine's own single-thread rate for one large matrix
+product in that dtype, so the distance to what the hardware can do is on the table. torch's
+count comes from torch.utils.flop_counter on the torch model; rrnn's is counted from the shapes
+of the products rrnn computes (rrnn_step_gflop), which are fewer: after the last block the input
+row is dropped, so rrnn runs the MLP on the S memory rows only, where the Sonnet-faithful torch
+model runs it on all S+1. Elementwise work (norms, gates, softmax) is not counted: a step far
+below the matmul rate is spending its time there, or in Python.
 
     python benchmarks/step_speed.py                 # one thread for both
     python benchmarks/step_speed.py --threads 4 --repeats 50
@@ -183,6 +186,29 @@ if torch is not None:
         return step
 
 
+def rrnn_step_gflop(kind: str, kwargs: dict, B: int, T: int, head_sizes=(128, 128)) -> float:
+    """rrnn's matrix-multiply GFLOP per step (forward + backward), from the shapes of its products.
+
+    For the configurations here (one block, a 2-layer MLP, unit gates, K = V = head size). Per
+    sequence and step, in multiply-adds: the input projection D*M and the gates' input term
+    M*2M; q, k, v of the S+1 rows (S+1)*M*3M; attention A*(S+1)^2*(K+V); the MLP on the S memory
+    rows 2*S*M^2; the gates from the memory S*M*2M. The hybrid adds its LSTM (D+H)*4H and
+    read-out (H+M)*H, and its memory reads h (D = H). The backward pass does two products per
+    forward one (dx and dW; dq, dk, dv and dweights for attention): 3x the forward work in all.
+    """
+    if kind == "rmc":
+        D, S, A, V = kwargs["input_size"], kwargs["num_slots"], kwargs["num_heads"], kwargs["head_size"]
+        M, extra, features = A * V, 0, kwargs["num_slots"] * A * V
+    else:
+        D, H, S, A, M = (kwargs[k] for k in ("hidden_size", "hidden_size", "num_slots", "num_heads", "slot_size"))
+        V, features = M // A, H
+        extra = (kwargs["input_size"] + H) * 4 * H + (H + M) * H
+    step = D * M + M * 2 * M + (S + 1) * M * 3 * M + A * (S + 1) ** 2 * 2 * V + 2 * S * M * M + S * M * 2 * M + extra
+    sizes = [features, *head_sizes, kwargs["num_classes"]]
+    head = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 3 * 2 * B * (T * step + head) / 1e9
+
+
 def matmul_gflops(dtype: str, n: int = 1024, repeats: int = 5) -> float:
     """The machine's matrix-multiply rate: the best of ``repeats`` (n, n) @ (n, n) products."""
     rng = np.random.default_rng(0)
@@ -204,7 +230,7 @@ def main():
     print("machine: one (1024, 1024) @ (1024, 1024) product, best of 5: "
           + ", ".join(f"{dtype} {rate:.1f} GFLOP/s" for dtype, rate in peak.items()) + "\n")
     header = (f"{'configuration':30} {'dtype':8} {'rrnn ms':>10} {'torch ms':>10} {'rrnn/torch':>11} "
-              f"{'GFLOP':>7} {'rrnn GFLOP/s':>13} {'torch GFLOP/s':>14} {'machine':>8}")
+              f"{'rrnn GFLOP':>11} {'torch GFLOP':>12} {'rrnn GFLOP/s':>13} {'torch GFLOP/s':>14} {'machine':>8}")
     print(header)
     print("-" * len(header))
     # rrnn and torch alternate in blocks of steps, configuration by configuration (see
@@ -214,14 +240,15 @@ def main():
         if torch is not None:
             steps.append(torch_step(kind, kwargs, B, T, dtype))
         times = median_ms_side_by_side(steps, ARGS.warmup, ARGS.repeats)
+        own = rrnn_step_gflop(kind, kwargs, B, T)
         if torch is None:
-            print(f"{name:30} {dtype:8} {times[0]:10.2f} {'-':>10} {'-':>11} {'-':>7} {'-':>13} {'-':>14} "
-                  f"{peak[dtype]:8.1f}", flush=True)
+            print(f"{name:30} {dtype:8} {times[0]:10.2f} {'-':>10} {'-':>11} {own:11.3f} {'-':>12} "
+                  f"{own / times[0] * 1e3:13.1f} {'-':>14} {peak[dtype]:8.1f}", flush=True)
         else:
             gflop = step_gflop(steps[1])
             print(f"{name:30} {dtype:8} {times[0]:10.2f} {times[1]:10.2f} {times[0] / times[1]:11.2f} "
-                  f"{gflop:7.3f} {gflop / times[0] * 1e3:13.1f} {gflop / times[1] * 1e3:14.1f} {peak[dtype]:8.1f}",
-                  flush=True)
+                  f"{own:11.3f} {gflop:12.3f} {own / times[0] * 1e3:13.1f} {gflop / times[1] * 1e3:14.1f} "
+                  f"{peak[dtype]:8.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from .layers import (LayerNormCache, LinearCache, layer_norm_backward, layer_norm_forward, linear_backward,
-                     linear_forward, softmax, softmax_backward)
+from .layers import (Gradients, LayerNormCache, LinearCache, layer_norm_backward, layer_norm_forward, linear_forward,
+                     softmax, softmax_backward)
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
@@ -61,6 +61,14 @@ def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
     Returns dx (B, N, M) and grads keyed like the params: "qkv.W", "qkv.b", "qkv_ln.gamma",
     "qkv_ln.beta".
     """
+    grads = Gradients()
+    dx = multihead_attention_backward_into(dout, cache, grads, "")
+    return dx, grads.result()
+
+
+def multihead_attention_backward_into(dout: np.ndarray, cache: AttentionCache, grads: Gradients, prefix: str):
+    """multihead_attention_backward that sums the parameter gradients into ``grads`` (keys with
+    ``prefix``, e.g. "block0."), for a backward pass through time; returns dx."""
     q, k, v, weights = cache.q, cache.k, cache.v, cache.weights
     B, A, N, K = q.shape
     dheads = dout.reshape(B, N, A, -1).transpose(0, 2, 1, 3)                 # (B, A, N, V)
@@ -75,5 +83,6 @@ def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
     heads[..., 2 * K:] = dv
     dqkv = dqkv.reshape(B, N, -1)
     dqkv, dgamma, dbeta = layer_norm_backward(dqkv, cache.qkv_norm)
-    dx, dW, db = linear_backward(dqkv, cache.qkv_linear)
-    return dx, {"qkv.W": dW, "qkv.b": db, "qkv_ln.gamma": dgamma, "qkv_ln.beta": dbeta}
+    grads.add(prefix + "qkv_ln.gamma", dgamma)
+    grads.add(prefix + "qkv_ln.beta", dbeta)
+    return grads.linear(dqkv, cache.qkv_linear, prefix + "qkv.W", prefix + "qkv.b")

@@ -24,10 +24,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks, init
-from .layers import LinearCache, linear_backward, linear_forward
-from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_backward, lstm_step_forward
-from .rmc import (RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_parameter_count, rmc_step_backward,
-                  rmc_step_forward)
+from .layers import Gradients, LinearCache, linear_forward, tanh
+from .lstm import LSTMStepCache, check_state, init_lstm_params, lstm_step_backward_into, lstm_step_forward
+from .rmc import (RMCConfig, RMCStepCache, init_rmc_params, rmc_initial_state, rmc_input_terms_backward,
+                  rmc_memory_step_backward, rmc_parameter_count, rmc_step_forward)
 
 
 def sub_params(params: dict, prefix: str) -> dict:
@@ -63,9 +63,10 @@ class HybridOptions(NamedTuple):
 
 
 def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config: RMCConfig, use_memory: bool = True,
-                        options: HybridOptions = HybridOptions()):
+                        options: HybridOptions = HybridOptions(), x_term=None):
     """One hybrid step. ``rmc_params`` is ``sub_params(params, "rmc.")`` (built once per sequence).
-    ``config.input_size`` is H, or D with options.memory_input "x".
+    ``config.input_size`` is H, or D with options.memory_input "x". x_term: the LSTM's
+    x Wx + b if the caller has it (hybrid_forward computes it for all steps at once).
 
     use_memory=False switches the memory path off: the memory still updates, but the output
     reads zeros instead of it, so one network with the path on and off isolates what the
@@ -73,7 +74,7 @@ def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config:
 
     Returns output (B, H), h, c (B, H), the next memory (B, S, M) and the cache.
     """
-    h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"])
+    h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"], x_term)
     _, memory, rmc_cache = rmc_step_forward(x if options.memory_input == "x" else h, memory, rmc_params, config)
     B, S, M = memory.shape
     readout = memory.reshape(B, S * M) if options.readout == "flat" else memory.mean(axis=1)   # (B, M or S*M)
@@ -81,7 +82,7 @@ def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config:
         readout = np.zeros_like(readout)
     combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M or S*M)
     pre, combine_cache = linear_forward(combined, params["combine.W"], params["combine.b"])
-    output = np.tanh(pre)
+    output = tanh(pre)
     return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output,
                                                  use_memory, options)
 
@@ -91,30 +92,48 @@ def hybrid_step_backward(doutput, dh, dc, dmemory, cache: HybridStepCache, param
     """Gradients of one hybrid step, given the gradients on its outputs (output, h, c, memory);
     any of them may be None. Returns dx (B, D), dh_prev, dc_prev, dmemory_prev and grads keyed
     like the cell's params ("lstm.*", "rmc.*", "combine.*")."""
+    grads, rmc_grads = Gradients(), Gradients()
+    dx, dh_prev, dc_prev, dmemory_prev = hybrid_step_backward_into(doutput, dh, dc, dmemory, cache, params,
+                                                                   rmc_params, config, grads, rmc_grads)
+    return dx, dh_prev, dc_prev, dmemory_prev, _cell_grads(grads, rmc_grads, params)
+
+
+def hybrid_step_backward_into(doutput, dh, dc, dmemory, cache: HybridStepCache, params: dict, rmc_params: dict,
+                              config: RMCConfig, grads: Gradients, rmc_grads: Gradients):
+    """hybrid_step_backward that sums the gradients into ``grads`` ("lstm.*", "combine.*") and
+    ``rmc_grads`` (the memory's, unprefixed), for a backward pass through time."""
     H = cache.lstm.c.shape[-1]
-    grads = {}
-    dmemory = np.zeros_like(cache.rmc.memory) if dmemory is None else dmemory.copy()
-    dh = np.zeros_like(cache.lstm.c) if dh is None else dh.copy()
+    dmemory = np.zeros_like(cache.rmc.memory) if dmemory is None else dmemory
+    dh = np.zeros_like(cache.lstm.c) if dh is None else dh
     if doutput is not None:
         dpre = doutput * (1.0 - cache.output ** 2)                          # output = tanh(pre)
-        dcombined, grads["combine.W"], grads["combine.b"] = linear_backward(dpre, cache.combine)
-        dh += dcombined[:, :H]
+        dcombined = grads.linear(dpre, cache.combine, "combine.W", "combine.b")
+        dh = dh + dcombined[:, :H]
         if cache.use_memory and cache.options.readout == "flat":
-            dmemory += dcombined[:, H:].reshape(dmemory.shape)             # readout = flatten(memory)
+            dmemory = dmemory + dcombined[:, H:].reshape(dmemory.shape)    # readout = flatten(memory)
         elif cache.use_memory:
-            dmemory += dcombined[:, None, H:] / dmemory.shape[1]           # readout = mean over slots
-    else:
-        grads["combine.W"], grads["combine.b"] = np.zeros_like(params["combine.W"]), np.zeros_like(params["combine.b"])
-    dinput_row, dmemory_prev, rmc_grads = rmc_step_backward(None, dmemory, cache.rmc, rmc_params, config)
+            dmemory = dmemory + dcombined[:, None, H:] / dmemory.shape[1]  # readout = mean over slots
+    rmc = cache.rmc
+    dmemory_prev, dx_proj, dfrom_x = rmc_memory_step_backward(None, dmemory, rmc, rmc_params, config, rmc_grads)
+    one_step = (lambda a: None if a is None else a[:, None])                # the input terms' backward, T = 1
+    dinput_row = rmc_input_terms_backward(one_step(rmc.x), one_step(rmc.x_proj), one_step(dx_proj),
+                                          one_step(dfrom_x), rmc_params, config, rmc_grads)[:, 0]
     if cache.options.memory_input == "h":
-        dh += dinput_row                                                   # h was the memory's input row
+        dh = dh + dinput_row                                               # h was the memory's input row
     dc = np.zeros_like(dh) if dc is None else dc
-    dx, dh_prev, dc_prev, lstm_grads = lstm_step_backward(dh, dc, cache.lstm, params["lstm.Wx"], params["lstm.Wh"])
+    dx, dh_prev, dc_prev = lstm_step_backward_into(dh, dc, cache.lstm, params["lstm.Wx"], params["lstm.Wh"], grads,
+                                                   "lstm.")
     if cache.options.memory_input == "x":
         dx = dx + dinput_row                                               # x was the memory's input row
-    grads.update({"lstm." + k: v for k, v in lstm_grads.items()})
-    grads.update({"rmc." + k: v for k, v in rmc_grads.items()})
-    return dx, dh_prev, dc_prev, dmemory_prev, grads
+    return dx, dh_prev, dc_prev, dmemory_prev
+
+
+def _cell_grads(grads: Gradients, rmc_grads: Gradients, params: dict) -> dict:
+    """The cell's gradients, keyed and ordered like its params (zeros for a read-out never used)."""
+    summed = grads.result()
+    summed.update({"rmc." + key: value for key, value in rmc_grads.result().items()})
+    return {key: summed[key] if key in summed else np.zeros_like(params[key])
+            for key in params if key.split(".")[0] in ("lstm", "rmc", "combine")}
 
 
 def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory: bool = True,
@@ -122,10 +141,11 @@ def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory
     """Run the hybrid over xs (B, T, D). Returns outputs (B, T, H), the final (h, c, memory)
     and the step caches. use_memory, options: see hybrid_step_forward."""
     rmc_params = sub_params(params, "rmc.")
+    x_terms, _ = linear_forward(xs, params["lstm.Wx"], params["lstm.b"])     # the LSTM's input part, all steps
     outputs, caches = [], []
     for t in range(xs.shape[1]):
         out, h, c, memory, cache = hybrid_step_forward(xs[:, t], h, c, memory, params, rmc_params, config,
-                                                       use_memory, options)
+                                                       use_memory, options, x_terms[:, t])
         outputs.append(out)
         caches.append(cache)
     return np.stack(outputs, axis=1), (h, c, memory), caches
@@ -136,15 +156,15 @@ def hybrid_backward(doutputs, caches, params: dict, config: RMCConfig):
     dmemory. doutputs: (B, T, H). Returns dxs (B, T, D), the gradients on the initial
     (h, c, memory) and grads keyed like the cell's params."""
     rmc_params = sub_params(params, "rmc.")
-    grads = {key: np.zeros_like(params[key]) for key in params if key.split(".")[0] in ("lstm", "rmc", "combine")}
+    grads, rmc_grads = Gradients(), Gradients()
     dh = dc = dmemory = None
     dxs = np.empty(doutputs.shape[:2] + (params["lstm.Wx"].shape[0],), doutputs.dtype)
     for t in reversed(range(len(caches))):
-        dxs[:, t], dh, dc, dmemory, step = hybrid_step_backward(doutputs[:, t], dh, dc, dmemory, caches[t],
-                                                                params, rmc_params, config)
-        for key, value in step.items():
-            grads[key] += value
-    return dxs, (dh, dc, dmemory), grads
+        # a step whose output gets no gradient (a classifier reads the last one only) skips the read-out
+        doutput = doutputs[:, t] if doutputs[:, t].any() else None
+        dxs[:, t], dh, dc, dmemory = hybrid_step_backward_into(doutput, dh, dc, dmemory, caches[t], params,
+                                                               rmc_params, config, grads, rmc_grads)
+    return dxs, (dh, dc, dmemory), _cell_grads(grads, rmc_grads, params)
 
 
 def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:

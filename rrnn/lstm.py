@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks, init
-from .layers import sigmoid
+from .layers import Gradients, linear_forward, sigmoid, tanh
 
 
 class LSTMStepCache(NamedTuple):
@@ -22,19 +22,24 @@ class LSTMStepCache(NamedTuple):
     o: np.ndarray   # (B, H) output gate
     g: np.ndarray   # (B, H) candidate
     c: np.ndarray   # (B, H) new cell
+    ifo: np.ndarray | None = None     # (B, 3H) [i, f, o] side by side (i, f, o are views of it)
+    tanh_c: np.ndarray | None = None  # (B, H) tanh(c), kept for the backward pass
 
 
-def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b, x_term=None):
     """One LSTM step. x: (B, D); h_prev, c_prev: (B, H); Wx (D, 4H), Wh (H, 4H), b (4H,).
+    x_term: x Wx + b if the caller has it already (lstm_forward computes it for all steps at once).
 
     Returns h, c: (B, H) and the cache that lstm_step_backward needs.
     """
-    a = x @ Wx + h_prev @ Wh + b                   # (B, 4H)
-    i, f, o, g = np.split(a, 4, axis=-1)
-    i, f, o, g = sigmoid(i), sigmoid(f), sigmoid(o), np.tanh(g)
+    a = (x @ Wx + b if x_term is None else x_term) + h_prev @ Wh   # (B, 4H)
+    H = a.shape[-1] // 4
+    ifo, g = sigmoid(a[:, :3 * H]), tanh(a[:, 3 * H:])             # the three sigmoid gates in one call
+    i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]
     c = f * c_prev + i * g                         # forget some of the old cell, write some of the new
-    h = o * np.tanh(c)
-    return h, c, LSTMStepCache(x, h_prev, c_prev, i, f, o, g, c)
+    tanh_c = tanh(c)
+    h = o * tanh_c
+    return h, c, LSTMStepCache(x, h_prev, c_prev, i, f, o, g, c, ifo, tanh_c)
 
 
 def lstm_step_backward(dh, dc, cache: LSTMStepCache, Wx, Wh):
@@ -42,14 +47,23 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache, Wx, Wh):
 
     Returns dx (B, D), dh_prev, dc_prev (B, H) and grads {"Wx", "Wh", "b"}.
     """
-    x, h_prev, c_prev, i, f, o, g, c = cache
-    tanh_c = np.tanh(c)
-    do = dh * tanh_c
-    dc = dc + dh * o * (1.0 - tanh_c ** 2)             # h = o * tanh(c)
-    di, df, dg, dc_prev = dc * g, dc * c_prev, dc * i, dc * f
-    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)], axis=-1)
-    grads = {"Wx": x.T @ da, "Wh": h_prev.T @ da, "b": da.sum(axis=0)}
-    return da @ Wx.T, da @ Wh.T, dc_prev, grads
+    grads = Gradients()
+    dx, dh_prev, dc_prev = lstm_step_backward_into(dh, dc, cache, Wx, Wh, grads, "")
+    return dx, dh_prev, dc_prev, grads.result()
+
+
+def lstm_step_backward_into(dh, dc, cache: LSTMStepCache, Wx, Wh, grads: Gradients, prefix: str):
+    """lstm_step_backward that sums the gradients into ``grads`` as prefix + "Wx", "Wh", "b", for
+    a backward pass through time; returns dx, dh_prev, dc_prev."""
+    do = dh * cache.tanh_c
+    dc = dc + dh * cache.o * (1.0 - cache.tanh_c ** 2)      # h = o * tanh(c)
+    dc_prev = dc * cache.f
+    difo = np.concatenate([dc * cache.g, dc * cache.c_prev, do], axis=-1)   # di, df, do, laid out as ifo
+    difo *= cache.ifo * (1.0 - cache.ifo)                                  # through the sigmoids
+    da = np.concatenate([difo, dc * cache.i * (1.0 - cache.g ** 2)], axis=-1)   # and dg through tanh
+    dx = grads.linear(da, (cache.x, Wx), prefix + "Wx", prefix + "b")
+    dh_prev = grads.linear(da, (cache.h_prev, Wh), prefix + "Wh")
+    return dx, dh_prev, dc_prev
 
 
 def lstm_forward(xs, h0, c0, Wx, Wh, b):
@@ -58,9 +72,10 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
     Returns hs (B, T, H), the final (h, c) and the list of step caches.
     """
     h, c, caches = h0, c0, []
+    x_terms, _ = linear_forward(xs, Wx, b)         # (B, T, 4H): the input's part of every step at once
     hs = np.empty(xs.shape[:2] + h0.shape[-1:], dtype=np.result_type(xs, Wx))
     for t in range(xs.shape[1]):
-        h, c, cache = lstm_step_forward(xs[:, t], h, c, Wx, Wh, b)
+        h, c, cache = lstm_step_forward(xs[:, t], h, c, Wx, Wh, b, x_terms[:, t])
         hs[:, t] = h
         caches.append(cache)
     return hs, (h, c), caches
@@ -76,12 +91,11 @@ def lstm_backward(dhs, caches, Wx, Wh, dh_last=None, dc_last=None):
     dh = np.zeros((B, H), dhs.dtype) if dh_last is None else dh_last
     dc = np.zeros((B, H), dhs.dtype) if dc_last is None else dc_last
     dxs = np.empty((B, T, Wx.shape[0]), dhs.dtype)
-    grads = {"Wx": np.zeros_like(Wx), "Wh": np.zeros_like(Wh), "b": np.zeros(Wx.shape[1], Wx.dtype)}
+    grads = Gradients()
     for t in reversed(range(T)):
-        dxs[:, t], dh, dc, step = lstm_step_backward(dh + dhs[:, t], dc, caches[t], Wx, Wh)
-        for key in grads:
-            grads[key] += step[key]
-    return dxs, dh, dc, grads
+        dxs[:, t], dh, dc = lstm_step_backward_into(dh + dhs[:, t], dc, caches[t], Wx, Wh, grads, "")
+    grads = grads.result()
+    return dxs, dh, dc, {key: grads[key] for key in ("Wx", "Wh", "b")}
 
 
 def init_lstm_params(rng: np.random.Generator, input_size: int, hidden_size: int, prefix: str = "lstm.") -> dict:

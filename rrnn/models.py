@@ -231,10 +231,10 @@ class RMCClassifier(SequenceClassifier):
         return outputs[:, -1], (caches, outputs.shape)
 
     def _core_backward(self, dfeatures, cache):
-        caches, shape = cache
-        doutputs = np.zeros(shape, self.dtype)
-        doutputs[:, -1] = dfeatures            # only the last step is read
-        _, _, grads = rmc_backward(doutputs, caches, self._core(), self.config)
+        caches, _ = cache
+        # only the last step's output is read, and it is the flattened final memory
+        _, _, grads = rmc_backward(None, caches, self._core(), self.config,
+                                   dmemory_last=dfeatures.reshape(caches[-1].memory.shape))
         return grads
 
 

@@ -28,9 +28,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks, init
-from .attention import AttentionCache, multihead_attention_backward, multihead_attention_forward
-from .layers import (LayerNormCache, LinearCache, MLPCache, layer_norm_backward, layer_norm_forward, linear_backward,
-                     linear_forward, mlp_backward, mlp_forward, sigmoid)
+from .attention import AttentionCache, multihead_attention_backward_into, multihead_attention_forward
+from .layers import (Gradients, LayerNormCache, LinearCache, MLPCache, layer_norm_backward, layer_norm_forward,
+                     linear_forward, mlp_backward_into, mlp_forward, sigmoid, tanh)
 
 GATE_STYLES = ("unit", "memory", None)
 
@@ -150,6 +150,8 @@ class RMCStepCache(NamedTuple):
     gate_inputs: tuple | None      # (LinearCache from x̂, LinearCache from tanh(M)) or None
     input_gate: np.ndarray | None  # (B, S, G) i, None without gating
     forget_gate: np.ndarray | None  # (B, S, G) f, None without gating
+    gates: np.ndarray | None = None          # (B, S, 2G) [i, f] side by side (i and f are views of it)
+    tanh_attended: np.ndarray | None = None  # (B, S, M) tanh(M_att), kept for the backward pass
 
     @property
     def attention(self) -> tuple:
@@ -158,13 +160,38 @@ class RMCStepCache(NamedTuple):
         return tuple(block.attention.weights for block in self.blocks if block.attention is not None)
 
 
+# A step splits in two: the work on the input alone (its projection x̂ and the gates' term from
+# x̂), which does not depend on the memory, and the rest. rmc_forward does the first for all T
+# steps at once, as one matrix product over (B*T) rows, and rmc_backward its gradients likewise.
+def rmc_input_terms(x: np.ndarray, params: dict, config: RMCConfig):
+    """The input-only part of a step, for x (..., D) with any leading axes (one step or all).
+
+    Returns x̂ = x W_in + b_in (..., M) and the gates' pre-activations from x̂,
+    x̂ W_gx + b_gx + (input_bias, forget_bias) (..., 2G), or None without gating.
+    """
+    x_proj, _ = linear_forward(x, params["in.W"], params["in.b"])
+    if config.gate_style is None:
+        return x_proj, None
+    from_x, _ = linear_forward(x_proj, params["gate_x.W"], params["gate_x.b"])
+    G = config.gate_size
+    from_x[..., :G] += config.input_bias      # the constant biases ride along with b_gx
+    from_x[..., G:] += config.forget_bias
+    return x_proj, from_x
+
+
 def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
     """One RMC step (see the module docstring). x: (B, D); memory: (B, S, M).
 
     Returns output (B, S*M), the next memory (B, S, M) and an RMCStepCache.
     """
+    x_proj, from_x = rmc_input_terms(x, params, config)
+    return rmc_memory_step(x, x_proj, from_x, memory, params, config)
+
+
+def rmc_memory_step(x, x_proj, from_x, memory: np.ndarray, params: dict, config: RMCConfig):
+    """The rest of a step, given its input terms from rmc_input_terms: x (B, D), x̂ (B, M) and
+    the gates' input term (B, 2G) or None. Returns what rmc_step_forward returns."""
     B, S, _ = memory.shape
-    x_proj, input_proj = linear_forward(x, params["in.W"], params["in.b"])      # (B, M)
     # without attention the input row would reach nothing: the blocks see the slots alone
     X = np.concatenate([memory, x_proj[:, None, :]], axis=1) if config.attention else memory   # (B, S+1, M)
     mlp_W = [params[f"mlp{layer}.W"] for layer in range(config.attention_mlp_layers)]
@@ -182,22 +209,26 @@ def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RM
             attn = None
             X, norm1 = layer_norm_forward(X, blk["ln1.gamma"], blk["ln1.beta"])
         transformed, mlp = mlp_forward(X, mlp_W, mlp_b)
-        X, norm2 = layer_norm_forward(X + transformed, blk["ln2.gamma"], blk["ln2.beta"])
+        transformed += X                                                        # residual
+        X, norm2 = layer_norm_forward(transformed, blk["ln2.gamma"], blk["ln2.beta"])
         blocks.append(BlockCache(attn, norm1, mlp, norm2))
     memory_attended = X                                                         # (B, S, M): no input row
 
+    x_cache = LinearCache(x, params["in.W"])
     if config.gate_style is None:
-        next_memory, gate_inputs, i, f = memory_attended, None, None, None
-    else:
-        from_x, cache_x = linear_forward(x_proj, params["gate_x.W"], params["gate_x.b"])   # (B, 2G)
-        from_m, cache_m = linear_forward(np.tanh(memory), params["gate_m.W"], params["gate_m.b"])  # (B, S, 2G)
-        gates = from_x[:, None, :] + from_m                                                 # (B, S, 2G)
-        G = config.gate_size
-        i = sigmoid(gates[..., :G] + config.input_bias)
-        f = sigmoid(gates[..., G:] + config.forget_bias)
-        next_memory = i * np.tanh(memory_attended) + f * memory  # an LSTM cell update per slot
-        gate_inputs = (cache_x, cache_m)
-    cache = RMCStepCache(x, memory, input_proj, x_proj, tuple(blocks), memory_attended, gate_inputs, i, f)
+        cache = RMCStepCache(x, memory, x_cache, x_proj, tuple(blocks), memory_attended, None, None, None)
+        return memory_attended.reshape(B, -1), memory_attended, cache
+    from_m, cache_m = linear_forward(tanh(memory), params["gate_m.W"], params["gate_m.b"])   # (B, S, 2G)
+    from_m += from_x[:, None, :]
+    gates = sigmoid(from_m)                                                     # (B, S, 2G): [i, f]
+    G = config.gate_size
+    i, f = gates[..., :G], gates[..., G:]
+    tanh_attended = tanh(memory_attended)
+    next_memory = i * tanh_attended                                             # an LSTM cell update per slot
+    next_memory += f * memory
+    gate_inputs = (LinearCache(x_proj, params["gate_x.W"]), cache_m)
+    cache = RMCStepCache(x, memory, x_cache, x_proj, tuple(blocks), memory_attended, gate_inputs, i, f, gates,
+                         tanh_attended)
     return next_memory.reshape(B, -1), next_memory, cache
 
 
@@ -208,54 +239,78 @@ def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, 
     next memory (from later steps). Returns dx (B, D), dmemory (B, S, M) and grads keyed like
     the core's params.
     """
+    grads = Gradients()
+    dmemory, dx_proj, dfrom_x = rmc_memory_step_backward(doutput, dnext_memory, cache, params, config, grads)
+    one_step = (lambda a: None if a is None else a[:, None])                  # as a sequence of T = 1
+    dx = rmc_input_terms_backward(one_step(cache.x), one_step(cache.x_proj), one_step(dx_proj), one_step(dfrom_x),
+                                  params, config, grads)
+    return dx[:, 0], dmemory, _in_order(grads.result(), params)
+
+
+def rmc_memory_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, config: RMCConfig,
+                             grads: Gradients):
+    """Gradients of rmc_memory_step, summed into ``grads``. Returns dmemory (B, S, M) and the
+    gradients on the step's input terms: dx̂ (B, M) from the input row's attention (None
+    without attention) and d(gates' input term) (B, 2G) (None without gating)."""
     memory = cache.memory
     B, S, M = memory.shape
-    dM = np.zeros_like(memory) if dnext_memory is None else dnext_memory.copy()
-    if doutput is not None:
-        dM += doutput.reshape(B, S, M)  # output = flatten(M_next)
-    grads = {}
+    if doutput is None:
+        dM = np.zeros_like(memory) if dnext_memory is None else dnext_memory
+    else:                                              # output = flatten(M_next)
+        dM = doutput.reshape(B, S, M) if dnext_memory is None else dnext_memory + doutput.reshape(B, S, M)
+    # dM is only read below (it may be the caller's array)
     if config.gate_style is None:
-        dM_att, dmemory, dx_proj = dM, np.zeros_like(memory), np.zeros_like(cache.x_proj)
+        dM_att, dmemory, dfrom_x = dM, np.zeros_like(memory), None
     else:
-        i, f = cache.input_gate, cache.forget_gate
-        tanh_att = np.tanh(cache.memory_attended)
-        dM_att = dM * i * (1.0 - tanh_att ** 2)          # M_next = i * tanh(M_att) + f * M
+        i, f, gates, tanh_att = cache.input_gate, cache.forget_gate, cache.gates, cache.tanh_attended
+        dM_att = dM * i                                    # M_next = i * tanh(M_att) + f * M
+        dM_att *= 1.0 - tanh_att * tanh_att
         dmemory = dM * f
         di, df = dM * tanh_att, dM * memory
         if config.gate_style == "memory":                # one gate per slot, broadcast over its row
             di, df = di.sum(-1, keepdims=True), df.sum(-1, keepdims=True)
-        dgates = np.concatenate([di * i * (1 - i), df * f * (1 - f)], axis=-1)   # (B, S, 2G)
-        cache_x, cache_m = cache.gate_inputs
-        dx_proj, grads["gate_x.W"], grads["gate_x.b"] = linear_backward(dgates.sum(axis=1), cache_x)
-        dtanh_m, grads["gate_m.W"], grads["gate_m.b"] = linear_backward(dgates, cache_m)
-        dmemory += dtanh_m * (1.0 - cache_m.x ** 2)     # the gates read tanh(M)
+        dgates = np.concatenate([di, df], axis=-1)       # (B, S, 2G), laid out as the gates are
+        dgates *= gates * (1.0 - gates)                  # through the sigmoids
+        dfrom_x = dgates.sum(axis=1)                     # the input term is shared by every slot
+        cache_m = cache.gate_inputs[1]
+        dtanh_m = grads.linear(dgates, cache_m, "gate_m.W", "gate_m.b")
+        dtanh_m *= 1.0 - cache_m.x * cache_m.x           # the gates read tanh(M)
+        dmemory += dtanh_m
 
     dX = dM_att                                       # the last block's rows: the slots only
-    L = config.attention_mlp_layers
-    for layer in range(L):  # the MLP is shared: its gradient sums over blocks
-        grads[f"mlp{layer}.W"] = np.zeros_like(params[f"mlp{layer}.W"])
-        grads[f"mlp{layer}.b"] = np.zeros_like(params[f"mlp{layer}.b"])
     for j in reversed(range(config.num_blocks)):
         block = cache.blocks[j]
-        dX, grads[f"block{j}.ln2.gamma"], grads[f"block{j}.ln2.beta"] = layer_norm_backward(dX, block.norm2)
-        dmlp_in, dWs, dbs = mlp_backward(dX, block.mlp)
-        dX = dX + dmlp_in                                                     # residual
-        for layer in range(L):
-            grads[f"mlp{layer}.W"] += dWs[layer]
-            grads[f"mlp{layer}.b"] += dbs[layer]
-        dX, grads[f"block{j}.ln1.gamma"], grads[f"block{j}.ln1.beta"] = layer_norm_backward(dX, block.norm1)
+        dX, dgamma, dbeta = layer_norm_backward(dX, block.norm2)
+        grads.add(f"block{j}.ln2.gamma", dgamma)
+        grads.add(f"block{j}.ln2.beta", dbeta)
+        dmlp_in = mlp_backward_into(dX, block.mlp, grads, "mlp")    # the MLP is shared: summed over blocks
+        dmlp_in += dX                                                         # residual
+        dX, dgamma, dbeta = layer_norm_backward(dmlp_in, block.norm1)
+        grads.add(f"block{j}.ln1.gamma", dgamma)
+        grads.add(f"block{j}.ln1.beta", dbeta)
         if block.attention is None:                   # X = LN(X): no attention, no residual to add
             continue
         if dX.shape[1] == S:                          # the last block skipped the input row: no gradient there
             dX = np.concatenate([dX, np.zeros_like(dX[:, :1])], axis=1)
-        dattn_in, attn_grads = multihead_attention_backward(dX, block.attention)
-        dX = dX + dattn_in                                                    # residual
-        grads.update({f"block{j}.{key}": value for key, value in attn_grads.items()})
+        dattn_in = multihead_attention_backward_into(dX, block.attention, grads, f"block{j}.")
+        dattn_in += dX                                                        # residual
+        dX = dattn_in
     dmemory += dX[:, :S]
-    if config.attention:
-        dx_proj = dx_proj + dX[:, S]
-    dx, grads["in.W"], grads["in.b"] = linear_backward(dx_proj, cache.input_proj)
-    return dx, dmemory, grads
+    return dmemory, (dX[:, S] if config.attention else None), dfrom_x
+
+
+def rmc_input_terms_backward(x, x_proj, dx_proj, dfrom_x, params: dict, config: RMCConfig, grads: Gradients):
+    """Gradients of rmc_input_terms over (B, T) steps at once, summed into ``grads``: x (B, T, D),
+    x̂ (B, T, M), dx̂ (B, T, M) or None, d(gates' input term) (B, T, 2G) or None. Returns dx."""
+    if dfrom_x is not None:
+        from_gates = grads.linear(dfrom_x, LinearCache(x_proj, params["gate_x.W"]), "gate_x.W", "gate_x.b")
+        dx_proj = from_gates if dx_proj is None else from_gates + dx_proj
+    return grads.linear(dx_proj, LinearCache(x, params["in.W"]), "in.W", "in.b")
+
+
+def _in_order(grads: dict, params: dict) -> dict:
+    """grads in the order of params (an optimiser or a norm sums them in that order)."""
+    return {key: grads[key] for key in params}
 
 
 def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
@@ -263,28 +318,41 @@ def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCCon
 
     Returns outputs (B, T, S*M), the final memory and the list of step caches.
     """
-    outputs, caches = [], []
+    x_proj, from_x = rmc_input_terms(xs, params, config)          # every step's input terms at once
+    outputs = np.empty(xs.shape[:2] + (memory[0].size,), np.result_type(xs, memory, params["in.W"]))
+    caches = []
     for t in range(xs.shape[1]):
-        out, memory, cache = rmc_step_forward(xs[:, t], memory, params, config)
-        outputs.append(out)
+        outputs[:, t], memory, cache = rmc_memory_step(xs[:, t], x_proj[:, t], None if from_x is None else from_x[:, t],
+                                                       memory, params, config)
         caches.append(cache)
-    return np.stack(outputs, axis=1), memory, caches
+    return outputs, memory, caches
 
 
 def rmc_backward(doutputs, caches, params: dict, config: RMCConfig, dmemory_last=None):
     """Backpropagation through time for rmc_forward: one reversed loop carrying dmemory.
 
-    doutputs: (B, T, S*M) gradient on every output (zeros where unused). Returns dxs (B, T, D),
+    doutputs: (B, T, S*M) gradient on every output (zeros where unused), or None for none (then
+    dmemory_last, the gradient on the final memory, is the only one). Returns dxs (B, T, D),
     the gradient on the initial memory and grads keyed like params.
     """
+    first = caches[0]
+    (B, T), M = (first.x.shape[0], len(caches)), first.x_proj.shape[-1]
+    dtype = first.memory.dtype if doutputs is None else doutputs.dtype
+    dx_proj = np.empty((B, T, M), dtype) if config.attention else None
+    dfrom_x = None if config.gate_style is None else np.empty((B, T, 2 * config.gate_size), dtype)
+    grads = Gradients()
     dmemory = dmemory_last
-    dxs = np.empty(doutputs.shape[:2] + (config.input_size,), doutputs.dtype)
-    grads = {key: np.zeros_like(value) for key, value in params.items()}
-    for t in reversed(range(len(caches))):
-        dxs[:, t], dmemory, step = rmc_step_backward(doutputs[:, t], dmemory, caches[t], params, config)
-        for key, value in step.items():
-            grads[key] += value
-    return dxs, dmemory, grads
+    for t in reversed(range(T)):
+        dmemory, dx_proj_t, dfrom_x_t = rmc_memory_step_backward(None if doutputs is None else doutputs[:, t], dmemory,
+                                                                 caches[t], params, config, grads)
+        if dx_proj is not None:
+            dx_proj[:, t] = dx_proj_t
+        if dfrom_x is not None:
+            dfrom_x[:, t] = dfrom_x_t
+    x = np.stack([cache.x for cache in caches], axis=1)
+    x_proj = np.stack([cache.x_proj for cache in caches], axis=1)
+    dxs = rmc_input_terms_backward(x, x_proj, dx_proj, dfrom_x, params, config, grads)
+    return dxs, dmemory, _in_order(grads.result(), params)
 
 
 class RelationalMemory:

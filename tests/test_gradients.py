@@ -173,6 +173,25 @@ def test_rmc_through_time(kwargs, B, T, rng):
     assert_close(gradcheck.check_gradients(forward, backward, inputs, rng=rng))
 
 
+def test_rmc_backward_without_output_gradients_is_the_gradient_on_the_final_memory(rng):
+    # rmc_backward(None, ..., dmemory_last=d) is the classifier's path: the same as d on the last output
+    config = RMCConfig(input_size=3, num_slots=2, head_size=2, num_heads=2)
+    params = init_rmc_params(rng, config)
+    xs = rng.standard_normal((2, 4, 3))
+    memory = rng.standard_normal((2, 2, 4))
+    outputs, _, caches = rmc_forward(xs, memory, params, config)
+    d = rng.standard_normal(outputs[:, -1].shape)
+    doutputs = np.zeros_like(outputs)
+    doutputs[:, -1] = d
+    want = rmc_backward(doutputs, caches, params, config)
+    got = rmc_backward(None, caches, params, config, dmemory_last=d.reshape(memory.shape))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-14)
+    assert list(got[2]) == list(params)
+    for key in params:
+        np.testing.assert_allclose(got[2][key], want[2][key], rtol=1e-12, atol=1e-14, err_msg=key)
+
+
 @pytest.mark.parametrize("B, T", [(1, 1), (2, 3)])
 def test_hybrid_through_time(B, T, rng):
     config = _memory_config(4, 3, 4, 2)

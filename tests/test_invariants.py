@@ -179,3 +179,40 @@ def test_layer_norm_of_rows_whose_squares_overflow_is_the_norm_of_the_rescaled_r
     np.testing.assert_allclose(dx * scale, dx_small, rtol=1e-10, atol=1e-12)   # y(s x) = y(x): dx scales by 1/s
     np.testing.assert_allclose(dgamma, dgamma_small, rtol=1e-10)
     np.testing.assert_allclose(dbeta, dbeta_small, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sigmoid_and_tanh_match_numpy_to_rounding_and_are_exact_at_the_extremes(dtype):
+    # float64 computes them through np.exp (faster than np.tanh there): same values to rounding
+    from rrnn.layers import sigmoid, tanh
+    x = np.concatenate([np.linspace(-50, 50, 10001), [-1e30, -800.0, 0.0, 800.0, 1e30]]).astype(dtype)
+    tol = 4 * np.finfo(dtype).eps
+    np.testing.assert_allclose(tanh(x), np.tanh(x), rtol=0, atol=tol)
+    np.testing.assert_allclose(sigmoid(x), 0.5 * (1 + np.tanh(0.5 * x)), rtol=0, atol=tol)
+    assert tanh(x).dtype == sigmoid(x).dtype == np.dtype(dtype)
+    assert list(sigmoid(np.array([-1e30, 0.0, 1e30], dtype))) == [0.0, 0.5, 1.0]
+    assert list(tanh(np.array([-1e30, 0.0, 1e30], dtype))) == [-1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("rows", [1, 127, 128, 129, 256, 300, 1024])
+def test_stacked_outer_sum_is_x_transpose_dy(rows, rng):
+    from rrnn.layers import stacked_outer_sum
+    X, dY = rng.standard_normal((rows, 5)), rng.standard_normal((rows, 3))
+    np.testing.assert_allclose(stacked_outer_sum(X, dY), X.T @ dY, rtol=1e-12, atol=1e-12)
+
+
+def test_summed_gradients_over_steps_equal_the_per_step_gradients_added(rng):
+    # Gradients keeps (x, dy) per use and multiplies them once: the same as summing per use
+    from rrnn.layers import Gradients, LinearCache, linear_backward
+    W = rng.standard_normal((4, 3))
+    uses = [(rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 5, 3))) for _ in range(3)]
+    grads = Gradients()
+    for x, dy in uses:
+        dx = grads.linear(dy, LinearCache(x, W), "W", "b")
+        np.testing.assert_allclose(dx, linear_backward(dy, LinearCache(x, W))[0])
+    grads.add("gamma", np.ones(2))
+    grads.add("gamma", np.ones(2))
+    summed = grads.result()
+    np.testing.assert_allclose(summed["W"], sum(linear_backward(dy, LinearCache(x, W))[1] for x, dy in uses))
+    np.testing.assert_allclose(summed["b"], sum(dy.sum(axis=(0, 1)) for _, dy in uses))
+    np.testing.assert_array_equal(summed["gamma"], [2.0, 2.0])

@@ -7,7 +7,8 @@ draws synchronously, the work an ipympl kernel does before it sends the frame). 
 control is changed N times, cycling through a few valid values and back to its default; the
 dashboard's caches are emptied before every change (use --warm to keep them), so the times
 include the computation. The table gives the median milliseconds per update, wall clock and
-CPU, per control and per dashboard, and compares the dashboard median with the 100 ms goal.
+CPU, per control and per dashboard, and counts the controls over the goal: every control at most
+50 ms here (compute + draw; the browser adds encoding, transfer and painting, up to 100 ms).
 
     python benchmarks/dashboard_speed.py                  # all dashboards, 10 changes per control
     python benchmarks/dashboard_speed.py --repeats 20 --only memory_evolution stepper
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-GOAL_MS = 100.0
+GOAL_MS = 50.0      # per control
 
 
 def parse_args():
@@ -90,13 +91,13 @@ def main():
         walls = [r[1] for r in rows]
         cpus = [r[2] for r in rows]
         summary.append((name, statistics.median(walls) if walls else float("nan"),
-                        statistics.median(cpus) if cpus else float("nan"), max(walls) if walls else float("nan")))
+                        statistics.median(cpus) if cpus else float("nan"), max(walls) if walls else float("nan"),
+                        sum(wall > GOAL_MS for wall in walls), len(walls)))
     print()
-    print(f"| {'dashboard':22s} | median wall ms | median cpu ms | slowest control ms | goal < {GOAL_MS:.0f} ms |")
-    print(f"|{'-' * 24}|---------------:|--------------:|-------------------:|-------------|")
-    for name, wall, cpu, worst in summary:
-        verdict = "yes" if wall < GOAL_MS else "NO"
-        print(f"| {name:22s} | {wall:14.1f} | {cpu:13.1f} | {worst:18.1f} | {verdict:11s} |")
+    print(f"| {'dashboard':22s} | median wall ms | median cpu ms | slowest control ms | controls over {GOAL_MS:.0f} ms |")
+    print(f"|{'-' * 24}|---------------:|--------------:|-------------------:|--------------------:|")
+    for name, wall, cpu, worst, over, count in summary:
+        print(f"| {name:22s} | {wall:14.1f} | {cpu:13.1f} | {worst:18.1f} | {f'{over} of {count}':>19s} |")
 
 
 if __name__ == "__main__":

@@ -469,3 +469,54 @@ def test_the_layout_key_sees_new_tick_labels_and_legends():
     assert figure.layout_key() != key
     figure.draw((["a", "b"], "line"))
     assert figure.layout_key() != key                       # a legend is part of the layout
+
+
+def _automatic_placement_pixels(fig) -> np.ndarray:
+    """The figure drawn with matplotlib measuring every label and title placement itself."""
+    switched = [(axis, axis._autolabelpos) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+    titles = [(ax, ax._autotitlepos) for ax in fig.axes]
+    for axis, _ in switched:
+        axis._autolabelpos = True
+    for ax, _ in titles:
+        ax._autotitlepos = True
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba()).copy()
+    for axis, value in switched:
+        axis._autolabelpos = value
+    for ax, value in titles:
+        ax._autotitlepos = value
+    return pixels
+
+
+@pytest.mark.parametrize("name", sorted(discover()))
+def test_placements_left_unmeasured_give_the_pixels_of_measured_ones(name):
+    dash = discover()[name](mode="static")
+    fig = dash.figure.fig
+    assert dash.figure._placed                               # something was skipped
+    changes = {control: values[1] for control, values in dash.benchmark_values().items()}
+    with dash.hold():                                        # every control moved at once
+        for control, value in changes.items():
+            if not dash.controls[control].disabled:
+                dash.controls[control].value = value
+    dash.figure.refresh()                                    # a full draw, placements skipped
+    shown = np.asarray(fig.canvas.buffer_rgba()).copy()
+    assert np.array_equal(shown, _automatic_placement_pixels(fig)), changes
+
+
+def test_a_label_or_title_that_needs_placing_is_placed_by_matplotlib_again():
+    from rrnn.dash.base import InPlaceFigure
+
+    class Labelled(InPlaceFigure):
+        def build(self):
+            self.ax = self.fig.add_subplot()
+            self.ax.set_title("title")
+
+        def draw(self, result):
+            self.ax.set_xlabel(result["xlabel"])
+            self.ax.xaxis.set_ticks_position(result["ticks"])
+
+    figure = Labelled(mode="static").update(dict(xlabel="", ticks="bottom"))
+    assert not figure.ax.xaxis._autolabelpos and not figure.ax._autotitlepos
+    figure.update(dict(xlabel="feature", ticks="top"))
+    assert figure.ax.xaxis._autolabelpos and figure.ax._autotitlepos
+    assert np.array_equal(np.asarray(figure.fig.canvas.buffer_rgba()), _automatic_placement_pixels(figure.fig))

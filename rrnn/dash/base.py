@@ -83,7 +83,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
 
-from .fasttext import use_cached_text
+from .fasttext import skip_known_placements, use_cached_text
 
 MODES = ("widget", "inline", "static")
 
@@ -229,6 +229,7 @@ class InPlaceFigure:
         self.dynamic = []
         self._background = None
         self._layout = None
+        self._placed = set()             # axes whose label/title placement fasttext switched off
         self.build()
         self.fig.canvas.mpl_connect("draw_event", self._on_draw)
 
@@ -313,6 +314,7 @@ class InPlaceFigure:
     def refresh(self) -> None:
         """Redraw the whole figure and put it on screen (see the class docstring)."""
         self.full_draws += 1
+        skip_known_placements(self.fig, self._placed)
         canvas = self.fig.canvas
         if self.mode == "widget":
             self._background = None          # until the front end's draw has captured a new one

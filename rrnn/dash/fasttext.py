@@ -126,3 +126,41 @@ def use_cached_text(canvas):
     if SUPPORTED and isinstance(canvas, backend_agg.FigureCanvasAgg):
         canvas.get_renderer = types.MethodType(_get_renderer, canvas)
     return canvas
+
+
+# --- placements matplotlib measures on every draw, where the answer is already known -------------
+def _title_placement_is_fixed(ax) -> bool:
+    """Axes._update_title_position would leave the titles at y = 1: no tick labels or axis label
+    on top, no child or twinned axes, no y offset text ("1e3") that could reach the title."""
+    return (ax.xaxis.get_ticks_position() not in ("top", "unknown") and ax.xaxis.get_label_position() != "top"
+            and not ax.child_axes and len(ax._twinned_axes.get_siblings(ax)) == 1
+            and not (ax.yaxis.offsetText.get_visible() and ax.yaxis.offsetText.get_text()))
+
+
+def skip_known_placements(fig, placed: set) -> None:
+    """Before a full draw: stop matplotlib from measuring every tick label to place an axis label
+    that is empty, or a title that stays where it is (``_title_placement_is_fixed``) - about a
+    quarter of a dashboard's full redraw, for the same pixels (tests/test_dash_foundations.py).
+
+    ``placed`` holds the ids of the axes and axis objects switched off here, so that they are
+    switched back on when that stops being true (a label gets text, ticks move to the top); the
+    placements a figure fixed itself (``set_label_coords``, ``set_title(y=...)``) are left alone.
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            empty = not axis.label.get_text()
+            if empty and axis._autolabelpos:
+                axis._autolabelpos = False
+                placed.add(id(axis))
+            elif not empty and id(axis) in placed:
+                axis._autolabelpos = True
+                placed.discard(id(axis))
+        fixed = _title_placement_is_fixed(ax)
+        if fixed and ax._autotitlepos:
+            ax._autotitlepos = False
+            for title in (ax.title, ax._left_title, ax._right_title):      # where the measurement starts
+                title.set_y(1.0)
+            placed.add(id(ax))
+        elif not fixed and id(ax) in placed:
+            ax._autotitlepos = True
+            placed.discard(id(ax))

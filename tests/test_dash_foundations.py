@@ -403,7 +403,7 @@ def test_solutions_files_have_one_section_per_exercise():
         assert sections == [f"exercise-{n}" for n in range(1, len(checks) + 1)], notebook
 
 
-# --- drawing machinery: cached text, the layout key, partial redraws ---------------------------------
+# --- drawing machinery: cached text, the layout key, placements left unmeasured --------------------
 def _plain_and_cached_pixels(make):
     """Draw the figure ``make(fig)`` builds twice: with matplotlib's Agg text and with
     rrnn.dash.fasttext's cached text (twice, so the second draw hits the caches)."""

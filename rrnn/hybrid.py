@@ -151,17 +151,20 @@ def hybrid_forward(xs, h, c, memory, params: dict, config: RMCConfig, use_memory
     return np.stack(outputs, axis=1), (h, c, memory), caches
 
 
-def hybrid_backward(doutputs, caches, params: dict, config: RMCConfig):
+def hybrid_backward(doutputs, caches, params: dict, config: RMCConfig, doutput_last=None):
     """Backpropagation through time for hybrid_forward: one reversed loop carrying dh, dc and
-    dmemory. doutputs: (B, T, H). Returns dxs (B, T, D), the gradients on the initial
-    (h, c, memory) and grads keyed like the cell's params."""
+    dmemory. doutputs: (B, T, H), or None when only the last step's output has a gradient,
+    ``doutput_last`` (B, H) (a classifier's path: the other steps skip the read-out's backward).
+    Returns dxs (B, T, D), the gradients on the initial (h, c, memory) and grads keyed like the
+    cell's params."""
     rmc_params = sub_params(params, "rmc.")
     grads, rmc_grads = Gradients(), Gradients()
     dh = dc = dmemory = None
-    dxs = np.empty(doutputs.shape[:2] + (params["lstm.Wx"].shape[0],), doutputs.dtype)
-    for t in reversed(range(len(caches))):
-        # a step whose output gets no gradient (a classifier reads the last one only) skips the read-out
-        doutput = doutputs[:, t] if doutputs[:, t].any() else None
+    T = len(caches)
+    like = doutput_last if doutputs is None else doutputs
+    dxs = np.empty((like.shape[0], T, params["lstm.Wx"].shape[0]), like.dtype)
+    for t in reversed(range(T)):
+        doutput = doutputs[:, t] if doutputs is not None else doutput_last if t == T - 1 else None
         dxs[:, t], dh, dc, dmemory = hybrid_step_backward_into(doutput, dh, dc, dmemory, caches[t], params,
                                                                rmc_params, config, grads, rmc_grads)
     return dxs, (dh, dc, dmemory), _cell_grads(grads, rmc_grads, params)

@@ -289,10 +289,9 @@ class HybridClassifier(SequenceClassifier):
         return outputs[:, -1], (caches, outputs.shape)
 
     def _core_backward(self, dfeatures, cache):
-        caches, shape = cache
-        doutputs = np.zeros(shape, self.dtype)
-        doutputs[:, -1] = dfeatures
-        _, _, grads = hybrid_backward(doutputs, caches, self._core(), self.config)
+        caches, _ = cache
+        # only the last step's output is read
+        _, _, grads = hybrid_backward(None, caches, self._core(), self.config, doutput_last=dfeatures)
         return grads
 
 

@@ -192,6 +192,26 @@ def test_rmc_backward_without_output_gradients_is_the_gradient_on_the_final_memo
         np.testing.assert_allclose(got[2][key], want[2][key], rtol=1e-12, atol=1e-14, err_msg=key)
 
 
+def test_hybrid_backward_with_the_last_output_gradient_only_is_that_gradient_on_the_last_output(rng):
+    # hybrid_backward(None, ..., doutput_last=d) is the classifier's path: the same as d on the last output
+    config = _memory_config(4, 3, 4, 2)
+    cell = HybridClassifier(3, 4, 2, num_slots=3, slot_size=4, num_heads=2, rng=rng)
+    params = perturbed({k[5:]: v for k, v in cell.params.items() if k.startswith("core.")}, rng)
+    xs, h0, memory = rng.standard_normal((2, 4, 3)), np.zeros((2, 4)), np.eye(3, 4) + np.zeros((2, 3, 4))
+    outputs, _, caches = hybrid_forward(xs, h0, h0, memory, params, config)
+    d = rng.standard_normal(outputs[:, -1].shape)
+    doutputs = np.zeros_like(outputs)
+    doutputs[:, -1] = d
+    want = hybrid_backward(doutputs, caches, params, config)
+    got = hybrid_backward(None, caches, params, config, doutput_last=d)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12, atol=1e-14)
+    for a, b in zip(got[1], want[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert list(got[2]) == list(want[2])
+    for key in want[2]:
+        np.testing.assert_allclose(got[2][key], want[2][key], rtol=1e-12, atol=1e-14, err_msg=key)
+
+
 @pytest.mark.parametrize("B, T", [(1, 1), (2, 3)])
 def test_hybrid_through_time(B, T, rng):
     config = _memory_config(4, 3, 4, 2)

@@ -3,6 +3,9 @@
 Each test sets ``control.value`` as a learner would and asserts on what the figure now draws
 (the artists' data), on the message area, and on the pure computation behind it.
 """
+import io
+import json
+
 import numpy as np
 import pytest
 
@@ -520,3 +523,72 @@ def test_a_label_or_title_that_needs_placing_is_placed_by_matplotlib_again():
     figure.update(dict(xlabel="feature", ticks="top"))
     assert figure.ax.xaxis._autolabelpos and figure.ax._autotitlepos
     assert np.array_equal(np.asarray(figure.fig.canvas.buffer_rgba()), _automatic_placement_pixels(figure.fig))
+
+
+# --- ipympl: frames sent at once, encoded at zlib level 1 ------------------------------------------
+def _shown_widget_dashboard(monkeypatch):
+    """rmc_step's dashboard on an ipympl canvas, as if a front end had shown it (ipympl's own
+    handler of the front end's "initialized" message), and the list its messages go to:
+    ("json", type) or ("frame", png bytes, image mode)."""
+    pytest.importorskip("ipympl")
+    dash = rmc_step_dashboard(mode="widget")
+    canvas = dash.figure.fig.canvas
+    sent = []
+
+    def send(content, buffers=None):
+        if buffers:
+            sent.append(("frame", bytes(buffers[0]), canvas._current_image_mode))
+        else:
+            sent.append(("json", json.loads(content["data"])["type"]))
+    monkeypatch.setattr(canvas, "send", send, raising=False)
+    return dash, canvas, sent
+
+
+def _decoded(png: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_an_ipympl_figure_asks_for_a_draw_until_shown_then_sends_each_frame_at_once(monkeypatch):
+    dash, canvas, sent = _shown_widget_dashboard(monkeypatch)
+    dash.controls["num_slots"].value = 5                    # a full redraw, nothing shows the canvas yet
+    assert ("json", "draw") in sent and not [m for m in sent if m[0] == "frame"]
+
+    canvas._handle_message(canvas, {"type": "initialized"}, [])     # a front end shows it
+    canvas._handle_message(canvas, {"type": "draw"}, [])            # and asks for the draw
+    assert not canvas.syncing_data_url and sent[-1][0] == "frame"
+    del sent[:]
+    full_draws, blits = dash.figure.full_draws, dash.figure.blits
+    dash.controls["num_slots"].value = 6                    # a full redraw: the frame, no draw request
+    assert [m[0] for m in sent] == ["frame"] and dash.figure.full_draws == full_draws + 1
+    dash.controls["seed"].value = 7                         # data only: a blit, one more frame
+    assert [m[0] for m in sent] == ["frame", "frame"] and dash.figure.blits == blits + 1
+    assert sent[-1][2] == "diff"
+
+
+def test_frames_at_zlib_level_1_are_matplotlibs_frames_pixel_for_pixel(monkeypatch):
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+
+    from rrnn.dash import frames
+    ours, ours_canvas, ours_sent = _shown_widget_dashboard(monkeypatch)
+    theirs, theirs_canvas, theirs_sent = _shown_widget_dashboard(monkeypatch)
+    assert ours_canvas.get_diff_image.__func__ is frames.diff_frame
+    del theirs_canvas.get_diff_image                         # matplotlib's own encoder (level 6)
+    assert theirs_canvas.get_diff_image.__func__ is FigureCanvasWebAggCore.get_diff_image
+    painted = None
+    for dash, canvas in ((ours, ours_canvas), (theirs, theirs_canvas)):
+        canvas._handle_message(canvas, {"type": "initialized"}, [])
+        canvas._handle_message(canvas, {"type": "draw"}, [])
+    for control, value in [("seed", 3), ("num_slots", 5), ("step", 2), ("pattern", "pulse"), ("num_heads", 4)]:
+        for dash in (ours, theirs):
+            dash.controls[control].value = value
+    assert len(ours_sent) == len(theirs_sent) > 5
+    for mine, reference in zip(ours_sent, theirs_sent):
+        assert mine[0] == reference[0] and mine[2:] == reference[2:]            # same kind, same image mode
+        if mine[0] == "frame":
+            frame = _decoded(mine[1])
+            assert np.array_equal(frame, _decoded(reference[1]))
+            # painted as the browser does: a full frame replaces, a diff frame covers the changed pixels
+            painted = frame.copy() if mine[2] == "full" else np.where(frame[..., 3:] > 0, frame, painted)
+    assert {m[2] for m in ours_sent if m[0] == "frame"} == {"full", "diff"}
+    assert np.array_equal(painted, np.asarray(ours_canvas.buffer_rgba()))

@@ -48,7 +48,7 @@ In a test (or the benchmark), without a front end::
 Figure modes (``InPlaceFigure(mode=...)``; None picks one with ``detect_mode()``):
 
     "widget"  ipympl (``%matplotlib widget``): the figure is an ipympl canvas widget; an update
-              sets artist data and calls ``fig.canvas.draw_idle()`` (or blits) - nothing flickers.
+              sets artist data, draws (or blits) and sends the frame - nothing flickers.
     "inline"  a Jupyter kernel without ipympl: the figure is rendered to PNG and re-displayed
               inside an ``ipywidgets.Output`` with ``clear_output(wait=True)``.
     "static"  no front end (tests, the benchmark, scripts): an Agg canvas, drawn synchronously
@@ -84,6 +84,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
 
 from .fasttext import skip_known_placements, use_cached_text
+from .frames import fast_frames
 
 MODES = ("widget", "inline", "static")
 
@@ -141,6 +142,7 @@ def new_figure(mode: str = "static", figsize=(8, 4), dpi: int = 80) -> Figure:
         canvas.resizable = False
         canvas.toolbar_visible = "fade-in-fade-out"
         canvas.capture_scroll = False
+        fast_frames(canvas)          # PNG frames at zlib level 1: the same pixels (rrnn.dash.frames)
     else:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         canvas = FigureCanvasAgg(fig)
@@ -208,9 +210,10 @@ class InPlaceFigure:
     and texts - see ``layout_key``) is unchanged it *blits*: it restores the saved background
     and redraws only the animated artists; otherwise it redraws the whole figure. So text that
     changes with the data (a number in a title, say) is best animated too. A full redraw is
-    ``draw_idle`` under ipympl, a PNG re-displayed in an ``Output`` (``clear_output(wait=True)``)
-    inline, and a synchronous Agg draw when static. The first update also runs
-    ``tight_layout`` once. Anything ``draw`` changes must be animated or part of the layout key.
+    synchronous, and then sent: under ipympl as a frame straight to the front end (one message,
+    not a draw request and the front end's reply; ``draw_idle`` only until a front end has shown
+    the canvas), inline as a PNG re-displayed in an ``Output`` (``clear_output(wait=True)``).
+    The first update also runs ``tight_layout`` once. Anything ``draw`` changes must be animated or part of the layout key.
 
     Attributes: ``fig`` (matplotlib Figure), ``mode``, ``widget`` (what a layout shows),
     ``updates``, ``full_draws`` and ``blits`` (how each update was shown).
@@ -316,8 +319,11 @@ class InPlaceFigure:
         self.full_draws += 1
         skip_known_placements(self.fig, self._placed)
         canvas = self.fig.canvas
-        if self.mode == "widget":
-            self._background = None          # until the front end's draw has captured a new one
+        if self.mode == "widget" and getattr(canvas, "syncing_data_url", True):
+            # no front end has shown the canvas yet (ipympl clears this flag when one has): a
+            # frame sent now would be lost, and later diff frames drawn over nothing, so ask
+            # for a draw, which the front end requests once it is there
+            self._background = None          # until that draw has captured a new one
             canvas.draw_idle()
         else:
             canvas.draw()                    # the draw_event saves the background, adds the animated artists

@@ -159,7 +159,7 @@ class Frontend:
             errors = self.page.evaluate("() => __e2e.kernelErrors.length")
             # stop waiting early when the kernel reports an error instead of a new frame
             self.page.wait_for_function(
-                "([i, before, n]) => __e2e.snapshot(i) !== before || __e2e.kernelErrors.length > n",
+                "([i, before, n]) => __e2e.changedFrom(i, before) || __e2e.kernelErrors.length > n",
                 arg=[i, before, errors], timeout=self.redraw_timeout_ms, polling=POLL_MS)
             return self.snapshot(i) != before
         except PlaywrightTimeout:

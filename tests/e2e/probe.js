@@ -66,7 +66,7 @@
   // --- input ----------------------------------------------------------------------------------
   // a slider step is a keydown, a click starts with pointerdown, a <select> choice made by
   // Playwright fires only input/change: whichever comes first starts the clock
-  S.arm = () => { S.inputAt = 0; };
+  S.arm = () => { S.inputAt = 0; hashedAt = null; };
   for (const type of ['keydown', 'pointerdown', 'input', 'change']) {
     document.addEventListener(type, () => { if (!S.inputAt) S.inputAt = performance.now(); }, true);
   }
@@ -194,6 +194,17 @@
   S.snapshot = (i) => {
     const { canvases, images } = figuresOf(i);
     return [...canvases.map(hashCanvas), ...images.map((img) => hashString(img.src || ''))].join('|');
+  };
+
+  // Does dashboard i's figure differ from `before` now? Hashing a figure's canvases takes ~6 ms
+  // of the page's main thread, the thread that paints the next frame, so a poll hashes only
+  // when something painted since the last one (a figure changes only by painting) and the
+  // waiting does not slow down what it measures. arm() resets it: the first poll hashes.
+  let hashedAt = null;
+  S.changedFrom = (i, before) => {
+    if (hashedAt === S.lastActivity) return false;
+    hashedAt = S.lastActivity;
+    return S.snapshot(i) !== before;
   };
 
   // Have all the dashboard's figures painted at least once?

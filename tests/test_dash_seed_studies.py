@@ -173,6 +173,16 @@ def test_with_without_memory_slots_change_the_hybrid_not_the_lstm():
     assert [patch.get_height() for patch in fig.stat_bars[1]][0] == pytest.approx(dash.result.memory[:, -1].mean())
 
 
+def test_with_without_memory_labels_follow_training_not_only_the_names():
+    dash = with_without_memory_dashboard(mode="static")
+    fig = dash.figure
+    dash.controls["model"].value = "trained-rmc"
+    assert fig.ax_stats.get_title().startswith("accuracy") and fig.chance_line.get_visible()
+    dash.controls["model"].value = "rmc"                # the same two names, untrained: statistics again
+    assert fig.ax_stats.get_title().startswith("output statistics") and not fig.chance_line.get_visible()
+    assert [t.get_text() for t in fig.ax_stats.get_xticklabels()] == ["mean", "std", "min", "max"]
+
+
 def test_stepper_moves_through_steps_without_recomputing():
     dash = stepper_dashboard(mode="static")
     fig, run = dash.figure, dash.result.run

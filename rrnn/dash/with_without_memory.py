@@ -67,15 +67,18 @@ class WithWithoutMemoryFigure(InPlaceFigure):
                                              fontsize=9)
         self.animate(self.models_line, self.memory_line, self.vs_lstm, self.vs_off, self.diagonal, self.shared_text,
                      self.model_text, *[patch for bars in self.stat_bars for patch in bars])
-        self._names = None
+        self._labels = None
 
     def draw(self, result: studies.WithWithoutMemory):
         T = result.lstm.shape[1]
         t = np.arange(1, T + 1)
         names = result.names
-        if names != self._names:                       # the labels follow the model (a full redraw)
+        # the labels follow the model (a full redraw): its networks' names, and whether it was
+        # trained (accuracy instead of output statistics) - a trained and an untrained RMC share names
+        labels = (names, bool(result.accuracy), result.memory_off is None)
+        if labels != self._labels:
             self._label(result)
-            self._names = names
+            self._labels = labels
         self.models_line.set_data(t, result.diff_models)
         self.memory_line.set_data(t, result.diff_memory if result.diff_memory is not None else [np.nan] * T)
         self.ax_diff.set_xlim(0.5, T + 0.5)
@@ -123,7 +126,10 @@ class WithWithoutMemoryFigure(InPlaceFigure):
         self.ax_scatter.set_ylabel(label + (" (memory on)" if result.memory_off is not None else ""))
         for bars, name in zip(self.stat_bars, names + ("",) * 3):
             bars.set_label(name)
-        self.ax_stats.legend(handles=self.stat_bars[:len(names)], loc="best", frameon=False, fontsize=8)
+        # a fixed place, clear of the bars (trained: accuracy bars at the left only); "best" would
+        # move with the data on full redraws and stay put on blits
+        self.ax_stats.legend(handles=self.stat_bars[:len(names)], loc="upper right" if result.accuracy else "upper left",
+                             frameon=False, fontsize=8)
         if result.accuracy:
             self.ax_stats.set_xticks(range(len(STATS)), ["accuracy", "", "", ""])
             self.ax_stats.set_title("accuracy naming the pattern (dotted: chance 1/9)")

@@ -65,6 +65,35 @@ def test_a_data_only_change_is_drawn_in_place(factory, control, value):
     assert dash.figure.blits >= blits + 1 and dash.figure.full_draws <= full + 1
 
 
+@pytest.mark.parametrize("name", sorted(discover()))
+def test_going_back_to_a_layout_blits_its_kept_background_with_a_full_draws_pixels(name):
+    dash = discover()[name](mode="static")
+    moved = revisits = new_layouts = 0
+    for control, values in dash.benchmark_values().items():
+        widget, start = dash.controls[control], dash.controls[control].value
+        away = [v for v in values if v != start]
+        if widget.disabled or not away:
+            continue
+        layouts = [fig.layout_key() for fig in dash.figures]
+        widget.value = away[0]
+        changed = [fig.layout_key() != layout for fig, layout in zip(dash.figures, layouts)]
+        draws = [fig.full_draws for fig in dash.figures]
+        widget.value = start                        # back
+        moved, new_layouts = moved + 1, new_layouts + sum(changed)
+        for fig, layout, full_draws, new_layout in zip(dash.figures, layouts, draws, changed):
+            if fig.layout_key() == layout:          # the layout it had (limits may stay widened)
+                assert fig.full_draws == full_draws, f"{name}: moving {control} back drew the whole figure"
+                revisits += new_layout
+            shown = np.asarray(fig.fig.canvas.buffer_rgba()).copy()
+            fig.refresh()
+            assert np.array_equal(shown, np.asarray(fig.fig.canvas.buffer_rgba())), f"{name}: {control}"
+    assert moved >= 2 and (revisits or not new_layouts)    # (trained_rmc's controls never change its layout)
+    dash.clear_caches()                             # the benchmark's cold start: a full draw again
+    full_draws = dash.figure.full_draws
+    dash.refresh(force=True)
+    assert dash.figure.full_draws == full_draws + 1
+
+
 def test_attention_dashboard_items_change_the_map_size():
     dash = attention_dashboard(mode="static")
     dash.controls["num_items"].value = 11

@@ -195,6 +195,18 @@ def _formatter_key(formatter):
     return id(formatter)
 
 
+def _legend_key(legend) -> tuple:
+    """What a legend draws: place, texts and each entry's look. By content, not by identity:
+    a dashboard that rebuilds its legend with the same entries has the same layout."""
+    def look(handle):
+        return tuple(str(getter()) for getter in (getattr(handle, name, None) for name in (
+            "get_color", "get_facecolor", "get_edgecolor", "get_linestyle", "get_linewidth", "get_marker",
+            "get_alpha")) if getter is not None)
+    return (legend.get_visible(), str(legend._loc), legend.get_bbox_to_anchor().bounds, legend.get_frame_on(),
+            tuple(t.get_text() for t in legend.get_texts()),
+            tuple((type(h).__name__, look(h)) for h in legend.legend_handles))
+
+
 class InPlaceFigure:
     """Base class: build the axes and artists once, then update them from results, in place.
 
@@ -209,11 +221,13 @@ class InPlaceFigure:
     that is correct: when the layout (every axes' limits, ticks, labels and non-animated titles
     and texts - see ``layout_key``) is unchanged it *blits*: it restores the saved background
     and redraws only the animated artists; otherwise it redraws the whole figure. So text that
-    changes with the data (a number in a title, say) is best animated too. A full redraw is
-    synchronous, and then sent: under ipympl as a frame straight to the front end (one message,
-    not a draw request and the front end's reply; ``draw_idle`` only until a front end has shown
-    the canvas), inline as a PNG re-displayed in an ``Output`` (``clear_output(wait=True)``).
-    The first update also runs ``tight_layout`` once. Anything ``draw`` changes must be animated or part of the layout key.
+    changes with the data (a number in a title, say) is best animated too. The backgrounds of
+    the last ``backgrounds`` layouts are kept, so going back to one (a slots slider moved back
+    and forth) blits too. A full redraw is synchronous, and then sent: under ipympl as a frame
+    straight to the front end (one message, not a draw request and the front end's reply;
+    ``draw_idle`` only until a front end has shown the canvas), inline as a PNG re-displayed in
+    an ``Output`` (``clear_output(wait=True)``). The first update also runs ``tight_layout``
+    once. Anything ``draw`` changes must be animated or part of the layout key.
 
     Attributes: ``fig`` (matplotlib Figure), ``mode``, ``widget`` (what a layout shows),
     ``updates``, ``full_draws`` and ``blits`` (how each update was shown).
@@ -224,14 +238,17 @@ class InPlaceFigure:
     tight = True        # run tight_layout once, on the first update ...
     tight_rect = None   # ... inside this (left, bottom, right, top) box of the figure, if given
     blit = True         # redraw only the animated artists when the layout is unchanged
+    backgrounds = 8     # ... or when it is one of the last 8 shown (their backgrounds are kept)
+
     def __init__(self, *, mode: str | None = None, figsize=None, dpi: int | None = None):
         self.mode = _check_mode(mode)
         self.fig = new_figure(self.mode, figsize or self.figsize, dpi or self.dpi)
         self.output = widgets.Output()
         self.updates = self.full_draws = self.blits = 0
         self.dynamic = []
-        self._background = None
+        self._background = None          # the background of the layout shown now ...
         self._layout = None
+        self._backgrounds = {}           # ... and of the last few shown: layout key -> background
         self._placed = set()             # axes whose label/title placement fasttext switched off
         self.build()
         self.fig.canvas.mpl_connect("draw_event", self._on_draw)
@@ -259,10 +276,11 @@ class InPlaceFigure:
             self.fig.tight_layout(rect=self.tight_rect)
         self.updates += 1
         layout = self.layout_key()
-        if self.blit and self._background is not None and layout == self._layout:
+        if layout != self._layout:      # back to a layout shown before: its background still fits
+            self._layout, self._background = layout, self._backgrounds.get(layout)
+        if self.blit and self._background is not None:
             self._blit()
         else:
-            self._layout = layout
             self.refresh()
         return self
 
@@ -311,8 +329,7 @@ class InPlaceFigure:
         return (ax.get_visible(), ax.get_position().bounds, tuple(ax.viewLim.intervalx), tuple(ax.viewLim.intervaly),
                 titles, tuple(axes),
                 tuple((t.get_text(), t.get_visible()) for t in ax.texts if not t.get_animated()),
-                None if legend is None else (id(legend), legend.get_visible(),
-                                             tuple(t.get_text() for t in legend.get_texts())))
+                None if legend is None else _legend_key(legend))
 
     def refresh(self) -> None:
         """Redraw the whole figure and put it on screen (see the class docstring)."""
@@ -339,6 +356,11 @@ class InPlaceFigure:
             self._draw_dynamic(axes_artists=False)
             return
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        if self.blit and self._layout is not None:
+            self._backgrounds.pop(self._layout, None)           # the newest last
+            self._backgrounds[self._layout] = self._background
+            while len(self._backgrounds) > self.backgrounds:
+                del self._backgrounds[next(iter(self._backgrounds))]
         self._draw_dynamic()
 
     def _draw_dynamic(self, axes_artists: bool = True) -> None:
@@ -368,6 +390,10 @@ class InPlaceFigure:
             clear_output(wait=True)          # wait: the old image stays until the new one arrives
             display(Image(data=buffer.getvalue(), format="png"))
 
+    def forget_backgrounds(self) -> None:
+        """Drop the kept backgrounds: the next update draws the whole figure."""
+        self._background, self._layout, self._backgrounds = None, None, {}
+
     @property
     def widget(self):
         """The widget to place in a layout: the ipympl canvas, or the Output holding the PNG."""
@@ -376,7 +402,7 @@ class InPlaceFigure:
     def image(self, dpi: int | None = 100):
         """The current figure as a static PNG (``IPython.display.Image``), e.g. for GitHub."""
         picture = as_image(self.fig, dpi)
-        self._background, self._layout = None, None     # savefig re-rendered the canvas
+        self.forget_backgrounds()                       # savefig re-rendered the canvas
         if self.mode == "widget":
             self.fig.canvas.draw_idle()
         return picture
@@ -605,9 +631,12 @@ class Dashboard(widgets.VBox):
         self.updates += 1
 
     def clear_caches(self) -> None:
-        """Empty the caches compute uses (see ``caches``)."""
+        """Empty the caches compute uses (see ``caches``) and the figures' kept backgrounds, so
+        that the next update costs what a first visit to its settings costs."""
         for cache in self.caches:
             cache.cache_clear()
+        for fig in self.figures:
+            fig.forget_backgrounds()
 
     def benchmark_values(self) -> dict:
         """Control name -> a few valid values the speed benchmark cycles through (the current

@@ -7,7 +7,8 @@ draws synchronously, the work an ipympl kernel does before it sends the frame). 
 control is changed N times, cycling through a few valid values and back to its default; the
 dashboard's caches are emptied before every change (use --warm to keep them), so the times
 include the computation and every change costs what a first visit to its settings costs: the
-figures' kept backgrounds go too (with --warm, going back to a layout shown before blits). The table gives the median milliseconds per update, wall clock and
+backgrounds the figures kept of layouts other than the one shown go too (with --warm, going back
+to a layout shown before blits). The table gives the median milliseconds per update, wall clock and
 CPU, per control and per dashboard, and counts the controls over the goal: every control at most
 50 ms here (compute + draw; the browser adds encoding, transfer and painting, up to 100 ms).
 

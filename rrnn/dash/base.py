@@ -390,9 +390,13 @@ class InPlaceFigure:
             clear_output(wait=True)          # wait: the old image stays until the new one arrives
             display(Image(data=buffer.getvalue(), format="png"))
 
-    def forget_backgrounds(self) -> None:
-        """Drop the kept backgrounds: the next update draws the whole figure."""
-        self._background, self._layout, self._backgrounds = None, None, {}
+    def forget_backgrounds(self, keep_current: bool = False) -> None:
+        """Drop the kept backgrounds, so that going back to a layout draws the whole figure
+        again; with ``keep_current``, all but the one of the layout shown now."""
+        if keep_current and self._background is not None:
+            self._backgrounds = {self._layout: self._background}
+        else:
+            self._background, self._layout, self._backgrounds = None, None, {}
 
     @property
     def widget(self):
@@ -631,12 +635,13 @@ class Dashboard(widgets.VBox):
         self.updates += 1
 
     def clear_caches(self) -> None:
-        """Empty the caches compute uses (see ``caches``) and the figures' kept backgrounds, so
-        that the next update costs what a first visit to its settings costs."""
+        """Empty the caches compute uses (see ``caches``) and the backgrounds the figures kept
+        of layouts not shown now, so that the next update costs what a first visit to its
+        settings costs (a change that keeps the layout still blits)."""
         for cache in self.caches:
             cache.cache_clear()
         for fig in self.figures:
-            fig.forget_backgrounds()
+            fig.forget_backgrounds(keep_current=True)
 
     def benchmark_values(self) -> dict:
         """Control name -> a few valid values the speed benchmark cycles through (the current

@@ -314,7 +314,10 @@ class InPlaceFigure:
         """An axes' static layout: visibility, place, limits, titles, axis labels, ticks and their
         labels, non-animated texts and the legend. Cheap: tick labels are not formatted; a tick
         locator other than fixed ticks counts by identity (its ticks follow the limits and size,
-        which are in the key)."""
+        which are in the key). A hidden axes draws nothing, whatever it holds: its key is its
+        visibility alone."""
+        if not ax.get_visible():
+            return (False,)
         titles = tuple(t.get_text() for t in (ax.title, ax._left_title, ax._right_title) if not t.get_animated())
         axes = []
         for axis in (ax.xaxis, ax.yaxis):

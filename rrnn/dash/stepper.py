@@ -66,6 +66,7 @@ class StepperFigure(InPlaceFigure):
 
     figsize = (11.0, 6.8)
     dpi = 72
+    tight = False                  # draw fits the layout itself, once per row count
     tight_rect = (0, 0, 1, 0.95)   # room for the model line above the panels
 
     def build(self):
@@ -83,6 +84,7 @@ class StepperFigure(InPlaceFigure):
         self.now = self.ax_change.axvline(1, color="k", lw=1, ls="--")
         self._legend_key = None
         self._rows = None           # attention rows the layout was fitted for
+        self._fitted = {}           # rows -> every axes' position, as tight_layout fitted them
         self.ax_change.set_title("how much each state changed at each step")
         self.ax_change.xaxis.set_major_locator(MaxNLocator(8, integer=True))
         self.ax_change.yaxis.set_major_locator(MaxNLocator(4))
@@ -151,9 +153,6 @@ class StepperFigure(InPlaceFigure):
         labels = row_labels(S)
         set_row_ticks(self.ax_attn, labels, fontsize=9)
         self._annotate(weights)
-        if self.updates and self._rows != S + 1:
-            self.fig.tight_layout(rect=self.tight_rect)    # slanted column labels need more room (or less)
-        self._rows = S + 1
 
         self.slot_bars = self.set_bars(self.ax_slots, self.slot_bars, run.slot_change[k], color="C2")
         self.ax_slots.set_xlim(-0.6, S - 0.4)
@@ -166,6 +165,19 @@ class StepperFigure(InPlaceFigure):
                                     color="C5")
         self.ax_gates.set_xlim(-0.6, S - 0.4)
         self.ax_gates.set_xticks(range(S), row_labels(S, input_row=False))
+
+        if self._rows != S + 1:
+            # slanted column labels and the slots need more room (or less): fitted once per row count, then
+            # reused, so that coming back to a row count gives the same layout (tight_layout
+            # starts from the current positions and lands a hair elsewhere every time)
+            fitted = self._fitted.get(S + 1)
+            if fitted is None:
+                self.fig.tight_layout(rect=self.tight_rect)
+                self._fitted[S + 1] = [ax.get_position(original=True) for ax in self.fig.axes]
+            else:
+                for ax, position in zip(self.fig.axes, fitted):
+                    ax.set_position(position)
+        self._rows = S + 1
 
     def _legend(self, model: str, has_lstm: bool) -> None:
         """The change panel's legend: h, c and M for the seed's hybrid; M alone (and why) otherwise."""

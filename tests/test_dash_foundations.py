@@ -487,6 +487,45 @@ def test_cached_text_draws_the_same_pixels_as_matplotlib():
     assert fasttext._glyphs and fasttext._layouts
 
 
+def test_another_thread_reuses_the_text_and_renders_new_glyphs_with_its_own_fonts():
+    """JupyterLab runs widget callbacks in a thread of their own, where matplotlib hands out
+    other FT2Font objects: the caches filled by the notebook's thread serve it, and a glyph that
+    is new there is rendered with that thread's font, to matplotlib's pixels."""
+    import threading
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from rrnn.dash import fasttext
+    if not fasttext.SUPPORTED:
+        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
+
+    def draw(offset, cached):
+        fig = Figure(figsize=(3, 2), dpi=80)
+        ax = fig.add_subplot()
+        ax.set_title("slot 0 \u2016\u0394M\u2016")
+        ax.text(0.1 + offset, 0.3, "0.25 of memory", transform=ax.transAxes)
+        canvas = fasttext.use_cached_text(FigureCanvasAgg(fig)) if cached else FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    def in_a_thread(function):
+        out = []
+        thread = threading.Thread(target=lambda: out.append(function()))
+        thread.start()
+        thread.join()
+        return out[0]
+
+    fasttext.clear()
+    main = draw(0.0, cached=True)
+    sizes = len(fasttext._layouts), len(fasttext._glyphs)
+    assert np.array_equal(in_a_thread(lambda: draw(0.0, cached=True)), main)
+    assert (len(fasttext._layouts), len(fasttext._glyphs)) == sizes       # nothing laid out or rendered again
+    shifted = in_a_thread(lambda: (draw(0.00613, cached=True), draw(0.00613, cached=False)))
+    assert len(fasttext._glyphs) > sizes[1]                                # new sub-pixel phases, rendered there
+    assert np.array_equal(*shifted)
+
+
 def test_the_layout_key_sees_new_tick_labels_and_legends():
     from rrnn.dash.base import InPlaceFigure
 

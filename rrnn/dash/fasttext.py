@@ -6,10 +6,17 @@ its glyphs (``FT2Font._render_glyph``) anew on every draw, in Python, glyph by g
 millisecond per tick label, which is most of a dashboard's redraw. Both steps are pure functions
 of their inputs, so ``CachedTextRenderer`` remembers them:
 
-- the layout of a string, per font object, size, dpi, hinting, features and language;
-- the bitmap of a glyph, per font, size, dpi, glyph, rotation and the sub-pixel (1/64 px) phase of
-  its position. FreeType renders a glyph moved by whole pixels into the same bitmap, moved, so
-  the cache stores it relative to the whole-pixel part and moves it back.
+- the layout of a string, per font, size, dpi, hinting, features and language;
+- the bitmap of a glyph, per font file, size, dpi, glyph, rotation and the sub-pixel (1/64 px)
+  phase of its position. FreeType renders a glyph moved by whole pixels into the same bitmap,
+  moved, so the cache stores it relative to the whole-pixel part and moves it back.
+
+A font is keyed by what matplotlib builds it from (its files, kerning factor and last-resort
+setting), not by the object: matplotlib gives every thread its own ``FT2Font`` objects, and
+JupyterLab runs widget callbacks in a thread of their own (an ipykernel subshell), so keys by
+object would miss there for every string the notebook's own cells had already drawn. A thread
+never renders with another thread's font: a layout made elsewhere is made again with this
+thread's font before a glyph it lacks is rendered.
 
 The glyphs are then composited exactly as matplotlib does it (``draw_text_image``, one glyph at
 a time, with the same colour and clip), so a figure looks the same pixel for pixel
@@ -23,7 +30,9 @@ from __future__ import annotations
 import math
 import types
 
+import matplotlib as mpl
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import RendererAgg
 
@@ -32,6 +41,7 @@ MAX_ENTRIES = 50_000        # per cache; emptied when full (a dashboard session 
 _layouts: dict = {}
 _glyphs: dict = {}
 _matrices: dict = {}
+_font_keys: dict = {}        # id(FT2Font) -> (the font, its key); one entry per font and thread
 
 
 def _supported() -> bool:
@@ -39,6 +49,7 @@ def _supported() -> bool:
     from matplotlib import ft2font
     return (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") and hasattr(RendererAgg, "_prepare_font")
             and hasattr(backend_agg, "get_hinting_flag") and hasattr(backend_agg, "RenderMode")
+            and hasattr(font_manager.fontManager, "_find_fonts_by_props")
             and all(hasattr(ft2font.FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform")))
 
 
@@ -49,6 +60,7 @@ def clear() -> None:
     """Empty the layout and glyph caches."""
     _layouts.clear()
     _glyphs.clear()
+    _font_keys.clear()
 
 
 def _matrix(angle: float):
@@ -59,6 +71,25 @@ def _matrix(angle: float):
         matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
         _matrices[angle] = matrix = (matrix, tuple(matrix.ravel().tolist()), cos, sin)
     return matrix
+
+
+def _font_key(font, prop):
+    """What the thread's ``font`` (``RendererAgg._prepare_font(prop)``) is built from: the same key
+    in every thread, where ``id(font)`` differs (``font_manager.get_font`` keys by thread too)."""
+    known = _font_keys.get(id(font))
+    if known is None or known[0] is not font:
+        paths = tuple(font_manager.fontManager._find_fonts_by_props(prop))
+        known = _font_keys[id(font)] = (font, (paths, mpl.rcParams["text.kerning_factor"],
+                                               mpl.rcParams["font.enable_last_resort"]))
+    return known[1]
+
+
+def _layout(font, s, flags, features, language):
+    """``font``'s layout of ``s``: the font it was made with, then per glyph the font file's key,
+    the glyph's font object, its index and its position."""
+    items = font._layout(s, flags=flags, features=features, language=language)
+    return (font, tuple(((item.ft_object.fname, item.ft_object.face_index), item.ft_object,
+                         item.glyph_index, item.x, item.y) for item in items))
 
 
 class CachedTextRenderer(RendererAgg):
@@ -72,13 +103,12 @@ class CachedTextRenderer(RendererAgg):
         flags = backend_agg.get_hinting_flag()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
-        key = (id(font), size, self.dpi, s, flags,
+        key = (_font_key(font, prop), size, self.dpi, s, flags,
                tuple(features) if features is not None else None,
                language if language is None or isinstance(language, str) else tuple(language))
         entry = _layouts.get(key)
         if entry is None:
-            items = font._layout(s, flags=flags, features=features, language=language)
-            entry = (font, tuple((item.ft_object, item.glyph_index, item.x, item.y) for item in items))
+            entry = _layout(font, s, flags, features, language)
             if len(_layouts) >= MAX_ENTRIES:
                 _layouts.clear()
             _layouts[key] = entry
@@ -87,25 +117,28 @@ class CachedTextRenderer(RendererAgg):
         mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
         height = self.height
         draw = self._renderer.draw_text_image
-        for ft_object, glyph_index, dx, dy in entry[1]:
+        for i, (face, ft_object, glyph_index, dx, dy) in enumerate(entry[1]):
             px = round(0x40 * (x + dx * cos - dy * sin))
             py = round(0x40 * (height - y + dx * sin + dy * cos))
             gx, fx = divmod(px, 0x40)
             gy, fy = divmod(py, 0x40)
-            gkey = (id(ft_object), size, self.dpi, glyph_index, matrix_key, fx, fy, flags, antialiased)
+            gkey = (face, size, self.dpi, glyph_index, matrix_key, fx, fy, flags, antialiased)
             glyph = _glyphs.get(gkey)
             if glyph is None:
+                if entry[0] is not font:                  # laid out by another thread's font
+                    entry = _layouts[key] = _layout(font, s, flags, features, language)
+                    ft_object = entry[1][i][1]
                 ft_object.set_size(size, self.dpi)
                 ft_object._set_transform(matrix, [fx, fy])
                 bitmap = ft_object._render_glyph(glyph_index, flags, mode)
                 buffer = np.array(bitmap.buffer)          # a copy: the font reuses its bitmap
                 if not antialiased:
                     buffer *= 0xff
-                glyph = (ft_object, buffer, bitmap.left, bitmap.top)
+                glyph = (buffer, bitmap.left, bitmap.top)
                 if len(_glyphs) >= MAX_ENTRIES:
                     _glyphs.clear()
                 _glyphs[gkey] = glyph
-            _, buffer, left, top = glyph
+            buffer, left, top = glyph
             draw(buffer, left + gx, int(height) - (top + gy) + buffer.shape[0], 0, gc)
 
 

@@ -129,18 +129,31 @@ def trace(model, X, *, use_memory: bool = True) -> MemoryTrace:
 
     use_memory=False (hybrid only): the output reads zeros instead of the memory, as in study 2.
     The sequences are traced ``TRACE_CHUNK`` at a time (each one's numbers do not depend on the
-    others).
+    others), each chunk written straight into the arrays of the whole batch.
     """
     X = model._check_X(X)
-    if X.shape[0] > TRACE_CHUNK:
-        parts = [_trace(model, X[i:i + TRACE_CHUNK], use_memory) for i in range(0, X.shape[0], TRACE_CHUNK)]
-        batch_axis = {"features": 0, "logits": 0}       # the others are (T, B, ...)
-        return MemoryTrace(*(np.concatenate([getattr(part, name) for part in parts], axis=batch_axis.get(name, 1))
-                             for name in MemoryTrace._fields))
-    return _trace(model, X, use_memory)
+    B = X.shape[0]
+    first = _trace(model, X[:TRACE_CHUNK], use_memory)
+    if B <= TRACE_CHUNK:
+        return first
+    whole = MemoryTrace(*(np.empty(shape[:axis] + (B,) + shape[axis + 1:])
+                          for shape, axis in zip((part.shape for part in first), _BATCH_AXIS)))
+    for into, part, axis in zip(whole, first, _BATCH_AXIS):
+        into[(slice(None),) * axis + (slice(0, TRACE_CHUNK),)] = part
+    for i in range(TRACE_CHUNK, B, TRACE_CHUNK):
+        _trace(model, X[i:i + TRACE_CHUNK], use_memory,
+               into=MemoryTrace(*(w[(slice(None),) * axis + (slice(i, i + TRACE_CHUNK),)]
+                                  for w, axis in zip(whole, _BATCH_AXIS))))
+    return whole
 
 
-def _trace(model, X, use_memory: bool) -> MemoryTrace:
+_BATCH_AXIS = tuple(0 if name in ("features", "logits") else 1 for name in MemoryTrace._fields)
+
+
+def _trace(model, X, use_memory: bool, into: MemoryTrace | None = None) -> MemoryTrace:
+    """Trace X; the results in float64, written into ``into`` (views of the right shapes) when
+    given: a few thousand sequences would otherwise be copied twice more (to float64, then into
+    the batch), gigabytes faulted in page by page."""
     core = model._core()
     if model.spec["model"] == "rmc":
         if not use_memory:
@@ -158,13 +171,21 @@ def _trace(model, X, use_memory: bool) -> MemoryTrace:
         steps = [cache.rmc for cache in caches]
     else:
         raise ValueError(f"model must be an RMC or hybrid classifier, got a {model.spec['model']!r} classifier")
-    memories = np.stack([step.memory for step in steps] + [last]).astype(float)
     B, T, F = features.shape
     logits = model.head_logits(features.reshape(B * T, F)).reshape(B, T, -1)
-    return MemoryTrace(memories, features.astype(float), np.stack([s.attention[0] for s in steps]).astype(float),
-                       np.stack([s.input_gate for s in steps]).astype(float),
-                       np.stack([s.forget_gate for s in steps]).astype(float),
-                       np.stack([s.memory_attended for s in steps]).astype(float), logits.astype(float))
+    stacked = MemoryTrace(memories=[step.memory for step in steps] + [last], features=features,
+                          attention=[s.attention[0] for s in steps], input_gate=[s.input_gate for s in steps],
+                          forget_gate=[s.forget_gate for s in steps],
+                          attended=[s.memory_attended for s in steps], logits=logits)
+    if into is None:
+        return MemoryTrace(*(np.stack(v).astype(float) if isinstance(v, list) else v.astype(float)
+                             for v in stacked))
+    for out, values in zip(into, stacked):
+        if isinstance(values, list):
+            np.stack(values, out=out)
+        else:
+            out[...] = values
+    return into
 
 
 EVALUATION_SEED = 2026

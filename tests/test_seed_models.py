@@ -47,7 +47,8 @@ def test_a_long_batch_is_traced_in_chunks_with_the_same_numbers(model, monkeypat
     X = np.random.default_rng(3).standard_normal((11, 6, 32))
     whole = sm.trace(net, X)
     sizes, trace_part = [], sm._trace
-    monkeypatch.setattr(sm, "_trace", lambda net, X, use_memory: sizes.append(len(X)) or trace_part(net, X, use_memory))
+    monkeypatch.setattr(sm, "_trace", lambda net, X, use_memory, into=None: sizes.append(len(X))
+                        or trace_part(net, X, use_memory, into))
     monkeypatch.setattr(sm, "TRACE_CHUNK", 4)
     chunked = sm.trace(net, X)
     assert sizes == [4, 4, 3]

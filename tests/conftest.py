@@ -38,6 +38,16 @@ def scope_of(nodeid: str) -> str:
     return f"{e2e['file']}::{e2e['frontend']}" if e2e else nodeid
 
 
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than xdist would start (one per core). The two browser workers
+    spend most of their time waiting for a page to run a notebook or repaint a figure, and the
+    extra worker keeps the cores busy meanwhile (README, "The browser tests").
+    PYTEST_XDIST_AUTO_NUM_WORKERS still sets the number exactly."""
+    workers = yield
+    return workers if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") else workers + 1
+
+
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "each":        # every test on every worker: nothing to group
@@ -45,8 +55,19 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduling(LoadScopeScheduling):
+        first_given = False
+
         def _split_scope(self, nodeid):
             return scope_of(nodeid)
+
+        def _assign_work_unit(self, node):
+            # The browser tests of a front end are the longest chain of the run (minutes, mostly
+            # waiting on the page): they go out first, and the other tests fill the cores around them.
+            if not self.first_given:
+                for scope in [s for s in self.workqueue if s.startswith("tests/e2e/")][::-1]:
+                    self.workqueue.move_to_end(scope, last=False)
+                self.first_given = True
+            super()._assign_work_unit(node)
 
     return Scheduling(config, log)
 

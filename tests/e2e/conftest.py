@@ -163,11 +163,25 @@ def server(frontend, servers):
     return servers(frontend)
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context and page, closed after the test."""
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One browser context for the session, so its HTTP cache is shared: JupyterLab's scripts
+    (megabytes) load from the cache after the first test instead of being fetched and compiled
+    again for each notebook. Each test still has a page of its own; JupyterLab's workspace is
+    reset by the URL (``?reset``), and neither front end keeps state in the browser that a test
+    depends on."""
     context = browser.new_context(viewport={"width": 1440, "height": 1600}, device_scale_factor=1)
     try:
-        yield context.new_page()
+        yield context
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    """A fresh page, closed after the test."""
+    page = browser_context.new_page()
+    try:
+        yield page
+    finally:
+        page.close()

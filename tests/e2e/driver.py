@@ -21,7 +21,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 PROBE = (Path(__file__).with_name("probe.js")).read_text()
 
-QUIET_MS = 300            # "settled": kernel idle and no figure painted for this long
+QUIET_MS = 150            # "settled": kernel idle, no frame decoding (probe.js) and no figure painted
+                          # for this long (a frame arrives before the kernel's "idle" that follows it)
 POLL_MS = 50              # polling interval of wait_for_function
 
 

@@ -38,6 +38,30 @@
     };
   }
 
+  // --- frames on their way -------------------------------------------------------------------
+  // ipympl hands a received frame to an Image and paints it when it has decoded ("load"): until
+  // then the kernel can be idle while a frame is still to come. An image counts as decoding from
+  // its src being set until its load or error event (for at most 5 s: an image nobody loads).
+  const decoding = new Map();        // img -> when its src was set
+  const srcProperty = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+  const loaded = (event) => decoding.delete(event.target);
+  Object.defineProperty(HTMLImageElement.prototype, 'src', {
+    configurable: true, enumerable: srcProperty.enumerable, get() { return srcProperty.get.call(this); },
+    set(value) {
+      if (!decoding.has(this)) {
+        this.addEventListener('load', loaded);
+        this.addEventListener('error', loaded);
+      }
+      decoding.set(this, performance.now());
+      srcProperty.set.call(this, value);
+    },
+  });
+  S.decoding = () => {
+    const now = performance.now();
+    for (const [img, t] of decoding) if (now - t > 5000) decoding.delete(img);
+    return decoding.size;
+  };
+
   // --- images ---------------------------------------------------------------------------------
   const noteImg = (img) => {
     const t = performance.now();
@@ -228,10 +252,10 @@
     return times.length ? [Math.min(...times), Math.max(...times)] : null;
   };
 
-  // Quiet: kernel idle, nothing painted for `ms` milliseconds.
+  // Quiet: kernel idle, no frame decoding, nothing painted for `ms` milliseconds.
   S.quiet = (ms) => {
     const now = performance.now();
-    return S.kernelState !== 'busy' && now - S.lastStatus > ms && now - S.lastActivity > ms;
+    return S.kernelState !== 'busy' && now - S.lastStatus > ms && now - S.lastActivity > ms && S.decoding() === 0;
   };
 
   // Everything on the page that looks like a broken widget or an error.

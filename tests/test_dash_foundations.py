@@ -487,6 +487,31 @@ def test_cached_text_draws_the_same_pixels_as_matplotlib():
     assert fasttext._glyphs and fasttext._layouts
 
 
+def test_cached_font_heights_give_matplotlibs_text_layouts():
+    """Text._get_layout takes a font's height from the renderer where it can: the cached heights
+    give the layout matplotlib computes from the font file, for other fonts, sizes and dpi, and
+    after the family a generic name stands for changes."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.figure import Figure
+
+    from rrnn.dash import fasttext
+    if not fasttext.SUPPORTED:
+        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
+    assert not hasattr(RendererAgg, "_get_font_height_metrics")      # matplotlib's own path is the reference
+    fasttext.clear()
+    for dpi in (72, 100):
+        fig = Figure(dpi=dpi)
+        texts = [fig.text(0.1, 0.2, "one line, sans"), fig.text(0.1, 0.5, "two\nlines", fontsize=15, family="serif"),
+                 fig.text(0.3, 0.3, "mono 0.25", family="monospace", weight="bold", rotation=30)]
+        plain, cached = RendererAgg(400, 300, dpi), fasttext.CachedTextRenderer(400, 300, dpi)
+        for families in (None, ["DejaVu Serif"]):
+            with mpl.rc_context({"font.sans-serif": families} if families else {}):
+                for text in texts:
+                    assert repr(text._get_layout(cached)) == repr(text._get_layout(plain)), (dpi, families, text)
+    assert len(fasttext._heights) == 12        # 3 fonts x 2 dpi x 2 settings of the family lists
+
+
 def test_another_thread_reuses_the_text_and_renders_new_glyphs_with_its_own_fonts():
     """JupyterLab runs widget callbacks in a thread of their own, where matplotlib hands out
     other FT2Font objects: the caches filled by the notebook's thread serve it, and a glyph that

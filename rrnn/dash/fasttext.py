@@ -9,7 +9,10 @@ of their inputs, so ``CachedTextRenderer`` remembers them:
 - the layout of a string, per font, size, dpi, hinting, features and language;
 - the bitmap of a glyph, per font file, size, dpi, glyph, rotation and the sub-pixel (1/64 px)
   phase of its position. FreeType renders a glyph moved by whole pixels into the same bitmap,
-  moved, so the cache stores it relative to the whole-pixel part and moves it back.
+  moved, so the cache stores it relative to the whole-pixel part and moves it back;
+- a font's full height (ascent, descent, line gap), which ``Text._get_layout`` asks of the
+  renderer (``_get_font_height_metrics``) and otherwise reads from the font file's tables, font
+  lookup included, for every text on every draw: an eighth of a dashboard's full redraw.
 
 A font is keyed by what matplotlib builds it from (its files, kerning factor and last-resort
 setting), not by the object: matplotlib gives every thread its own ``FT2Font`` objects, and
@@ -42,6 +45,7 @@ _layouts: dict = {}
 _glyphs: dict = {}
 _matrices: dict = {}
 _font_keys: dict = {}        # id(FT2Font) -> (the font, its key); one entry per font and thread
+_heights: dict = {}
 
 
 def _supported() -> bool:
@@ -61,6 +65,7 @@ def clear() -> None:
     _layouts.clear()
     _glyphs.clear()
     _font_keys.clear()
+    _heights.clear()
 
 
 def _matrix(angle: float):
@@ -92,8 +97,24 @@ def _layout(font, s, flags, features, language):
                          item.glyph_index, item.x, item.y) for item in items))
 
 
+_FAMILY_LISTS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+
+
 class CachedTextRenderer(RendererAgg):
-    """``RendererAgg`` whose ``draw_text`` reuses string layouts and glyph bitmaps (see the module)."""
+    """``RendererAgg`` whose ``draw_text`` reuses string layouts and glyph bitmaps, and whose
+    fonts' heights are looked up once (see the module)."""
+
+    def _get_font_height_metrics(self, prop):
+        # what FontProperties hashes, and the family lists a generic family ("sans-serif") names
+        key = (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(),
+               prop.get_stretch(), prop.get_size(), prop.get_file(), prop.get_math_fontfamily(), self.dpi,
+               tuple(tuple(mpl.rcParams[name]) for name in _FAMILY_LISTS))
+        found = _heights.get(key)
+        if found is None:
+            if len(_heights) >= MAX_ENTRIES:
+                _heights.clear()
+            found = _heights[key] = _font_height_metrics(prop, self.dpi)
+        return found
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or not SUPPORTED:
@@ -140,6 +161,20 @@ class CachedTextRenderer(RendererAgg):
                 _glyphs[gkey] = glyph
             buffer, left, top = glyph
             draw(buffer, left + gx, int(height) - (top + gy) + buffer.shape[0], 0, gc)
+
+
+def _font_height_metrics(prop, dpi):
+    """(ascent, descent, line gap) of the font's full vertical extent in pixels, computed as
+    ``Text._get_layout`` does when the renderer offers none (matplotlib 3.11, text.py)."""
+    font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+    for table_name, linegap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale
+    return None, None, None
 
 
 def _get_renderer(canvas):

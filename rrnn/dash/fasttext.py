@@ -35,6 +35,7 @@ import types
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import axis as maxis
 from matplotlib import font_manager
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import RendererAgg
@@ -197,12 +198,55 @@ def use_cached_text(canvas):
 
 
 # --- placements matplotlib measures on every draw, where the answer is already known -------------
+MEASURE_ONCE = all(hasattr(maxis.Axis, name)
+                   for name in ("_get_ticklabel_bboxes", "_get_tick_boxes_siblings", "_get_axis_name"))
+
 def _title_placement_is_fixed(ax) -> bool:
     """Axes._update_title_position would leave the titles at y = 1: no tick labels or axis label
     on top, no child or twinned axes, no y offset text ("1e3") that could reach the title."""
     return (ax.xaxis.get_ticks_position() not in ("top", "unknown") and ax.xaxis.get_label_position() != "top"
             and not ax.child_axes and len(ax._twinned_axes.get_siblings(ax)) == 1
             and not (ax.yaxis.offsetText.get_visible() and ax.yaxis.offsetText.get_text()))
+
+
+def _measure_tick_labels_once(axis) -> None:
+    """Make ``axis`` (an instance, nothing else) measure its tick labels once per draw.
+
+    ``Axis.draw`` measures them (``_get_ticklabel_bboxes``), draws the ticks, then places the axis
+    label clear of them (``_update_label_position``), which updates the ticks and measures every
+    label again (``_get_tick_boxes_siblings``): a tenth of a full redraw, for boxes it already has.
+    During the axis's own draw the second measurement reuses the first, when it would measure
+    only this axis (no ``fig.align_labels`` group); everywhere else matplotlib measures.
+    """
+    if "_get_tick_boxes_siblings" in vars(axis):
+        return
+    cls = type(axis)
+
+    def draw(renderer):
+        axis._rrnn_drawing = True
+        try:
+            return cls.draw(axis, renderer)
+        finally:
+            axis._rrnn_drawing = False
+            vars(axis).pop("_rrnn_tick_boxes", None)
+
+    def get_ticklabel_bboxes(ticks, renderer):
+        boxes = cls._get_ticklabel_bboxes(axis, ticks, renderer)
+        if axis._rrnn_drawing:
+            axis._rrnn_tick_boxes = boxes
+        return boxes
+
+    def get_tick_boxes_siblings(renderer):
+        boxes = vars(axis).pop("_rrnn_tick_boxes", None)
+        groups = axis.get_figure(root=False)._align_label_groups
+        name = axis._get_axis_name()
+        if boxes is not None and name in groups and groups[name].get_siblings(axis.axes) == [axis.axes]:
+            return list(boxes[0]), list(boxes[1])
+        return cls._get_tick_boxes_siblings(axis, renderer)
+
+    axis._rrnn_drawing = False
+    axis.draw, axis._get_ticklabel_bboxes, axis._get_tick_boxes_siblings = (
+        draw, get_ticklabel_bboxes, get_tick_boxes_siblings)
 
 
 def skip_known_placements(fig, placed: set) -> None:
@@ -216,6 +260,8 @@ def skip_known_placements(fig, placed: set) -> None:
     """
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
+            if MEASURE_ONCE:
+                _measure_tick_labels_once(axis)
             empty = not axis.label.get_text()
             if empty and axis._autolabelpos:
                 axis._autolabelpos = False

@@ -19,8 +19,9 @@ lab: $(STAMP)
 
 # Everything: the package tests, the notebooks under nbval, and the end-to-end browser tests in
 # tests/e2e (they skip, saying how to enable them, where Chromium is missing). pytest-xdist spreads
-# them over one worker per core, keeping each notebook's cells in one worker and each front end's
-# browser tests in one worker (one JupyterLab or Voila server for all of them): tests/conftest.py.
+# them over one worker per core and one more (the browser workers mostly wait), keeping each
+# notebook's cells in one worker and each front end's browser tests in one worker (one JupyterLab
+# or Voila server for all of them), which start first: tests/conftest.py.
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs -n auto

@@ -136,18 +136,22 @@ def trace(model, X, *, use_memory: bool = True) -> MemoryTrace:
     first = _trace(model, X[:TRACE_CHUNK], use_memory)
     if B <= TRACE_CHUNK:
         return first
-    whole = MemoryTrace(*(np.empty(shape[:axis] + (B,) + shape[axis + 1:])
-                          for shape, axis in zip((part.shape for part in first), _BATCH_AXIS)))
-    for into, part, axis in zip(whole, first, _BATCH_AXIS):
-        into[(slice(None),) * axis + (slice(0, TRACE_CHUNK),)] = part
+    whole = MemoryTrace(*(np.empty(part.shape[:axis] + (B,) + part.shape[axis + 1:])
+                          for part, axis in zip(first, _BATCH_AXIS)))
+    for into, part in zip(_sequences(whole, 0), first):
+        into[...] = part
     for i in range(TRACE_CHUNK, B, TRACE_CHUNK):
-        _trace(model, X[i:i + TRACE_CHUNK], use_memory,
-               into=MemoryTrace(*(w[(slice(None),) * axis + (slice(i, i + TRACE_CHUNK),)]
-                                  for w, axis in zip(whole, _BATCH_AXIS))))
+        _trace(model, X[i:i + TRACE_CHUNK], use_memory, into=_sequences(whole, i))
     return whole
 
 
 _BATCH_AXIS = tuple(0 if name in ("features", "logits") else 1 for name in MemoryTrace._fields)
+
+
+def _sequences(trace: MemoryTrace, start: int) -> MemoryTrace:
+    """Views of ``trace``'s arrays on the ``TRACE_CHUNK`` sequences from ``start``."""
+    return MemoryTrace(*(array[(slice(None),) * axis + (slice(start, start + TRACE_CHUNK),)]
+                         for array, axis in zip(trace, _BATCH_AXIS)))
 
 
 def _trace(model, X, use_memory: bool, into: MemoryTrace | None = None) -> MemoryTrace:

@@ -200,6 +200,8 @@ def use_cached_text(canvas):
 # --- placements matplotlib measures on every draw, where the answer is already known -------------
 MEASURE_ONCE = all(hasattr(maxis.Axis, name)
                    for name in ("_get_ticklabel_bboxes", "_get_tick_boxes_siblings", "_get_axis_name"))
+"""The private pieces of matplotlib's Axis that ``_measure_tick_labels_once`` relies on are there."""
+
 
 def _title_placement_is_fixed(ax) -> bool:
     """Axes._update_title_position would leave the titles at y = 1: no tick labels or axis label
@@ -252,7 +254,8 @@ def _measure_tick_labels_once(axis) -> None:
 def skip_known_placements(fig, placed: set) -> None:
     """Before a full draw: stop matplotlib from measuring every tick label to place an axis label
     that is empty, or a title that stays where it is (``_title_placement_is_fixed``) - about a
-    quarter of a dashboard's full redraw, for the same pixels (tests/test_dash_foundations.py).
+    quarter of a dashboard's full redraw, for the same pixels (tests/test_dash_foundations.py);
+    and make every axis measure its tick labels once per draw (``_measure_tick_labels_once``).
 
     ``placed`` holds the ids of the axes and axis objects switched off here, so that they are
     switched back on when that stops being true (a label gets text, ticks move to the top); the

@@ -48,10 +48,8 @@
   Object.defineProperty(HTMLImageElement.prototype, 'src', {
     configurable: true, enumerable: srcProperty.enumerable, get() { return srcProperty.get.call(this); },
     set(value) {
-      if (!decoding.has(this)) {
-        this.addEventListener('load', loaded);
-        this.addEventListener('error', loaded);
-      }
+      this.addEventListener('load', loaded);         // the same listener again is a no-op
+      this.addEventListener('error', loaded);
       decoding.set(this, performance.now());
       srcProperty.set.call(this, value);
     },

@@ -12,9 +12,6 @@ pure ``*_forward`` functions that return caches. Randomness enters only through 
 ``rrnn.DEFAULT_SEED``, and NumPy's global random state is never read or changed.
 """
 from ._checks import DEFAULT_SEED
-from ._malloc import keep_freed_memory
-
-keep_freed_memory()   # no page-fault churn between training steps (see rrnn/_malloc.py)
 from .attention import multihead_attention_forward, scaled_dot_product_attention
 from .hybrid import RelationalRNN, RelationalRNNCell
 from .lstm import LSTM

@@ -1,14 +1,18 @@
 """Keep freed heap memory in the process between training steps (glibc's malloc only).
 
-A training step allocates and frees the same large temporaries (activations and gradients, a few
-MB each) every time. By default glibc gives memory at the top of the heap back to the system as
-soon as more than a little is free, and the next step faults it in again, page by page: about
-25,000 minor page faults per Nth-farthest step (B=1024), a third of the step spent in the kernel.
-Asking malloc to keep a pad of 128 MiB when it trims makes those pages stay mapped, so each step
-reuses them (measured: 99 ms -> 65 ms per step, 0.05 s instead of 1.85 s of kernel time over 50
-steps). The cost is that a process keeps up to 128 MiB of freed memory for reuse.
+A training step allocates and frees the same large temporaries (activations and gradients) every
+time. By default glibc hands memory at the top of the heap back to the system as soon as a little is
+free, so the next step faults it in again page by page. ``mallopt(M_TOP_PAD)`` asks malloc to keep a
+pad of that many bytes whenever it grows or trims the heap, so a step's temporaries stay mapped and
+the next step reuses them; the cost is up to ``TOP_PAD_BYTES`` of freed memory kept by the process.
 
-Elsewhere (macOS, Windows, musl) this does nothing.
+Only ``rrnn.training.train`` calls it (so the command line and the notebooks' training cells get it):
+it changes the allocator of the whole process, so a plain ``import rrnn`` must not. Setting M_TOP_PAD
+also freezes glibc's dynamic mmap threshold at its current value, so which arrays come from the
+padded heap and which from fresh ``mmap`` calls depends on what the process allocated before the call;
+``tests/test_train.py`` checks that a training step stops faulting once ``train`` has run. For a
+whole process, from its first allocation on, set it in the environment instead:
+``GLIBC_TUNABLES=glibc.malloc.top_pad=134217728``. Elsewhere (macOS, Windows, musl) this does nothing.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ TOP_PAD_BYTES = 2**27     # 128 MiB: more than one Nth-farthest step's temporari
 
 
 def keep_freed_memory(pad_bytes: int = TOP_PAD_BYTES) -> bool:
-    """Set glibc's M_TOP_PAD; True if it was set."""
+    """Set glibc's M_TOP_PAD to ``pad_bytes``; True if it was set (False off glibc)."""
     if not sys.platform.startswith("linux"):
         return False
     try:

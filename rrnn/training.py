@@ -29,7 +29,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import _checks, io, optim, tasks
+from . import _checks, _malloc, io, optim, tasks
 from .layers import softmax_cross_entropy
 
 
@@ -159,6 +159,8 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
     stop_at_accuracy = _optional_positive("stop_at_accuracy", stop_at_accuracy)
     if stop_at_accuracy is not None and stop_at_accuracy > 1:
         raise ValueError(f"stop_at_accuracy must be None or in (0, 1], got {stop_at_accuracy}")
+
+    _malloc.keep_freed_memory()   # each step reuses the last one's freed memory (see rrnn/_malloc.py)
 
     # Two independent streams from one seed: the held-out batch never depends on how
     # many training batches were drawn.

@@ -3,8 +3,9 @@
 Shared by experiments/ablations/run.py and experiments/which_pattern/run.py (``main`` is their
 command line, ``run`` one run): each run's command is
 printed before it starts, its log goes to <folder>/runs/<name>/log.txt, and its record (everything
-but the weights, with the per-step series thinned) to <folder>/records/<name>.json, small enough to
-commit. Each process is pinned to one BLAS thread so two runs share a 2-core machine fairly.
+but the weights, with the per-step series thinned) to <records>/<name>.json, small enough to commit:
+the experiment passes the package's own records folder (rrnn/records/<experiment>/), so the package
+ships the records its notebooks read. Each process is pinned to one BLAS thread so two runs share a 2-core machine fairly.
 """
 import argparse
 import json
@@ -32,8 +33,8 @@ def compact(folder: Path, name: str) -> dict:
     return record
 
 
-def run(folder: Path, name: str, argv: list) -> int:
-    """Train ``python -m rrnn.train *argv`` (its --out under folder/runs/name) and write the record."""
+def run(folder: Path, records: Path, name: str, argv: list) -> int:
+    """Train ``python -m rrnn.train *argv`` (its --out under folder/runs/name) and write records/name.json."""
     out = folder / "runs" / name
     out.mkdir(parents=True, exist_ok=True)
     print("$ OPENBLAS_NUM_THREADS=1 python -m rrnn.train " + shlex.join(argv), flush=True)
@@ -42,13 +43,13 @@ def run(folder: Path, name: str, argv: list) -> int:
         code = subprocess.run([sys.executable, "-m", "rrnn.train", *argv, "--overwrite"], env=env, cwd=ROOT,
                               stdout=log, stderr=subprocess.STDOUT).returncode
     if code == 0:
-        (folder / "records").mkdir(exist_ok=True)
-        (folder / "records" / f"{name}.json").write_text(json.dumps(compact(folder, name), separators=(",", ":")))
+        records.mkdir(parents=True, exist_ok=True)
+        (records / f"{name}.json").write_text(json.dumps(compact(folder, name), separators=(",", ":")))
         print(f"  {name}: {(out / 'log.txt').read_text().strip().splitlines()[-1]}", flush=True)
     return code
 
 
-def main(folder: Path, runs: dict, command, cost: dict, description: str, **grid_fields) -> int:
+def main(folder: Path, records: Path, runs: dict, command, cost: dict, description: str, **grid_fields) -> int:
     """The command line of an experiment's run.py: ``--only`` some runs, ``--jobs`` at once (the
     costliest first, by ``cost`` of the run's model); a full grid also writes grid.json (its command,
     wall time and machine, and ``grid_fields``)."""
@@ -59,7 +60,7 @@ def main(folder: Path, runs: dict, command, cost: dict, description: str, **grid
     names = sorted(args.only or runs, key=lambda n: -cost.get(runs[n][0], 1.0))
     started = time.time()
     with ThreadPoolExecutor(args.jobs) as pool:
-        codes = list(pool.map(lambda name: run(folder, name, command(name)), names))
+        codes = list(pool.map(lambda name: run(folder, records, name, command(name)), names))
     failed = [n for n, c in zip(names, codes) if c]
     if not args.only:
         grid = {"command": f"python {folder.relative_to(ROOT) / 'run.py'} --jobs {args.jobs}", "jobs": args.jobs,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .training import first_step_above
 
-# the grid's records, in a checkout of the repository (the package is installed editable)
-FOLDER = Path(__file__).resolve().parents[1] / "experiments" / "ablations"
+# the grid's records (<run>.json), shipped with the package; experiments/ablations/run.py writes them here
+FOLDER = Path(__file__).resolve().parent / "records" / "ablations"
 STEPS = 3000                # the budget: at most this many steps of batch 1024 ...
 STOP_AT = 0.8               # ... or until the held-out accuracy reaches this
 LEFT_PLATEAU = 0.55         # clear of the 50% shortcut plateau (rmc-spec.md §3.3b): a seed that reached this left it
@@ -53,11 +53,11 @@ def command(run: str, steps: int = STEPS, out: str | None = None) -> list:
 
 
 def load_records(folder=FOLDER) -> dict:
-    """{run name: record} for every records/<run>.json in ``folder`` (experiments/ablations)."""
-    paths = sorted(Path(folder, "records").glob("*.json"))
+    """{run name: record} for every <run>.json in ``folder`` (the grid's records by default)."""
+    paths = sorted(Path(folder).glob("*.json"))
     if not paths:
-        raise FileNotFoundError(f"no ablation records in {Path(folder, 'records')}: run experiments/ablations/run.py, "
-                                f"or open the course from a checkout of the repository")
+        raise FileNotFoundError(f"folder must hold the ablation records (<run>.json), got {folder} with none; "
+                                f"experiments/ablations/run.py writes them")
     return {path.stem: json.loads(path.read_text()) for path in paths}
 
 

@@ -220,16 +220,17 @@ def trained_accuracy(name: str, use_memory: bool = True) -> float:
     return accuracy(trained_model(name), use_memory=use_memory)
 
 
-RECORDS = Path(__file__).resolve().parents[1] / "experiments" / "which_pattern" / "records"
-"""The which-pattern runs' records (3 seeds of every model), in a checkout of the repository."""
+RECORDS = Path(__file__).resolve().parent / "records" / "which_pattern"
+"""The which-pattern runs' records (3 seeds of every model), shipped with the package;
+experiments/which_pattern/run.py writes them here."""
 
 
 def load_records(folder=RECORDS) -> dict:
     """{run name: record} for every <model>-s<seed>.json in ``folder`` (see experiments/which_pattern)."""
     paths = sorted(Path(folder).glob("*.json"))
     if not paths:
-        raise FileNotFoundError(f"no which-pattern records in {folder}: run experiments/which_pattern/run.py, "
-                                f"or open the course from a checkout of the repository")
+        raise FileNotFoundError(f"folder must hold the which-pattern records (<model>-s<seed>.json), got {folder} "
+                                f"with none; experiments/which_pattern/run.py writes them")
     return {path.stem: json.loads(path.read_text()) for path in paths}
 
 

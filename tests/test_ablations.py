@@ -1,6 +1,7 @@
 """The ablation grid: its commands build the variants they name, its table says what the records
 hold, and every shipped record's command reproduces the start of its run."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,8 @@ import pytest
 from rrnn import ablations, models, training
 from rrnn.exercises.trained import check_one_slot_prediction, one_slot_final_accuracy
 
-RECORDS = sorted((ablations.FOLDER / "records").glob("*.json"))
+RECORDS = sorted(ablations.FOLDER.glob("*.json"))
+GRID = Path(__file__).resolve().parents[1] / "experiments" / "ablations" / "grid.json"   # the run's wall time
 
 
 def built(run: str):
@@ -61,7 +63,7 @@ def test_the_summary_counts_seeds_and_steps_by_hand():
 
 def test_the_grid_is_complete_and_ran_in_well_under_two_hours():
     assert {path.stem for path in RECORDS} == set(ablations.RUNS)
-    grid = json.loads((ablations.FOLDER / "grid.json").read_text())
+    grid = json.loads(GRID.read_text())
     assert grid["runs"] == len(ablations.RUNS) and grid["wall_seconds"] < 2 * 3600
 
 
@@ -86,3 +88,9 @@ def test_the_one_slot_prediction_is_compared_with_the_grid():
     assert check_one_slot_prediction(min(median + 0.3, 1.0) if median < 0.6 else median - 0.3).passed is False
     assert check_one_slot_prediction(None).passed is None
     assert check_one_slot_prediction("high").passed is False
+
+
+def test_records_come_from_the_package_and_an_empty_folder_is_named(tmp_path):
+    assert ablations.FOLDER.is_relative_to(Path(ablations.__file__).parent)     # shipped as package data
+    with pytest.raises(FileNotFoundError, match=r"folder must hold the ablation records .* got .* with none"):
+        ablations.load_records(tmp_path)

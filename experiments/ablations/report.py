@@ -1,4 +1,4 @@
-"""The ablation table from the records in records/, with the grid's wall time; writes report.md.
+"""The ablation table from the records in rrnn/records/ablations/, with the grid's wall time; writes report.md.
 
     python experiments/ablations/report.py
 
@@ -14,7 +14,7 @@ from rrnn import ablations  # noqa: E402
 
 
 def main():
-    records = ablations.load_records(HERE)
+    records = ablations.load_records()
     grid = json.loads((HERE / "grid.json").read_text())
     lines = [
         "# Ablations of the RMC on Nth farthest",
@@ -26,7 +26,7 @@ def main():
         ablations.markdown_table(ablations.summary(records)),
         "",
         f"Grid: `{grid['command']}` on {grid['machine']}, {grid['wall_seconds'] / 60:.0f} minutes wall time "
-        f"(finished {grid['finished']}). Each run's exact command is the `argv` of records/<run>.json, "
+        f"(finished {grid['finished']}). Each run's exact command is the `argv` of rrnn/records/ablations/<run>.json, "
         "run as `python -m rrnn.train <argv>` from the repository root.",
     ]
     text = "\n".join(lines) + "\n"

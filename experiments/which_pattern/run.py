@@ -3,8 +3,9 @@
 Every run is one `python -m rrnn.train` command: the flags of rrnn.pretrained.PATTERN_COMMON (32
 features, 10-25 steps, random amplitude, batch 64, Adam lr 1e-3, float32, 3,000 steps) and one
 model's flags, with 3 seeds each: the RMC with 1, 2, 4 and 8 slots of 64 (2 heads of 32), an LSTM
-of 64 and the seed's hybrid. Records go to records/<run>.json (command, seed, spec, held-out
-curve, losses), the wall time to grid.json; ship.py copies seed 0 of each into rrnn/pretrained.
+of 64 and the seed's hybrid. Records go to rrnn/records/which_pattern/<run>.json (command, seed,
+spec, held-out curve, losses; rrnn.seed_models.RECORDS, shipped with the package for notebook 07),
+the wall time to grid.json; ship.py copies seed 0 of each into rrnn/pretrained.
 
     python experiments/which_pattern/run.py --jobs 2       # all 18 runs, about 20 minutes here
     python experiments/which_pattern/run.py --only rmc-4slots-s0
@@ -17,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import runner  # noqa: E402  (experiments/runner.py: one command, its log and its record)
 from rrnn.pretrained import PATTERN_COMMON, PATTERN_FLAGS  # noqa: E402
+from rrnn.seed_models import RECORDS  # noqa: E402
 
 SEEDS = (0, 1, 2)
 RUNS = {f"{model}-s{seed}": (model, seed) for model in PATTERN_FLAGS for seed in SEEDS}
@@ -31,4 +33,4 @@ def command(name: str) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(runner.main(HERE, RUNS, command, COST, __doc__.split("\n\n")[0]))
+    sys.exit(runner.main(HERE, RECORDS, RUNS, command, COST, __doc__.split("\n\n")[0]))

@@ -5,12 +5,15 @@ Each test sets ``control.value`` as a learner would and asserts on what the figu
 """
 import io
 import json
+import os
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 
 from rrnn import RelationalMemory, scaled_dot_product_attention
 from rrnn.dash import DASHBOARDS, discover
+from rrnn.dash.base import Dashboard, InPlaceFigure
 from rrnn.dash.attention_maps import AttentionMapsFigure, attention_dashboard, attention_maps, grid_positions
 from rrnn.dash.lstm_gates import LSTMGatesFigure, carried_fraction, lstm_dashboard, lstm_gates, make_input
 from rrnn.dash.rmc_step import RMCStepFigure, rmc_step, rmc_step_dashboard
@@ -444,111 +447,109 @@ def test_solutions_files_have_one_section_per_exercise():
         assert sections == [f"exercise-{n}" for n in range(1, len(checks) + 1)], notebook
 
 
-# --- drawing machinery: cached text, the layout key, placements left unmeasured --------------------
-def _plain_and_cached_pixels(make):
-    """Draw the figure ``make(fig)`` builds twice: with matplotlib's Agg text and with
-    rrnn.dash.fasttext's cached text (twice, so the second draw hits the caches)."""
+# --- drawing machinery: cached text, the layout key, fixed placements, errors ----------------------
+def _text_figure(fig):
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 3])
+    ax.set_title("a title, slot 0 \u2016\u0394M\u2016", fontsize=9)
+    ax.set_xticks([0.13, 0.5, 0.77], ["slot 0", "slot 1", "input"], rotation=45, ha="right",
+                  rotation_mode="anchor")
+    ax.set_ylabel("row that reads (query)")
+    for k in range(5):                                  # the same string at sub-pixel offsets
+        ax.text(0.1 + k * 0.0137, 0.2 + k * 0.151, "0.25", transform=ax.transAxes, fontsize=7 + k)
+    ax.text(0.5, 0.5, "two\nlines, serif", family="serif", fontsize=13)
+    ax.text(0.2, 0.7, "mono 0.25", family="monospace", weight="bold", rotation=30)
+    fig.text(0.5, 0.98, "two lines\nof a suptitle", ha="center", va="top", fontsize=10, antialiased=False)
+
+
+def _pixels(make, cached: bool, dpi: int = 80) -> np.ndarray:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from rrnn.dash import fasttext
-    fig = Figure(figsize=(4, 3), dpi=80)
+    from rrnn.dash.cached_text import CachedTextAgg
+    fig = Figure(figsize=(4, 3), dpi=dpi)
     make(fig)
-    FigureCanvasAgg(fig).draw()
-    plain = np.asarray(fig.canvas.buffer_rgba()).copy()
-    fasttext.clear()
-    canvas = fasttext.use_cached_text(FigureCanvasAgg(fig))
+    canvas = CachedTextAgg(fig) if cached else FigureCanvasAgg(fig)
     canvas.draw()
-    first = np.asarray(canvas.buffer_rgba()).copy()
-    assert isinstance(canvas.get_renderer(), fasttext.CachedTextRenderer)
-    canvas.draw()
-    return plain, first, np.asarray(canvas.buffer_rgba()).copy()
+    return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def test_cached_text_draws_the_same_pixels_as_matplotlib():
-    from rrnn.dash import fasttext
-    if not fasttext.SUPPORTED:
-        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
-
-    def make(fig):
-        ax = fig.add_subplot()
-        ax.plot([0, 1], [0, 3])
-        ax.set_title("a title, slot 0 \u2016\u0394M\u2016", fontsize=9)
-        ax.set_xticks([0.13, 0.5, 0.77], ["slot 0", "slot 1", "input"], rotation=45, ha="right",
-                      rotation_mode="anchor")
-        ax.set_ylabel("row that reads (query)")
-        for k in range(5):                                  # the same string at sub-pixel offsets
-            ax.text(0.1 + k * 0.0137, 0.2 + k * 0.151, "0.25", transform=ax.transAxes, fontsize=7 + k)
-        fig.text(0.5, 0.98, "two lines\nof a suptitle", ha="center", va="top", fontsize=10, antialiased=False)
-
-    plain, first, cached = _plain_and_cached_pixels(make)
-    assert np.array_equal(plain, first)
-    assert np.array_equal(plain, cached)
-    assert fasttext._glyphs and fasttext._layouts
+@pytest.fixture
+def cached_text():
+    """rrnn.dash.cached_text switched on and checked afresh, and switched on again afterwards."""
+    from rrnn.dash import cached_text
+    if not cached_text.enabled():
+        pytest.skip("the cached text is off here (another matplotlib, or RRNN_CACHED_TEXT=0)")
+    yield cached_text
+    cached_text.set_enabled(True)
 
 
-def test_cached_font_heights_give_matplotlibs_text_layouts():
-    """Text._get_layout takes a font's height from the renderer where it can: the cached heights
-    give the layout matplotlib computes from the font file, for other fonts, sizes and dpi, and
-    after the family a generic name stands for changes."""
+@pytest.mark.parametrize("dpi", [72, 100])
+def test_cached_text_draws_the_same_pixels_as_matplotlib(cached_text, dpi):
     import matplotlib as mpl
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.figure import Figure
-
-    from rrnn.dash import fasttext
-    if not fasttext.SUPPORTED:
-        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
-    assert not hasattr(RendererAgg, "_get_font_height_metrics")      # matplotlib's own path is the reference
-    fasttext.clear()
-    for dpi in (72, 100):
-        fig = Figure(dpi=dpi)
-        texts = [fig.text(0.1, 0.2, "one line, sans"), fig.text(0.1, 0.5, "two\nlines", fontsize=15, family="serif"),
-                 fig.text(0.3, 0.3, "mono 0.25", family="monospace", weight="bold", rotation=30)]
-        plain, cached = RendererAgg(400, 300, dpi), fasttext.CachedTextRenderer(400, 300, dpi)
-        for families in (None, ["DejaVu Serif"]):
-            with mpl.rc_context({"font.sans-serif": families} if families else {}):
-                for text in texts:
-                    assert repr(text._get_layout(cached)) == repr(text._get_layout(plain)), (dpi, families, text)
-    assert len(fasttext._heights) == 12        # 3 fonts x 2 dpi x 2 settings of the family lists
+    cached_text.clear()
+    plain = _pixels(_text_figure, cached=False, dpi=dpi)
+    assert np.array_equal(plain, _pixels(_text_figure, cached=True, dpi=dpi))      # laid out and rendered
+    assert np.array_equal(plain, _pixels(_text_figure, cached=True, dpi=dpi))      # from the caches
+    with mpl.rc_context({"font.sans-serif": ["DejaVu Serif"]}):                    # what a family name means
+        assert np.array_equal(_pixels(_text_figure, cached=False, dpi=dpi),
+                              _pixels(_text_figure, cached=True, dpi=dpi))
 
 
-def test_another_thread_reuses_the_text_and_renders_new_glyphs_with_its_own_fonts():
-    """JupyterLab runs widget callbacks in a thread of their own, where matplotlib hands out
-    other FT2Font objects: the caches filled by the notebook's thread serve it, and a glyph that
-    is new there is rendered with that thread's font, to matplotlib's pixels."""
+def test_every_thread_draws_from_caches_of_its_own(cached_text):
+    """Matplotlib hands each thread its own font objects and is not thread-safe: what one thread
+    cached is never used by another, and each draws matplotlib's pixels."""
     import threading
+    plain = _pixels(_text_figure, cached=False)
+    assert np.array_equal(_pixels(_text_figure, cached=True), plain)
+    main = cached_text._caches()
+    seen = {}
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    def other():
+        seen["pixels"] = _pixels(_text_figure, cached=True)
+        seen["caches"] = cached_text._caches()
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert np.array_equal(seen["pixels"], plain)
+    assert seen["caches"] is not main
+    main_fonts = {id(entry[1]) for layout in main["layouts"].values() for entry in layout}
+    thread_fonts = {id(entry[1]) for layout in seen["caches"]["layouts"].values() for entry in layout}
+    assert main_fonts and not main_fonts & thread_fonts
 
-    from rrnn.dash import fasttext
-    if not fasttext.SUPPORTED:
-        pytest.skip("this matplotlib's Agg text path is not the one fasttext mirrors")
 
-    def draw(offset, cached):
-        fig = Figure(figsize=(3, 2), dpi=80)
-        ax = fig.add_subplot()
-        ax.set_title("slot 0 \u2016\u0394M\u2016")
-        ax.text(0.1 + offset, 0.3, "0.25 of memory", transform=ax.transAxes)
-        canvas = fasttext.use_cached_text(FigureCanvasAgg(fig)) if cached else FigureCanvasAgg(fig)
-        canvas.draw()
-        return np.asarray(canvas.buffer_rgba()).copy()
+def test_cached_text_whose_probe_differs_switches_itself_off_and_warns_once(cached_text, monkeypatch):
+    monkeypatch.setattr(cached_text.CachedTextRenderer, "_draw_cached_text", lambda *args: None)   # draws nothing
+    cached_text.set_enabled(True)                            # checked again on next use
+    with pytest.warns(cached_text.CachedTextWarning, match="differs"):
+        assert not cached_text.enabled()
+    assert np.array_equal(_pixels(_text_figure, cached=True), _pixels(_text_figure, cached=False))
 
-    def in_a_thread(function):
-        out = []
-        thread = threading.Thread(target=lambda: out.append(function()))
-        thread.start()
-        thread.join()
-        return out[0]
 
-    fasttext.clear()
-    main = draw(0.0, cached=True)
-    sizes = len(fasttext._layouts), len(fasttext._glyphs)
-    assert np.array_equal(in_a_thread(lambda: draw(0.0, cached=True)), main)
-    assert (len(fasttext._layouts), len(fasttext._glyphs)) == sizes       # nothing laid out or rendered again
-    shifted = in_a_thread(lambda: (draw(0.00613, cached=True), draw(0.00613, cached=False)))
-    assert len(fasttext._glyphs) > sizes[1]                                # new sub-pixel phases, rendered there
-    assert np.array_equal(*shifted)
+def test_a_cached_draw_that_raises_falls_back_to_matplotlib(cached_text, monkeypatch):
+    def broken(*args):
+        raise TypeError("a private name changed")
+    assert cached_text.enabled()                             # the probe passed before the change
+    monkeypatch.setattr(cached_text.CachedTextRenderer, "_draw_cached_text", broken)
+    with pytest.warns(cached_text.CachedTextWarning, match="a private name changed") as warned:
+        assert np.array_equal(_pixels(_text_figure, cached=True), _pixels(_text_figure, cached=False))
+    assert len(warned) == 1 and not cached_text.enabled()
+
+
+def test_cached_text_runs_only_on_tested_matplotlib_versions_and_has_a_switch(cached_text, monkeypatch):
+    import subprocess
+    import sys
+    monkeypatch.setattr(cached_text.mpl, "__version__", "3.12.0")
+    cached_text.set_enabled(True)
+    assert not cached_text.enabled()
+    monkeypatch.undo()
+    code = ("from rrnn.dash import cached_text as c; from matplotlib.figure import Figure; "
+            "canvas = c.CachedTextAgg(Figure()); canvas.draw(); "
+            "print(c.enabled(), type(canvas.get_renderer()).__name__)")
+    for setting, expected in (("0", "False RendererAgg"), ("1", "True CachedTextRenderer")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "RRNN_CACHED_TEXT": setting}).stdout
+        assert out.split() == expected.split(), (setting, out)
 
 
 def test_the_layout_key_sees_new_tick_labels_and_legends():
@@ -576,154 +577,98 @@ def test_the_layout_key_sees_new_tick_labels_and_legends():
     assert figure.layout_key() != key                       # a legend is part of the layout
 
 
-MEASURING = ("draw", "_get_ticklabel_bboxes", "_get_tick_boxes_siblings")     # fasttext's per-axis methods
-
-
-def _automatic_placement_pixels(fig) -> np.ndarray:
-    """The figure drawn with matplotlib measuring every label and title placement itself, and
-    every axis measuring its tick labels with matplotlib's own methods."""
-    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
-    switched = [(axis, axis._autolabelpos) for axis in axes]
-    titles = [(ax, ax._autotitlepos) for ax in fig.axes]
-    own = [(axis, {name: vars(axis).pop(name) for name in MEASURING if name in vars(axis)}) for axis in axes]
-    for axis, _ in switched:
-        axis._autolabelpos = True
-    for ax, _ in titles:
-        ax._autotitlepos = True
-    fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba()).copy()
-    for axis, value in switched:
-        axis._autolabelpos = value
-    for ax, value in titles:
-        ax._autotitlepos = value
-    for axis, methods in own:
-        vars(axis).update(methods)
-    return pixels
-
-
-@pytest.mark.parametrize("name", sorted(discover()))
-def test_placements_left_unmeasured_give_the_pixels_of_measured_ones(name):
-    from rrnn.dash import fasttext
-    dash = discover()[name](mode="static")
-    fig = dash.figure.fig
-    assert dash.figure._placed                               # something was skipped
-    assert not fasttext.MEASURE_ONCE or all(set(MEASURING) <= set(vars(ax.xaxis)) for ax in fig.axes)
+def _every_control_moved(dash):
     changes = {control: values[1] for control, values in dash.benchmark_values().items()}
-    with dash.hold():                                        # every control moved at once
+    with dash.hold():
         for control, value in changes.items():
             if not dash.controls[control].disabled:
                 dash.controls[control].value = value
-    dash.figure.refresh()                                    # a full draw, placements skipped
-    shown = np.asarray(fig.canvas.buffer_rgba()).copy()
-    assert np.array_equal(shown, _automatic_placement_pixels(fig)), changes
+    return changes
 
 
-def test_labels_aligned_across_axes_are_placed_by_matplotlib():
-    """fig.align_xlabels places a label clear of the tick labels of other axes too: those are not
-    the boxes an axis measured for itself, so matplotlib measures them."""
+@pytest.mark.parametrize("name", sorted(discover()))
+def test_fixed_placements_give_the_pixels_of_automatic_ones(name, monkeypatch):
+    """Titles and empty labels are fixed in place (public setters) so that a full draw does not
+    measure every tick label to place them: the same figure as matplotlib's automatic placement,
+    at the start and after every control moved."""
     from rrnn.dash.base import InPlaceFigure
-
-    class Aligned(InPlaceFigure):
-        def build(self):
-            self.axes = self.fig.subplots(1, 2)
-            for ax, labels in zip(self.axes, (["a", "b"], ["tall\nlabel", "b"])):
-                ax.set_xticks([0, 1], labels)
-                ax.set_xlabel("feature")
-            self.fig.align_xlabels(self.axes)
-
-        def draw(self, result):
-            pass
-
-    figure = Aligned(mode="static").update(None)
-    assert "_get_tick_boxes_siblings" in vars(figure.axes[0].xaxis)
-    shown = np.asarray(figure.fig.canvas.buffer_rgba()).copy()
-    assert np.array_equal(shown, _automatic_placement_pixels(figure.fig))
-    assert figure.axes[0].xaxis.label.get_position()[1] == figure.axes[1].xaxis.label.get_position()[1]
+    fixed = discover()[name](mode="static")
+    monkeypatch.setattr(InPlaceFigure, "_fix_placements", lambda self: None)
+    automatic = discover()[name](mode="static")
+    for moved in (False, True):
+        if moved:
+            assert _every_control_moved(fixed) == _every_control_moved(automatic)
+        for dash in (fixed, automatic):
+            assert dash.error is None, (name, dash.message.text)
+            dash.figure.refresh()
+        shown = [np.asarray(d.figure.fig.canvas.buffer_rgba()) for d in (fixed, automatic)]
+        assert np.array_equal(*shown), (name, moved)
 
 
-def test_a_label_or_title_that_needs_placing_is_placed_by_matplotlib_again():
-    from rrnn.dash.base import InPlaceFigure
+class _Labelled(InPlaceFigure):
+    def build(self):
+        self.ax = self.fig.add_subplot()
+        self.ax.set_title("title")
 
-    class Labelled(InPlaceFigure):
-        def build(self):
-            self.ax = self.fig.add_subplot()
-            self.ax.set_title("title")
-
-        def draw(self, result):
-            self.ax.set_xlabel(result["xlabel"])
-            self.ax.xaxis.set_ticks_position(result["ticks"])
-
-    figure = Labelled(mode="static").update(dict(xlabel="", ticks="bottom"))
-    assert not figure.ax.xaxis._autolabelpos and not figure.ax._autotitlepos
-    figure.update(dict(xlabel="feature", ticks="top"))
-    assert figure.ax.xaxis._autolabelpos and figure.ax._autotitlepos
-    assert np.array_equal(np.asarray(figure.fig.canvas.buffer_rgba()), _automatic_placement_pixels(figure.fig))
+    def draw(self, result):
+        if result == "broken":
+            raise KeyError("no such panel")
+        self.ax.set_xlabel(result)
 
 
-# --- ipympl: frames sent at once, encoded at zlib level 1 ------------------------------------------
-def _shown_widget_dashboard(monkeypatch):
-    """rmc_step's dashboard on an ipympl canvas, as if a front end had shown it (ipympl's own
-    handler of the front end's "initialized" message), and the list its messages go to:
-    ("json", type) or ("frame", png bytes, image mode)."""
+def test_a_label_given_text_after_it_was_fixed_empty_is_the_dashboards_message():
+    dash = Dashboard({"label": widgets.Text("")}, _Labelled(mode="static"), lambda label: label)
+    assert dash.error is None and dash.figure.full_draws == 1
+    dash.controls["label"].value = "feature"
+    assert isinstance(dash.error, RuntimeError) and "fixed_empty_labels = False" in dash.message.text
+
+
+def test_a_drawing_error_is_the_dashboards_message_never_a_traceback():
+    class Relabelled(_Labelled):
+        fixed_empty_labels = False
+    dash = Dashboard({"label": widgets.Text("")}, Relabelled(mode="static"), lambda label: label)
+    dash.controls["label"].value = "broken"
+    assert isinstance(dash.error, KeyError) and "could not be drawn" in dash.message.text
+    dash.controls["label"].value = "feature"                 # the next good value draws again
+    assert dash.error is None and dash.message.text == ""
+    assert dash.figure.ax.get_xlabel() == "feature"
+
+
+# --- ipympl: a frame sent at once, once a front end shows the canvas -------------------------------
+def _widget_dashboard_and_its_messages(monkeypatch):
+    """rmc_step's dashboard on an ipympl canvas, and the list its messages go to:
+    ("json", type) or ("frame", decoded RGBA pixels)."""
     pytest.importorskip("ipympl")
+    from PIL import Image
     dash = rmc_step_dashboard(mode="widget")
     canvas = dash.figure.fig.canvas
     sent = []
 
     def send(content, buffers=None):
         if buffers:
-            sent.append(("frame", bytes(buffers[0]), canvas._current_image_mode))
+            sent.append(("frame", np.asarray(Image.open(io.BytesIO(bytes(buffers[0]))).convert("RGBA"))))
         else:
             sent.append(("json", json.loads(content["data"])["type"]))
-    monkeypatch.setattr(canvas, "send", send, raising=False)
+    monkeypatch.setattr(canvas, "send", send)
     return dash, canvas, sent
 
 
-def _decoded(png: bytes) -> np.ndarray:
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
-
-
 def test_an_ipympl_figure_asks_for_a_draw_until_shown_then_sends_each_frame_at_once(monkeypatch):
-    dash, canvas, sent = _shown_widget_dashboard(monkeypatch)
+    dash, canvas, sent = _widget_dashboard_and_its_messages(monkeypatch)
     dash.controls["num_slots"].value = 5                    # a full redraw, nothing shows the canvas yet
     assert ("json", "draw") in sent and not [m for m in sent if m[0] == "frame"]
-
-    canvas._handle_message(canvas, {"type": "initialized"}, [])     # a front end shows it
-    canvas._handle_message(canvas, {"type": "draw"}, [])            # and asks for the draw
-    assert not canvas.syncing_data_url and sent[-1][0] == "frame"
-    del sent[:]
+    canvas.syncing_data_url = False                          # a front end shows it ...
+    canvas.handle_event({"type": "draw"})                    # ... and asks for the draw
+    assert sent[-1][0] == "frame"
+    first = len(sent) - 1
     full_draws, blits = dash.figure.full_draws, dash.figure.blits
     dash.controls["num_slots"].value = 6                    # a full redraw: the frame, no draw request
-    assert [m[0] for m in sent] == ["frame"] and dash.figure.full_draws == full_draws + 1
+    assert [m[0] for m in sent[first + 1:]] == ["frame"] and dash.figure.full_draws == full_draws + 1
     dash.controls["seed"].value = 7                         # data only: a blit, one more frame
-    assert [m[0] for m in sent] == ["frame", "frame"] and dash.figure.blits == blits + 1
-    assert sent[-1][2] == "diff"
-
-
-def test_frames_at_zlib_level_1_are_matplotlibs_frames_pixel_for_pixel(monkeypatch):
-    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
-
-    from rrnn.dash import frames
-    ours, ours_canvas, ours_sent = _shown_widget_dashboard(monkeypatch)
-    theirs, theirs_canvas, theirs_sent = _shown_widget_dashboard(monkeypatch)
-    assert ours_canvas.get_diff_image.__func__ is frames.diff_frame
-    del theirs_canvas.get_diff_image                         # matplotlib's own encoder (level 6)
-    assert theirs_canvas.get_diff_image.__func__ is FigureCanvasWebAggCore.get_diff_image
-    painted = None
-    for dash, canvas in ((ours, ours_canvas), (theirs, theirs_canvas)):
-        canvas._handle_message(canvas, {"type": "initialized"}, [])
-        canvas._handle_message(canvas, {"type": "draw"}, [])
-    for control, value in [("seed", 3), ("num_slots", 5), ("step", 2), ("pattern", "pulse"), ("num_heads", 4)]:
-        for dash in (ours, theirs):
-            dash.controls[control].value = value
-    assert len(ours_sent) == len(theirs_sent) > 5
-    for mine, reference in zip(ours_sent, theirs_sent):
-        assert mine[0] == reference[0] and mine[2:] == reference[2:]            # same kind, same image mode
-        if mine[0] == "frame":
-            frame = _decoded(mine[1])
-            assert np.array_equal(frame, _decoded(reference[1]))
-            # painted as the browser does: a full frame replaces, a diff frame covers the changed pixels
-            painted = frame.copy() if mine[2] == "full" else np.where(frame[..., 3:] > 0, frame, painted)
-    assert {m[2] for m in ours_sent if m[0] == "frame"} == {"full", "diff"}
-    assert np.array_equal(painted, np.asarray(ours_canvas.buffer_rgba()))
+    assert [m[0] for m in sent[first + 1:]] == ["frame", "frame"] and dash.figure.blits == blits + 1
+    frames = [m[1] for m in sent[first:]]
+    assert (frames[0][..., 3] == 255).all() and (frames[-1][..., 3] == 0).any()    # full, then diff frames
+    painted = frames[0]
+    for diff in frames[1:]:                                 # painted over the last, as a browser does
+        painted = np.where(diff[..., 3:] > 0, diff, painted)
+    assert np.array_equal(painted, np.asarray(canvas.buffer_rgba()))

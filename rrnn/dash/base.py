@@ -59,8 +59,13 @@ figure with several axes takes 50-100 ms to draw. ``InPlaceFigure.update`` there
 the artists registered with ``animate`` when nothing else changed (limits, ticks, titles, labels:
 see ``layout_key``), which takes a few ms; ``fit_ylim`` / ``fit_clim`` keep limits stable while
 the data still fits them, and numbers that change belong in animated texts, not in titles.
-Every canvas draws its text through ``rrnn.dash.fasttext`` (string layouts and glyph bitmaps are
-cached: the same pixels, several times faster).
+Every canvas draws its text through ``rrnn.dash.cached_text`` (string layouts and glyph bitmaps
+are cached: the same pixels, about twice as fast; fenced, with a switch).
+
+Threads: JupyterLab may run widget callbacks in a thread beside the one running a cell, and
+matplotlib is not thread-safe. Each figure has one lock (``InPlaceFigure.lock``, also held by its
+canvas's ``draw``), and each dashboard one more around compute and update, so a figure is never
+drawn by two threads at once and a dashboard shows the result of its latest values.
 
 Rules the registry relies on: a registered factory must build its dashboard when called with
 no arguments but ``mode=``; ``discover()`` imports every module of ``rrnn.dash`` so that
@@ -75,6 +80,8 @@ import importlib
 import inspect
 import io
 import pkgutil
+import threading
+import weakref
 from typing import Any, Callable
 
 import ipywidgets as widgets
@@ -83,8 +90,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
 
-from .fasttext import skip_known_placements, use_cached_text
-from .frames import fast_frames
+from .cached_text import CachedTextAgg, CachedTextCanvas
 
 MODES = ("widget", "inline", "static")
 
@@ -125,35 +131,67 @@ def _check_mode(mode):
     return mode
 
 
+class LockedCanvas:
+    """Mixin for a canvas class: ``draw`` (and, on the web canvas, encoding a frame) holds the
+    canvas's ``lock``, so two threads never draw one figure at the same time."""
+
+    def __init__(self, *args, **kwargs):
+        self.lock = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    def draw(self, *args, **kwargs):
+        with self.lock:
+            return super().draw(*args, **kwargs)
+
+
+class StaticCanvas(LockedCanvas, CachedTextAgg):
+    """The Agg canvas of 'static' and 'inline' figures."""
+
+
+@functools.cache
+def _widget_canvas_class():
+    from ipympl.backend_nbagg import Canvas
+
+    class WidgetCanvas(LockedCanvas, CachedTextCanvas, Canvas):
+        """ipympl's canvas, locked, drawing its text through the cache."""
+
+        def get_diff_image(self):
+            with self.lock:
+                return super().get_diff_image()
+
+    return WidgetCanvas
+
+
 def new_figure(mode: str = "static", figsize=(8, 4), dpi: int = 80) -> Figure:
     """A matplotlib Figure for ``mode``, outside pyplot (so nothing shows it behind our back).
 
     widget: an ipympl canvas with its header, footer and resize handle hidden, toolbar on hover.
-    inline/static: an Agg canvas.
+    inline/static: an Agg canvas. Either way the canvas is locked and draws cached text
+    (``LockedCanvas``, ``rrnn.dash.cached_text``).
     """
     mode = _check_mode(mode)
     fig = Figure(figsize=figsize, dpi=dpi)
     if mode == "widget":
-        from ipympl.backend_nbagg import Canvas, FigureManager
-        canvas = Canvas(fig)
-        FigureManager(canvas, 0)     # the manager carries draw requests to the front end
+        from ipympl.backend_nbagg import FigureManager
+        canvas = _widget_canvas_class()(fig)
+        # ipympl's figure manager carries draw requests to the front end; built by hand, not
+        # through pyplot, so that no global registry keeps (or shows) the figure
+        FigureManager(canvas, 0)
         canvas.header_visible = False
         canvas.footer_visible = False
         canvas.resizable = False
         canvas.toolbar_visible = "fade-in-fade-out"
         canvas.capture_scroll = False
-        fast_frames(canvas)          # PNG frames at zlib level 1: the same pixels (rrnn.dash.frames)
     else:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        canvas = FigureCanvasAgg(fig)
-    use_cached_text(canvas)          # same pixels, text laid out and rasterised once (rrnn.dash.fasttext)
+        StaticCanvas(fig)
     return fig
 
 
 def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
     """The figure rendered as PNG bytes."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi or fig.dpi)
+    with getattr(fig.canvas, "lock", contextlib.nullcontext()):     # savefig draws, bypassing draw()
+        fig.savefig(buffer, format="png", dpi=dpi or fig.dpi)
     return buffer.getvalue()
 
 
@@ -202,7 +240,7 @@ def _legend_key(legend) -> tuple:
         return tuple(str(getter()) for getter in (getattr(handle, name, None) for name in (
             "get_color", "get_facecolor", "get_edgecolor", "get_linestyle", "get_linewidth", "get_marker",
             "get_alpha")) if getter is not None)
-    return (legend.get_visible(), str(legend._loc), legend.get_bbox_to_anchor().bounds, legend.get_frame_on(),
+    return (legend.get_visible(), legend.get_bbox_to_anchor().bounds, legend.get_frame_on(),
             tuple(t.get_text() for t in legend.get_texts()),
             tuple((type(h).__name__, look(h)) for h in legend.legend_handles))
 
@@ -237,6 +275,7 @@ class InPlaceFigure:
     dpi = 80
     tight = True        # run tight_layout once, on the first update ...
     tight_rect = None   # ... inside this (left, bottom, right, top) box of the figure, if given
+    fixed_empty_labels = True   # axis labels empty after the first draw of their axes stay empty
     blit = True         # redraw only the animated artists when the layout is unchanged
     backgrounds = 8     # ... or when it is one of the last 8 shown (their backgrounds are kept)
 
@@ -249,7 +288,9 @@ class InPlaceFigure:
         self._background = None          # the background of the layout shown now ...
         self._layout = None
         self._backgrounds = {}           # ... and of the last few shown: layout key -> background
-        self._placed = set()             # axes whose label/title placement fasttext switched off
+        self._placed = weakref.WeakSet()     # axes whose title and empty labels _fix_placements fixed
+        self._fixed_labels = weakref.WeakSet()
+        self.lock = self.fig.canvas.lock     # held by every update and by every draw of the canvas
         self.build()
         self.fig.canvas.mpl_connect("draw_event", self._on_draw)
 
@@ -270,19 +311,48 @@ class InPlaceFigure:
 
     def update(self, result) -> "InPlaceFigure":
         """Redraw from ``result`` (in place) and return self."""
-        self.draw(result)
-        self.dynamic = [a for a in self.dynamic if a.axes is not None or a.figure is not None]
-        if self.updates == 0 and self.tight:
-            self.fig.tight_layout(rect=self.tight_rect)
-        self.updates += 1
-        layout = self.layout_key()
-        if layout != self._layout:      # back to a layout shown before: its background still fits
-            self._layout, self._background = layout, self._backgrounds.get(layout)
-        if self.blit and self._background is not None:
-            self._blit()
-        else:
-            self.refresh()
+        with self.lock:
+            self.draw(result)
+            self.dynamic = [a for a in self.dynamic if a.axes is not None or a.figure is not None]
+            self._fix_placements()
+            if self.updates == 0 and self.tight:
+                self.fig.tight_layout(rect=self.tight_rect)
+            self.updates += 1
+            layout = self.layout_key()
+            if layout != self._layout:      # back to a layout shown before: its background still fits
+                self._layout, self._background = layout, self._backgrounds.get(layout)
+            if self.blit and self._background is not None:
+                self._blit()
+            else:
+                self.refresh()
         return self
+
+    def _fix_placements(self) -> None:
+        """Fix titles and empty axis labels in place, through matplotlib's public setters: left
+        automatic, every full draw measures every tick label again to place them, and finds the
+        place it had. A title sits at y = 1 when nothing is drawn above its axes (no child axes,
+        no ticks or label on top); an axis label still empty after its axes' first draw is fixed
+        too (``fixed_empty_labels``), and must stay empty: a figure that labels an axis later
+        sets ``fixed_empty_labels = False`` (``update`` raises otherwise)."""
+        for axis in self._fixed_labels:
+            if axis.label.get_text():
+                raise RuntimeError(f"{type(self).__name__}.draw gave the axis label {axis.label.get_text()!r} "
+                                   "text after its first draw left it empty: set fixed_empty_labels = False "
+                                   "on the figure class, or label it in build()")
+        for ax in self.fig.axes:
+            if ax in self._placed:
+                continue
+            self._placed.add(ax)
+            if not ax.child_axes and ax.xaxis.get_ticks_position() in ("bottom", "default") \
+                    and ax.xaxis.get_label_position() == "bottom":
+                title = ax.title
+                ax.set_title(title.get_text(), y=1.0, fontsize=title.get_fontsize(),
+                             fontweight=title.get_fontweight(), color=title.get_color())
+            if self.fixed_empty_labels:
+                for axis, coords in ((ax.xaxis, (0.5, 0.0)), (ax.yaxis, (0.0, 0.5))):
+                    if not axis.label.get_text():
+                        axis.set_label_coords(*coords)
+                        self._fixed_labels.add(axis)
 
     def layout_key(self) -> tuple:
         """Everything static that ``draw`` may change; blitting is safe while it stays equal.
@@ -318,7 +388,8 @@ class InPlaceFigure:
         visibility alone."""
         if not ax.get_visible():
             return (False,)
-        titles = tuple(t.get_text() for t in (ax.title, ax._left_title, ax._right_title) if not t.get_animated())
+        titles = (None if ax.title.get_animated() else ax.get_title("center"), ax.get_title("left"),
+                  ax.get_title("right"))
         axes = []
         for axis in (ax.xaxis, ax.yaxis):
             locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
@@ -336,19 +407,19 @@ class InPlaceFigure:
 
     def refresh(self) -> None:
         """Redraw the whole figure and put it on screen (see the class docstring)."""
-        self.full_draws += 1
-        skip_known_placements(self.fig, self._placed)
-        canvas = self.fig.canvas
-        if self.mode == "widget" and getattr(canvas, "syncing_data_url", True):
-            # no front end has shown the canvas yet (ipympl clears this flag when one has): a
-            # frame sent now would be lost, and later diff frames drawn over nothing, so ask
-            # for a draw, which the front end requests once it is there
-            self._background = None          # until that draw has captured a new one
-            canvas.draw_idle()
-        else:
-            canvas.draw()                    # the draw_event saves the background, adds the animated artists
-            if self.mode == "inline":
-                self._show_buffer()
+        with self.lock:
+            self.full_draws += 1
+            canvas = self.fig.canvas
+            if self.mode == "widget" and getattr(canvas, "syncing_data_url", True):
+                # no front end has shown the canvas yet (ipympl clears this flag when one has): a
+                # frame sent now would be lost, and later diff frames drawn over nothing, so ask
+                # for a draw, which the front end requests once it is there
+                self._background = None          # until that draw has captured a new one
+                canvas.draw_idle()
+            else:
+                canvas.draw()                    # the draw_event saves the background, adds the animated artists
+                if self.mode == "inline":
+                    self._show_buffer()
 
     def _on_draw(self, event) -> None:
         if event is not None and event.canvas is not self.fig.canvas:
@@ -396,10 +467,11 @@ class InPlaceFigure:
     def forget_backgrounds(self, keep_current: bool = False) -> None:
         """Drop the kept backgrounds, so that going back to a layout draws the whole figure
         again; with ``keep_current``, all but the one of the layout shown now."""
-        if keep_current and self._background is not None:
-            self._backgrounds = {self._layout: self._background}
-        else:
-            self._background, self._layout, self._backgrounds = None, None, {}
+        with self.lock:
+            if keep_current and self._background is not None:
+                self._backgrounds = {self._layout: self._background}
+            else:
+                self._background, self._layout, self._backgrounds = None, None, {}
 
     @property
     def widget(self):
@@ -408,10 +480,11 @@ class InPlaceFigure:
 
     def image(self, dpi: int | None = 100):
         """The current figure as a static PNG (``IPython.display.Image``), e.g. for GitHub."""
-        picture = as_image(self.fig, dpi)
-        self.forget_backgrounds()                       # savefig re-rendered the canvas
-        if self.mode == "widget":
-            self.fig.canvas.draw_idle()
+        with self.lock:
+            picture = as_image(self.fig, dpi)
+            self.forget_backgrounds()                       # savefig re-rendered the canvas
+            if self.mode == "widget":
+                self.fig.canvas.draw_idle()
         return picture
 
     # helpers for draw()
@@ -566,6 +639,7 @@ class Dashboard(widgets.VBox):
         self._inputs = self._input_names(compute, self.controls)
         self._last = None
         self._hold = 0
+        self._lock = threading.RLock()    # one compute-and-update at a time, whichever thread asks
 
         if panel is None:
             panel = widgets.GridBox(list(self.controls.values()), layout=widgets.Layout(
@@ -615,27 +689,35 @@ class Dashboard(widgets.VBox):
 
     def refresh(self, force: bool = False) -> None:
         """Compute from the current values and update every figure (skipped when the values
-        are the ones last shown, unless force)."""
-        values = self.values()
-        if not force and values == self._last:
-            return
-        self._last = values
-        try:
-            result = self.compute(**values)
-        except Exception as err:  # a bad combination shows a message, never a traceback
-            self.error = err
-            self.message.show(friendly_error(err), "error")
-            return
-        self.error = None
-        warning = self.note(**values) if self.note is not None else None
-        if warning:
-            self.message.show(warning, "warning")
-        else:
-            self.message.clear()
-        self.result = result
-        for fig in self.figures:
-            fig.update(result)
-        self.updates += 1
+        are the ones last shown, unless force). Never raises: what goes wrong is the message."""
+        with self._lock:
+            values = self.values()
+            if not force and values == self._last:
+                return
+            self._last = values
+            try:
+                result = self.compute(**values)
+                warning = self.note(**values) if self.note is not None else None
+            except Exception as err:  # a bad combination shows a message, never a traceback
+                self.error = err
+                self.message.show(friendly_error(err), "error")
+                return
+            self.error = None
+            self.result = result
+            try:
+                for fig in self.figures:
+                    fig.update(result)
+            except Exception as err:  # a drawing error, too, is a message under the controls
+                self.error = err
+                self.message.show(f"The figure could not be drawn ({type(err).__name__}: {err}). "
+                                  "Change a control to try again.", "error")
+                self._last = None     # the same values, set again, try again
+                return
+            if warning:
+                self.message.show(warning, "warning")
+            else:
+                self.message.clear()
+            self.updates += 1
 
     def clear_caches(self) -> None:
         """Empty the caches compute uses (see ``caches``) and the backgrounds the figures kept

@@ -426,6 +426,24 @@ def build_run(args) -> tuple:
     return model, task, keywords
 
 
+# The run notebook 08 trains live (beside rrnn.dash.live's curve) and experiments/live_training repeats,
+# as the command line that repeats it:
+#     python -m rrnn.train <LIVE_NTH_FARTHEST> --seed 0 --steps 100000 --time-budget 150 --out DIR
+# (the paper's Nth-farthest setting at CPU scale, as experiments/nth_farthest/run.py trains the RMC,
+# evaluated every 50 steps on 1,000 held-out questions so the curve moves often).
+LIVE_NTH_FARTHEST = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--model", "rmc",
+                     "--num-slots", "2", "--num-heads", "2", "--head-size", "32", "--batch-size", "1024",
+                     "--lr", "1e-3", "--float32", "--eval-every", "50", "--eval-batch-size", "1000"]
+
+
+def run_from_command(argv: list) -> tuple:
+    """(model, task, train keywords) of ``python -m rrnn.train <argv>``, built exactly as the command
+    builds them (``--out`` is not needed: nothing is written)."""
+    if "--out" not in argv:
+        argv = [*argv, "--out", "-"]
+    return build_run(parser().parse_args(argv))
+
+
 def main(argv=None) -> int:
     """The command line. Exit status: 0 done (all steps or the time budget), 1 diverged, 2 usage
     error (nothing trained), 130 interrupted (what was trained so far is kept)."""

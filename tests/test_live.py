@@ -6,7 +6,8 @@ import pytest
 
 import rrnn
 from rrnn import tasks
-from rrnn.dash.live import LiveTrainingCurve, accuracy_curve, first_step_above, first_time_above
+from rrnn.dash.live import LiveTrainingCurve
+from rrnn.training import accuracy_curve, first_step_above, first_time_above
 
 RECALL = functools.partial(tasks.associative_recall, num_pairs=1, num_keys=3, num_values=4)
 
@@ -58,7 +59,7 @@ def test_the_notebooks_live_run_is_the_recorded_command(tmp_path):
     import sys
     from pathlib import Path
 
-    from rrnn.dash.live import LIVE_NTH_FARTHEST, run_from_command
+    from rrnn.training import LIVE_NTH_FARTHEST, run_from_command
     argv = [*LIVE_NTH_FARTHEST, "--seed", "0", "--steps", "6", "--eval-every", "3", "--eval-batch-size", "64", "--batch-size", "32",
             "--no-progress"]
     subprocess.run([sys.executable, "-m", "rrnn.train", *argv, "--out", str(tmp_path)], check=True,
@@ -67,3 +68,19 @@ def test_the_notebooks_live_run_is_the_recorded_command(tmp_path):
     model, task, keywords = run_from_command(argv)
     here = rrnn.train(model, task, **keywords)
     assert here["loss"] == cli["loss"] and here["test_accuracy"] == cli["test_accuracy"]
+
+
+def test_the_live_training_experiment_imports_no_widgets_or_plotting():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    check = ("import sys, runpy; sys.argv = ['run.py', '--help']\n"
+             "try:\n    runpy.run_path('experiments/live_training/run.py', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted({name.split('.')[0] for name in sys.modules} & {'ipywidgets', 'matplotlib', 'ipympl'}))")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=repo, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "The training notebook's live run" in result.stdout          # --help ran
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout

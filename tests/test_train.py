@@ -489,3 +489,14 @@ def test_thin_history_keeps_every_tenth_step_rounded_and_the_first_steps_exact()
     assert thin["eval_step"] == [0, 25] and thin["test_accuracy"] == [0.2, 0.4]
     assert history["loss"][3] == 1 / 3 + 3                              # the history itself is untouched
     assert training.thin_history(history)["step"] == [10, 20]
+
+
+def test_importing_the_command_line_module_keeps_rrnn_train_the_function():
+    check = ("import rrnn.train, rrnn.training\n"
+             "import rrnn.train as imported\n"
+             "print(rrnn.train is rrnn.training.train and imported is rrnn.training.train)")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.stdout.strip() == "True", result.stdout + result.stderr
+    usage = subprocess.run([sys.executable, "-W", "error", "-m", "rrnn.train", "--help"], capture_output=True,
+                           text=True, cwd=REPO, timeout=60)
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: python -m rrnn.train"), usage.stderr

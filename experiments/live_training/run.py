@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 from rrnn import io  # noqa: E402
-from rrnn.dash.live import LIVE_NTH_FARTHEST, accuracy_curve, first_step_above, first_time_above  # noqa: E402
+from rrnn.training import LIVE_NTH_FARTHEST, accuracy_curve, first_step_above, first_time_above  # noqa: E402
 
 TIME_BUDGET = 150      # seconds; the notebook's full version uses the same
 

@@ -1,4 +1,5 @@
-"""A training curve that redraws in place while ``rrnn.train`` runs.
+"""A training curve that redraws in place while ``rrnn.train`` runs (the widget side; the run it
+shows, ``LIVE_NTH_FARTHEST`` and ``run_from_command``, is in ``rrnn.training``).
 
     curve = LiveTrainingCurve(time_budget=150, chance=0.25, plateau=0.5)
     curve.widget                                  # display it (end the cell with it) ...
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training import accuracy_curve, first_step_above, first_time_above  # noqa: F401 (re-exported)
+from ..training import accuracy_curve
 from .base import InPlaceFigure
 
 COLORS = {"RMC": "C0", "LSTM": "C1", "hybrid": "C2"}
@@ -77,20 +78,3 @@ class LiveTrainingCurve(InPlaceFigure):
                          f"held-out {accuracy[-1]:.0%}")
         self.status.set_text("\n".join(parts))
 
-
-# The run the training notebook shows live, as the command line that repeats it:
-#     python -m rrnn.train <LIVE_NTH_FARTHEST> --seed 0 --steps 100000 --time-budget 150 --out DIR
-# (the paper's Nth-farthest setting at CPU scale, as experiments/nth_farthest/run.py trains the RMC,
-# evaluated every 50 steps on 1,000 held-out questions so the curve moves often).
-LIVE_NTH_FARTHEST = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--model", "rmc",
-                     "--num-slots", "2", "--num-heads", "2", "--head-size", "32", "--batch-size", "1024",
-                     "--lr", "1e-3", "--float32", "--eval-every", "50", "--eval-batch-size", "1000"]
-
-
-def run_from_command(argv: list) -> tuple:
-    """(model, task, train keywords) of ``python -m rrnn.train <argv>``, built exactly as the command
-    builds them (``--out`` is not needed: nothing is written)."""
-    from ..training import build_run, parser
-    if "--out" not in argv:
-        argv = [*argv, "--out", "-"]
-    return build_run(parser().parse_args(argv))

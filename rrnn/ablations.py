@@ -17,7 +17,7 @@ from .training import first_step_above
 FOLDER = Path(__file__).resolve().parent / "records" / "ablations"
 STEPS = 3000                # the budget: at most this many steps of batch 1024 ...
 STOP_AT = 0.8               # ... or until the held-out accuracy reaches this
-LEFT_PLATEAU = 0.55         # clear of the 50% shortcut plateau (rmc-spec.md §3.3b): a seed that reached this left it
+LEFT_PLATEAU = 0.55         # clear of the 50% shortcut plateau (docs/rmc.md §6.1): a seed that reached this left it
 SEEDS = (0, 1, 2)
 COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
           "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]

@@ -102,7 +102,7 @@ def nth_farthest(batch_size: int, num_vectors: int, vector_dim: int, *, rng):
     5. The rows are shuffled, so a vector's id travels with its row and is not its position;
        the label is an id.
 
-    What to expect (rmc-spec 3.3b, N = 4): chance is 1/N = 25%, but models first settle on a
+    What to expect (docs/rmc.md §6.1, N = 4): chance is 1/N = 25%, but models first settle on a
     shortcut at 2/N = 50%: "if nth = 0, answer the reference id, otherwise guess among the
     rest" is right with probability 1/N + (N-1)/N * 1/(N-1) = 2/N, at a train loss of
     (N-1)/N * ln(N-1) ~ 0.824 nats. Leaving that plateau needs nth and the distances

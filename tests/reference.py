@@ -1,6 +1,6 @@
 """Independent, loop-by-loop implementations written for the tests.
 
-They follow rmc-spec.md row by row and head by head, with no reshapes or broadcasting tricks,
+They follow docs/rmc.md §2 row by row and head by head, with no reshapes or broadcasting tricks,
 so a convention error in the vectorised package code (a wrong transpose, a head split in the
 wrong order, the gates on the wrong memory) shows up as a mismatch.
 """

@@ -6,6 +6,7 @@ file, read after the venv's own site-packages. A .pth line adds a plain path, so
 editable install of rrnn (a finder that a .pth file in a *site* directory would install) stays out.
 """
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,13 @@ def test_an_installed_package_reads_everything_from_site_packages(installed):
         "nth-farthest": ["HybridClassifier", "LSTMClassifier", "RMCClassifier"],
         "which-pattern": ["HybridClassifier", "LSTMClassifier"] + ["RMCClassifier"] * 4}
     assert found["which_pattern_runs"] == 18 and found["ablation_runs"] == 42
+
+
+def test_every_citation_of_docs_rmc_names_a_section_it_has():
+    """README, package, tests and experiments cite the project's own account of the RMC by section."""
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", (REPO / "docs" / "rmc.md").read_text(), re.M))
+    files = [REPO / "README.md", *REPO.glob("rrnn/**/*.py"), *REPO.glob("tests/*.py"), *REPO.glob("experiments/**/*.py")]
+    cited = {(path.relative_to(REPO).as_posix(), section) for path in files
+             for section in re.findall(r"docs/rmc\.md\S*\s+§(\d+(?:\.\d+)?)", path.read_text())}
+    assert len(cited) >= 8, cited
+    assert {(path, section) for path, section in cited if section not in headings} == set(), headings

@@ -104,7 +104,7 @@ def test_without_attention_no_slot_reads_another_and_the_input_enters_by_the_gat
 
 
 def test_identity_start_keeps_slots_distinct_where_zero_start_would_not(rng):
-    # rmc-spec.md §4.3: zero-initialised memory has no way to tell its slots apart
+    # docs/rmc.md §2.6: zero-initialised memory has no way to tell its slots apart
     core = rrnn.RelationalMemory(4, 4, 4, 2, rng=rng)
     xs = rng.standard_normal((1, 6, 4))
     _, from_zero = core.forward(xs, memory=np.zeros((1, 4, 8)))

@@ -72,7 +72,7 @@ def test_attention_function_shapes(rng):
 
 
 def test_parameter_shapes_match_the_spec_table():
-    # rmc-spec.md §1.8, worked example: N=8, H=8, h=32 (d=256), D=40, 1 block, L=2 -> 605,184
+    # docs/rmc.md §5, worked example: S=8, A=8, K=32 (M=256), D=40, 1 block, L=2 -> 605,184
     core = rrnn.RelationalMemory(40, 8, 32, 8)
     assert sum(p.size for p in core.params.values()) == 605_184
     assert all(p.dtype == np.float64 for p in core.params.values())

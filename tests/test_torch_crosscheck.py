@@ -1,6 +1,6 @@
 """rrnn agrees with an independent PyTorch implementation: forward values and gradients, float64.
 
-The reference (tests/torch_reference.py) is written from rmc-spec.md with torch's own layer
+The reference (tests/torch_reference.py) is written from docs/rmc.md with torch's own layer
 norm, softmax and cross-entropy, and its gradients come from autograd, so agreement to 1e-8
 checks rrnn's conventions and its hand-written backward passes at once. Every test perturbs
 the initial weights first: at initialisation the biases are 0 and the layer norms are the

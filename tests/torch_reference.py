@@ -1,4 +1,4 @@
-"""A second implementation of every rrnn model in PyTorch (float64), written from rmc-spec.md.
+"""A second implementation of every rrnn model in PyTorch (float64), written from docs/rmc.md.
 
 It shares no code with ``rrnn``: it uses torch's own layer norm, softmax and cross-entropy,
 and splits heads with a view instead of rrnn's transposes, so a convention error in either
@@ -92,7 +92,7 @@ def initial_memory(batch_size: int, num_slots: int, slot_size: int):
 
 
 def rmc_step(x, memory, p: dict, spec: RMCSpec):
-    """One Sonnet v1 RMC step (rmc-spec.md §1, §6). x: (B, D); memory: (B, S, M).
+    """One Sonnet v1 RMC step (docs/rmc.md §2). x: (B, D); memory: (B, S, M).
 
     Returns the next memory (B, S, M) and a dict of what the step saw: "attention" (a
     weights tensor per block), "input_gate", "forget_gate" (B, S, G) or None.

@@ -1,7 +1,7 @@
 """Train LSTM, RMC and hybrid classifiers on the Nth-farthest task at CPU scale.
 
 The setting is Sonnet's reduced example (4 vectors of dimension 4: chance 25%, shortcut
-plateau 50%) with the reference configuration of rmc-spec.md §3.3b: batch 1024, Adam lr 1e-3,
+plateau 50%) with the reference configuration of docs/rmc.md §6.2: batch 1024, Adam lr 1e-3,
 no clipping, an MLP head of two 128-unit ReLU layers, float32. Each run is one
 `python -m rrnn.train` command, printed before it starts, so any run can be repeated alone.
 

@@ -34,7 +34,10 @@ LOOPBACK = "127.0.0.1"
 # JupyterLab settings for the test browser: no news/update toast (it can cover controls), no
 # autosave (the notebooks are copies, but nothing should be written behind our back), and every
 # cell kept in the DOM (windowing would detach off-screen cells, and their canvases with them).
+# The course's own settings (jupyter/overrides.json, installed by `make venv`) come first, so the
+# tests run the JupyterLab a learner gets.
 LAB_OVERRIDES = {
+    **json.loads((Path(__file__).resolve().parents[2] / "jupyter" / "overrides.json").read_text()),
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},

@@ -7,6 +7,9 @@ fixed default seed, so every run prints exactly the same thing.
 
 The weights are untrained: these studies show the mechanics of the memory (how it moves, how
 the pieces connect), not what a trained model learns. Run:  python examples/seed_demo.py
+
+It keeps the seed's class names: ``RelationalRNN`` and ``RelationalRNNCell`` are rrnn's aliases of
+``HybridRNN`` and ``HybridCell`` (the seed's LSTM + memory hybrid, not the paper's RMC).
 """
 import numpy as np
 

@@ -13,7 +13,7 @@ pure ``*_forward`` functions that return caches. Randomness enters only through 
 """
 from ._checks import DEFAULT_SEED
 from .attention import multihead_attention_forward, scaled_dot_product_attention
-from .hybrid import RelationalRNN, RelationalRNNCell
+from .hybrid import HybridCell, HybridRNN, RelationalRNN, RelationalRNNCell  # the last two: the seed demo's names
 from .lstm import LSTM
 from .models import HybridClassifier, LSTMClassifier, RMCClassifier
 from .rmc import RelationalMemory, RMCConfig
@@ -35,7 +35,8 @@ SHAPE_GLOSSARY = {
 
 __all__ = [
     "DEFAULT_SEED", "LSTM", "LSTMClassifier", "RMCClassifier", "HybridClassifier", "gradcheck",
-    "io", "optim", "tasks", "train", "save", "load", "RelationalMemory", "RMCConfig", "RelationalRNN", "RelationalRNNCell",
+    "io", "optim", "tasks", "train", "save", "load", "RelationalMemory", "RMCConfig", "HybridRNN", "HybridCell",
+    "RelationalRNN", "RelationalRNNCell",
     "SHAPE_GLOSSARY", "multihead_attention_forward", "scaled_dot_product_attention",
 ]
 __version__ = "0.1.0"

@@ -16,6 +16,10 @@ Two options, for ablations that test why the hybrid learns less than the RMC (th
 the seed's design): readout="flat" reads r = flatten(mem) (B, S*M), so the output can tell which
 slot holds what; memory_input="x" gives the memory the step's input x as its input row instead
 of h, so the memory sees the vectors themselves.
+
+``HybridCell`` is one step and ``HybridRNN`` a sequence. ``RelationalRNNCell`` and ``RelationalRNN``
+are the same classes under the seed demo's names (examples/seed_demo.py): in a package about the
+paper's relational RNN, "RelationalRNN" reads as the paper's model, which is ``rrnn.RelationalMemory``.
 """
 from __future__ import annotations
 
@@ -183,7 +187,7 @@ def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
                      num_heads=num_heads)
 
 
-class RelationalRNNCell:
+class HybridCell:
     """One step of the LSTM + relational-memory hybrid (see ``rrnn.hybrid``).
 
     Parameters (``self.params``, float64; M = slot_size):
@@ -239,10 +243,10 @@ class RelationalRNNCell:
         return out if return_cache else out[:4]
 
 
-class RelationalRNN:
+class HybridRNN:
     """The hybrid cell over a sequence, with a linear read-out to ``output_size``.
 
-    Parameters (``self.params``): the cell's (see RelationalRNNCell) and
+    Parameters (``self.params``): the cell's (see HybridCell) and
       "out.W" (H, O), "out.b" (O,).
 
     Args: input_size D, hidden_size H, output_size O, num_slots S, slot_size M (divisible by
@@ -252,7 +256,7 @@ class RelationalRNN:
     def __init__(self, input_size, hidden_size, output_size, num_slots=4, slot_size=64, num_heads=2, *, rng=None):
         rng = _checks.as_rng(rng)
         output_size = _checks.positive_int("output_size", output_size)
-        self.cell = RelationalRNNCell(input_size, hidden_size, num_slots, slot_size, num_heads, rng=rng)
+        self.cell = HybridCell(input_size, hidden_size, num_slots, slot_size, num_heads, rng=rng)
         self.output_size = output_size
         self.params = self.cell.params  # one dict: the cell's entries and the read-out
         self.params["out.W"] = init.xavier_uniform(rng, self.cell.hidden_size, output_size)
@@ -284,3 +288,8 @@ class RelationalRNN:
         if return_caches:
             result.append(caches)
         return result[0] if len(result) == 1 else tuple(result)
+
+
+# The seed demo's names for the same classes (see the module docstring); kept so its code runs unchanged.
+RelationalRNNCell = HybridCell
+RelationalRNN = HybridRNN

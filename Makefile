@@ -19,17 +19,17 @@ lab: $(STAMP)
 
 # Everything: the package tests, the notebooks under nbval, and the end-to-end browser tests in
 # tests/e2e (they skip, saying how to enable them, where Chromium is missing). pytest-xdist spreads
-# them over one worker per core and one more (the browser workers mostly wait), keeping each
-# notebook's cells in one worker and each front end's browser tests in one worker (one JupyterLab
-# or Voila server for all of them), which start first: tests/conftest.py.
+# them over one worker per core and one more (the browser workers mostly wait); --dist loadscope
+# keeps each notebook's cells in one worker and each front end's browser tests (a class) in one
+# worker, with one JupyterLab or Voila server for all of them; those start first.
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs -n auto
+	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -rs -n auto --dist loadscope
 
 # Only the end-to-end browser tests (JupyterLab and Voila in headless Chromium), one worker per
 # front end.
 e2e: $(STAMP)
-	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs -n 2
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs -n 2 --dist loadscope
 
 # A study notebook as a Voila app on http://127.0.0.1:$(PORT): NB=04_memory_evolution (or 04_memory_evolution.ipynb).
 present: $(STAMP)

@@ -5,9 +5,9 @@ notebook in ``notebooks/`` that has controls, once in JupyterLab and once in Voi
 presentation mode, ``make present``), runs it, and moves every control of every dashboard a few
 times, timing each move from the input event to the redrawn figure.
 
-One JupyterLab and one Voila server serve the whole session. Under pytest-xdist (``make test``)
-one worker runs all of JupyterLab's tests with one Lab server and one browser, another all of
-Voila's (the scheduling is in tests/conftest.py).
+One JupyterLab and one Voila server serve the whole session. Under pytest-xdist (``make test``,
+``--dist loadscope``) one worker runs all of JupyterLab's tests (class ``TestLab``) with one Lab
+server and one browser, another all of Voila's (``TestVoila``).
 
 Without Chromium these tests skip (install it with ``sudo apt-get install chromium``); with
 ``CI=true`` in the environment a missing browser is a failure instead.
@@ -76,7 +76,9 @@ def unavailable(message: str):
 
 # --- collection ------------------------------------------------------------------------------------
 def pytest_collection_modifyitems(session, config, items):
-    """Mark everything under tests/e2e as e2e, and run it last (after the fast tests)."""
+    """Mark everything under tests/e2e as e2e. Run alone, it goes last (after the fast tests);
+    under pytest-xdist first: each front end's tests are the longest chain of the run (minutes,
+    mostly waiting on the page), and the other tests fill the cores around them."""
     e2e, other = [], []
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
@@ -84,7 +86,7 @@ def pytest_collection_modifyitems(session, config, items):
             e2e.append(item)
         else:
             other.append(item)
-    items[:] = other + e2e
+    items[:] = e2e + other if os.environ.get("PYTEST_XDIST_WORKER") else other + e2e
 
 
 # --- fixtures --------------------------------------------------------------------------------------

@@ -8,19 +8,40 @@ from .conftest import FRONTENDS, NOTEBOOKS, notebooks_with_controls
 from .latency import LATENCY_PROPERTY, SCREENSHOTS, STEPS
 
 _found = notebooks_with_controls()
-# ids "<front end>-<notebook>": under pytest-xdist each front end's tests go to one worker, so
-# one server of that kind serves them all (tests/conftest.py, pytest_xdist_make_scheduler)
-CASES = [pytest.param(frontend, name, id=f"{frontend}-{name.removesuffix('.ipynb')}")
-         for name in _found for frontend in FRONTENDS]
-if not CASES:
-    CASES = [pytest.param("lab", None, id="no-notebooks", marks=pytest.mark.skip(
-        reason=f"no notebook in {NOTEBOOKS} shows controls yet"))]
+NOTEBOOK_CASES = [pytest.param(name, id=name.removesuffix(".ipynb")) for name in _found] or [
+    pytest.param(None, id="no-notebooks", marks=pytest.mark.skip(reason=f"no notebook in {NOTEBOOKS} shows controls yet"))]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
-@pytest.mark.parametrize("frontend, notebook", CASES)
-def test_every_control_redraws_its_figure_without_widget_errors(frontend, notebook, server, page, record_property):
+class FrontendTests:
+    """The tests of one front end. One class per front end, so that pytest-xdist's
+    ``--dist loadscope`` (make test) runs each front end's tests in one worker, against one
+    server of that kind."""
+
+    FRONTEND = ""       # "lab" or "voila"
+
+    @pytest.fixture
+    def frontend(self):
+        if self.FRONTEND not in FRONTENDS:
+            pytest.skip(f"RRNN_E2E_FRONTENDS={','.join(FRONTENDS)} leaves {self.FRONTEND} out")
+        return self.FRONTEND
+
+    @pytest.mark.parametrize("notebook", NOTEBOOK_CASES)
+    def test_every_control_redraws_its_figure_without_widget_errors(self, frontend, notebook, server, page,
+                                                                    record_property):
+        check_every_control(frontend, notebook, server, page, record_property)
+
+
+class TestLab(FrontendTests):
+    FRONTEND = "lab"
+
+
+class TestVoila(FrontendTests):
+    FRONTEND = "voila"
+
+
+def check_every_control(frontend, notebook, server, page, record_property):
     from .driver import Frontend, slug
 
     stem = notebook.removesuffix(".ipynb")

@@ -52,6 +52,31 @@ def int_list(name: str, value) -> list:
     return [positive_int(f"{name}[{i}]", v) for i, v in enumerate(value)]
 
 
+def heads_divide(slot_size: int, num_heads: int) -> bool:
+    """Can ``num_heads`` heads split a slot of ``slot_size`` features? (Each head gets
+    slot_size / num_heads of them.) The rule ``check_heads_divide`` enforces, as a test."""
+    return num_heads >= 1 and slot_size % num_heads == 0
+
+
+def head_counts(slot_size: int, limit: int | None = None) -> list:
+    """The head counts that split ``slot_size`` (its divisors, increasing; at most ``limit``)."""
+    slot_size = positive_int("slot_size", slot_size)
+    return [A for A in range(1, slot_size + 1) if heads_divide(slot_size, A) and (limit is None or A <= limit)]
+
+
+def check_heads_divide(slot_size, num_heads, *, names: tuple = ("slot_size", "num_heads")) -> tuple:
+    """(slot_size, num_heads) as ints if the heads split the slot (``heads_divide``), else an error
+    naming both arguments (``names``: how the caller calls them), the valid head counts and what
+    was given."""
+    size_name, heads_name = names
+    slot_size, num_heads = positive_int(size_name, slot_size), positive_int(heads_name, num_heads)
+    if not heads_divide(slot_size, num_heads):
+        raise ValueError(f"{heads_name} must divide {size_name} (each head gets {size_name} / {heads_name} "
+                         f"features): one of {head_counts(slot_size)}; got {size_name}={slot_size}, "
+                         f"{heads_name}={num_heads} ({num_heads} heads do not divide {slot_size} features)")
+    return slot_size, num_heads
+
+
 MAX_PARAMETERS = 50_000_000
 """The most parameters a model may have (400 MB in float64): rrnn is a CPU teaching package,
 and sizes beyond this are typos (``hidden_size=10**9``) that would otherwise allocate until the

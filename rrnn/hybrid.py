@@ -175,11 +175,7 @@ def hybrid_backward(doutputs, caches, params: dict, config: RMCConfig, doutput_l
 
 
 def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
-    slot_size = _checks.positive_int("slot_size", slot_size)
-    num_heads = _checks.positive_int("num_heads", num_heads)
-    if slot_size % num_heads:
-        raise ValueError(f"slot_size must be divisible by num_heads (each head gets slot_size / num_heads "
-                         f"features), got slot_size={slot_size}, num_heads={num_heads}")
+    slot_size, num_heads = _checks.check_heads_divide(slot_size, num_heads)
     # checked here in the hybrid's own terms (RMCConfig would name its head_size and key_size)
     _checks.parameter_budget(rmc_parameter_count(hidden_size, slot_size, 3 * slot_size, slot_size),
                              hidden_size=hidden_size, slot_size=slot_size)

@@ -68,15 +68,15 @@ class Trace(NamedTuple):
 
 
 def trace(model, X) -> Trace:
-    """Run an RMC classifier (``rrnn.RMCClassifier``) on X (B, T, D), keeping what it computed."""
+    """Run an RMC classifier (``rrnn.RMCClassifier``) on X (B, T, D), keeping what it computed:
+    ``model.trace(X)`` in float64, with the final logits alone and the memory after each step."""
     if getattr(model, "spec", {}).get("model") != "rmc" or not model.spec.get("attention", True):
         raise ValueError("model must be an RMC classifier with attention (rrnn.RMCClassifier), "
                          f"got {getattr(model, 'spec', type(model).__name__)!r}")
-    features, (caches, _) = model._core_forward(model._check_X(X))    # features: the flattened last memory
-    logits = model.head_logits(features)
-    after = [c.memory for c in caches[1:]] + [features.reshape(caches[-1].memory.shape)]   # memory after each step
-    return Trace(logits.astype(float), np.stack([c.attention[0] for c in caches], axis=1).astype(float),
-                 np.stack(after, axis=1).astype(float))
+    steps = model.trace(X)
+    # the head on the last step alone: the very numbers model.logits(X) gives
+    logits = model.head_logits(steps.features[:, -1])
+    return Trace(logits.astype(float), steps.attention.astype(float), steps.memory[:, 1:].astype(float))
 
 
 def attention_to_input(tr: Trace, q: Questions, mask=None) -> np.ndarray:

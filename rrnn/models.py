@@ -12,12 +12,14 @@ saving are each a loop over a dict:
                                loss(X, y, return_logits=True) adds the logits
     logits(X) / predict(X)  -> (B, C) scores / (B,) class ids
     head_logits(features)   -> (B, C) scores from the core's features (B, F): the head alone
+    trace(X)                -> StepTrace: what the core computed at every step, batch-first
     spec                    JSON-able dict that rebuilds the architecture: build(spec)
 X is (B, T, D) and y (B,) ints in [0, C).
 """
 from __future__ import annotations
 
 import inspect
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +35,38 @@ DTYPES = _checks.DTYPES
 def head_parameter_count(sizes: list) -> int:
     """Weights and biases of the MLP head through ``sizes`` = [features, *head_sizes, C]."""
     return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+
+
+class StepTrace(NamedTuple):
+    """What a classifier computed at every step of X (B, T, D), batch-first, in the model's dtype.
+
+    S slots of width M, A heads, G gate width. The memory fields are None for the LSTM (it has
+    no slots); ``attention`` is None for an RMC without attention, the gates None without gating.
+    """
+
+    features: np.ndarray             # (B, T, F) the core's output after every step (the last is what the head reads)
+    logits: np.ndarray               # (B, T, C) the head on every step's features
+    memory: np.ndarray | None        # (B, T+1, S, M) the memory before step 1, then after every step
+    attention: np.ndarray | None     # (B, T, A, S+1, S+1) the first block's weights; row/column S is the input row
+    input_gate: np.ndarray | None    # (B, T, S, G) i: how much new content each step writes
+    forget_gate: np.ndarray | None   # (B, T, S, G) f: how much of the old memory each step keeps
+    attended: np.ndarray | None      # (B, T, S, M) M~, the slots after attention and the MLP, before the gates
+
+    @property
+    def input_attention(self) -> np.ndarray:
+        """(B, T, S): how much each slot reads from the input row, averaged over heads."""
+        S = self.memory.shape[2]
+        return self.attention[..., :S, S].mean(axis=2)
+
+
+def _memory_steps(steps: list, last: np.ndarray) -> tuple:
+    """StepTrace's memory fields from the cores' step caches (RMCStepCache) and the final memory."""
+    def along_time(values):
+        return None if values[0] is None else np.stack(values, axis=1)
+    return (along_time([step.memory for step in steps] + [last]),
+            along_time([step.attention[0] if step.attention else None for step in steps]),
+            along_time([step.input_gate for step in steps]), along_time([step.forget_gate for step in steps]),
+            along_time([step.memory_attended for step in steps]))
 
 
 class SequenceClassifier:
@@ -83,6 +117,22 @@ class SequenceClassifier:
         """Logits (B, C) and the core's list of step caches (attention weights, gates, ...)."""
         features, (caches, _) = self._core_forward(self._check_X(X))
         return self._head_forward(features)[0], caches
+
+    def trace(self, X, *, use_memory: bool = True) -> StepTrace:
+        """Run over X (B, T, D) keeping what every step computed (a StepTrace, batch-first).
+
+        use_memory=False (hybrid only): the output reads zeros instead of the memory.
+        """
+        X = self._check_X(X)
+        if not isinstance(use_memory, (bool, np.bool_)):
+            raise TypeError(f"use_memory must be True or False, got {use_memory!r} ({type(use_memory).__name__})")
+        if not use_memory and self.name != "hybrid":
+            raise ValueError(f"use_memory=False needs a hybrid classifier (whose output can skip its memory), "
+                             f"got a {self.name!r} classifier")
+        features, memory = self._core_trace(X, bool(use_memory))
+        B, T, F = features.shape
+        logits = self._head_forward(features.reshape(B * T, F))[0].reshape(B, T, -1)
+        return StepTrace(features, logits, *memory)
 
     @_checks.refuse_overflow
     def head_logits(self, features) -> np.ndarray:
@@ -181,6 +231,13 @@ class LSTMClassifier(SequenceClassifier):
         hs, (h, _), caches = lstm_forward(X, h0, h0, p["core.lstm.Wx"], p["core.lstm.Wh"], p["core.lstm.b"])
         return h, (caches, hs.shape)
 
+    def _core_trace(self, X, use_memory):
+        B, H = X.shape[0], self.spec["hidden_size"]
+        h0 = np.zeros((B, H), self.dtype)
+        p = self.params
+        hs, _, _ = lstm_forward(X, h0, h0, p["core.lstm.Wx"], p["core.lstm.Wh"], p["core.lstm.b"])
+        return hs, (None,) * 5
+
     def _core_backward(self, dh, cache):
         caches, shape = cache
         p = self.params
@@ -229,6 +286,11 @@ class RMCClassifier(SequenceClassifier):
         memory = rmc_initial_state(self.config, X.shape[0], self.dtype)
         outputs, _, caches = rmc_forward(X, memory, self._core(), self.config)
         return outputs[:, -1], (caches, outputs.shape)
+
+    def _core_trace(self, X, use_memory):
+        memory = rmc_initial_state(self.config, X.shape[0], self.dtype)
+        outputs, last, caches = rmc_forward(X, memory, self._core(), self.config)
+        return outputs, _memory_steps(caches, last)
 
     def _core_backward(self, dfeatures, cache):
         caches, _ = cache
@@ -287,6 +349,14 @@ class HybridClassifier(SequenceClassifier):
         memory = rmc_initial_state(self.config, B, self.dtype)
         outputs, _, caches = hybrid_forward(X, h0, h0, memory, self._core(), self.config, options=self.options)
         return outputs[:, -1], (caches, outputs.shape)
+
+    def _core_trace(self, X, use_memory):
+        B, H = X.shape[0], self.spec["hidden_size"]
+        h0 = np.zeros((B, H), self.dtype)
+        memory = rmc_initial_state(self.config, B, self.dtype)
+        outputs, (_, _, last), caches = hybrid_forward(X, h0, h0, memory, self._core(), self.config, use_memory,
+                                                       self.options)
+        return outputs, _memory_steps([cache.rmc for cache in caches], last)
 
     def _core_backward(self, dfeatures, cache):
         caches, _ = cache

@@ -2,6 +2,8 @@
 
     MODELS                       name -> how the figures label it
     memory_model(name, ...)      the classifier for a choice, at the study's sizes
+    trained_sizes(name)          the sizes a trained choice was trained with (from the shipped records)
+    trained_slot_counts(name)    the slot counts it was trained with
     trace(model, X)              memory before and after every step, attention, gates, per-step logits
     trained_accuracy(name)       a shipped model's accuracy on a fixed set of which-pattern questions
     input_sensitivity(name, ...) how much the input pattern and its amplitude move that memory
@@ -24,16 +26,16 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from . import pretrained, tasks
-from .hybrid import hybrid_forward
+from . import _checks, pretrained, tasks
+from .measures import cosine_similarity, mean_offdiagonal, relative_difference
 from .models import HybridClassifier, RMCClassifier
 from .patterns import PATTERNS, make_sequence
-from .rmc import rmc_forward, rmc_initial_state
 
 MODELS = {
     "hybrid": "the seed's LSTM + memory hybrid, untrained",
@@ -43,9 +45,6 @@ MODELS = {
 }
 """Model choice -> its label on figures and controls."""
 
-TRAINED_SIZES = {"input_size": 32, "slot_size": 64, "num_heads": 2}
-"""What every trained model was trained with (see rrnn.pretrained.PATTERN_FLAGS); the hybrid also has
-hidden 64 and 4 slots."""
 NUM_CLASSES = len(tasks.PATTERN_NAMES)
 
 
@@ -69,15 +68,54 @@ def trained_model(name: str):
     return pretrained.load(name, task="which-pattern")[0]
 
 
+@functools.lru_cache(maxsize=None)
+def _trained_spec(name: str) -> dict:
+    """The spec in the shipped record of the which-pattern model ``name`` (JSON only: no weights loaded)."""
+    path = resources.files(pretrained) / f"{pretrained.file_stem(name, 'which-pattern')}.json"
+    return json.loads(path.read_text())["spec"]
+
+
+def trained_name(model: str, num_slots: int) -> str:
+    """The shipped which-pattern model behind a trained choice: "hybrid", or "rmc-4slots" and the like."""
+    return "hybrid" if model == "trained-hybrid" else pretrained.rmc_name(num_slots)
+
+
+def trained_slot_counts(model: str) -> tuple:
+    """The slot counts a model choice was trained with: the RMC's (1, 2, 4, 8), the hybrid's (4,),
+    none for an untrained model."""
+    if not is_trained(model):
+        return ()
+    if model == "trained-hybrid":
+        return (_trained_spec("hybrid")["num_slots"],)
+    return tuple(pretrained.SLOT_COUNTS)
+
+
+def trained_sizes(model: str) -> dict:
+    """The sizes a model choice was trained with, read from the shipped records: {} for an
+    untrained model; input_size, slot_size and num_heads for "trained-rmc" (its slot count is one
+    of ``trained_slot_counts``); those and hidden_size and num_slots for "trained-hybrid"."""
+    if not is_trained(model):
+        return {}
+    if model == "trained-hybrid":
+        spec = _trained_spec("hybrid")
+        return {key: spec[key] for key in ("input_size", "hidden_size", "num_slots", "slot_size", "num_heads")}
+    shared = {(spec["input_size"], spec["head_size"] * spec["num_heads"], spec["num_heads"])
+              for spec in map(_trained_spec, map(pretrained.rmc_name, pretrained.SLOT_COUNTS))}
+    if len(shared) != 1:
+        raise RuntimeError(f"the shipped trained RMCs must share input, slot and head sizes, got {sorted(shared)}")
+    (input_size, slot_size, num_heads), = shared
+    return {"input_size": input_size, "slot_size": slot_size, "num_heads": num_heads}
+
+
 def _check_trained_sizes(model: str, sizes: dict) -> None:
-    wanted = dict(TRAINED_SIZES, **({"hidden_size": 64, "num_slots": 4} if model == "trained-hybrid" else {}))
-    for key, value in wanted.items():
+    for key, value in trained_sizes(model).items():
         if key in sizes and sizes[key] != value:
             raise ValueError(f"{key} must be {value} for model={model!r} (the size it was trained with), "
                              f"got {sizes[key]}")
-    if model == "trained-rmc" and sizes.get("num_slots") not in pretrained.SLOT_COUNTS:
-        raise ValueError(f"num_slots must be one of {pretrained.SLOT_COUNTS} for model='trained-rmc' (the slot "
-                         f"counts that were trained), got {sizes.get('num_slots')}")
+    counts = trained_slot_counts(model)
+    if sizes.get("num_slots") not in counts:
+        raise ValueError(f"num_slots must be one of {counts} for model={model!r} (the slot counts that were "
+                         f"trained), got {sizes.get('num_slots')}")
 
 
 def memory_model(model: str, *, input_size: int, hidden_size: int, num_slots: int, slot_size: int, num_heads: int,
@@ -92,17 +130,17 @@ def memory_model(model: str, *, input_size: int, hidden_size: int, num_slots: in
                  num_heads=num_heads)
     if is_trained(model):
         _check_trained_sizes(model, sizes)
-        return trained_model("hybrid" if model == "trained-hybrid" else pretrained.rmc_name(num_slots))
+        return trained_model(trained_name(model, num_slots))
     if model == "hybrid":
         return HybridClassifier(input_size, hidden_size, NUM_CLASSES, num_slots, slot_size, num_heads, rng=model_seed)
-    if slot_size % num_heads:
-        raise ValueError(f"slot_size must be divisible by num_heads (each head gets slot_size / num_heads "
-                         f"features), got slot_size={slot_size}, num_heads={num_heads}")
+    _checks.check_heads_divide(slot_size, num_heads)
     return RMCClassifier(input_size, NUM_CLASSES, num_slots, slot_size // num_heads, num_heads, rng=model_seed)
 
 
 class MemoryTrace(NamedTuple):
-    """What a memory model computed over X (B, T, D). S slots of M, A heads, G gate width."""
+    """``model.trace(X)`` (a ``rrnn.models.StepTrace``) in float64, with the memory fields time-first:
+    the seed studies index them by step first (``memories[t]``, ``attention[t]``), as the
+    notebooks 04-07 and their exercises do. S slots of M, A heads, G gate width."""
 
     memories: np.ndarray      # (T+1, B, S, M) the memory before step 0, then after every step
     features: np.ndarray      # (B, T, F) what the head reads after each step (RMC: the flat memory; hybrid: output)
@@ -129,67 +167,23 @@ def trace(model, X, *, use_memory: bool = True) -> MemoryTrace:
 
     use_memory=False (hybrid only): the output reads zeros instead of the memory, as in study 2.
     The sequences are traced ``TRACE_CHUNK`` at a time (each one's numbers do not depend on the
-    others), each chunk written straight into the arrays of the whole batch.
+    others).
     """
-    X = model._check_X(X)
-    B = X.shape[0]
-    first = _trace(model, X[:TRACE_CHUNK], use_memory)
-    if B <= TRACE_CHUNK:
-        return first
-    whole = MemoryTrace(*(np.empty(part.shape[:axis] + (B,) + part.shape[axis + 1:])
-                          for part, axis in zip(first, _BATCH_AXIS)))
-    for into, part in zip(_sequences(whole, 0), first):
-        into[...] = part
-    for i in range(TRACE_CHUNK, B, TRACE_CHUNK):
-        _trace(model, X[i:i + TRACE_CHUNK], use_memory, into=_sequences(whole, i))
-    return whole
+    kind = getattr(model, "spec", {}).get("model")
+    if kind not in ("rmc", "hybrid"):
+        raise ValueError(f"model must be an RMC or hybrid classifier, got {kind or type(model).__name__!r}")
+    if not use_memory and kind == "rmc":
+        raise ValueError("use_memory=False needs a hybrid: the RMC's output is its memory")
+    X = _checks.array("X", X, (None, None, model.spec["input_size"]), "(B, T, D)")
+    chunks = [model.trace(X[i:i + TRACE_CHUNK], use_memory=use_memory) for i in range(0, len(X), TRACE_CHUNK)]
+    whole = [None if parts[0] is None else np.concatenate(parts).astype(float, copy=False)
+             for parts in zip(*chunks)]                                                      # batch-first
+    features, logits, memories, attention, input_gate, forget_gate, attended = whole
 
-
-_BATCH_AXIS = tuple(0 if name in ("features", "logits") else 1 for name in MemoryTrace._fields)
-
-
-def _sequences(trace: MemoryTrace, start: int) -> MemoryTrace:
-    """Views of ``trace``'s arrays on the ``TRACE_CHUNK`` sequences from ``start``."""
-    return MemoryTrace(*(array[(slice(None),) * axis + (slice(start, start + TRACE_CHUNK),)]
-                         for array, axis in zip(trace, _BATCH_AXIS)))
-
-
-def _trace(model, X, use_memory: bool, into: MemoryTrace | None = None) -> MemoryTrace:
-    """Trace X; the results in float64, written into ``into`` (views of the right shapes) when
-    given: a few thousand sequences would otherwise be copied twice more (to float64, then into
-    the batch), gigabytes faulted in page by page."""
-    core = model._core()
-    if model.spec["model"] == "rmc":
-        if not use_memory:
-            raise ValueError("use_memory=False needs a hybrid: the RMC's output is its memory")
-        start = rmc_initial_state(model.config, X.shape[0], model.dtype)
-        features, _, caches = rmc_forward(X, start, core, model.config)
-        steps = [cache for cache in caches]
-        last = features[:, -1].reshape(start.shape)
-    elif model.spec["model"] == "hybrid":
-        B, H = X.shape[0], model.spec["hidden_size"]
-        h0 = np.zeros((B, H), model.dtype)
-        start = rmc_initial_state(model.config, B, model.dtype)
-        features, (_, _, last), caches = hybrid_forward(X, h0, h0, start, core, model.config, use_memory,
-                                                         model.options)
-        steps = [cache.rmc for cache in caches]
-    else:
-        raise ValueError(f"model must be an RMC or hybrid classifier, got a {model.spec['model']!r} classifier")
-    B, T, F = features.shape
-    logits = model.head_logits(features.reshape(B * T, F)).reshape(B, T, -1)
-    stacked = MemoryTrace(memories=[step.memory for step in steps] + [last], features=features,
-                          attention=[s.attention[0] for s in steps], input_gate=[s.input_gate for s in steps],
-                          forget_gate=[s.forget_gate for s in steps],
-                          attended=[s.memory_attended for s in steps], logits=logits)
-    if into is None:
-        return MemoryTrace(*(np.stack(v).astype(float) if isinstance(v, list) else v.astype(float)
-                             for v in stacked))
-    for out, values in zip(into, stacked):
-        if isinstance(values, list):
-            np.stack(values, out=out)
-        else:
-            out[...] = values
-    return into
+    def time_first(a):   # (B, T, ...) -> (T, B, ...), laid out as the studies read it
+        return None if a is None else np.ascontiguousarray(np.moveaxis(a, 1, 0))
+    return MemoryTrace(time_first(memories), features, time_first(attention), time_first(input_gate),
+                       time_first(forget_gate), time_first(attended), logits)
 
 
 EVALUATION_SEED = 2026
@@ -209,7 +203,7 @@ def accuracy(model, *, use_memory: bool = True) -> float:
     whose output reads zeros instead of its memory)."""
     right = 0
     for X, y in evaluation_set():
-        logits = trace(model, X, use_memory=use_memory).logits[:, -1] if not use_memory else model.logits(X)
+        logits = model.trace(X, use_memory=False).logits[:, -1] if not use_memory else model.logits(X)
         right += int((logits.argmax(axis=1) == y).sum())
     return right / sum(len(y) for _, y in evaluation_set())
 
@@ -234,13 +228,6 @@ def load_records(folder=RECORDS) -> dict:
     return {path.stem: json.loads(path.read_text()) for path in paths}
 
 
-def relative_difference(a, b) -> float:
-    """||a - b|| / (||a|| + ||b||): 0 for equal arrays, 1 for opposite ones (0 if both are zero)."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
-
-
 class InputSensitivity(NamedTuple):
     """How much the input moves one model's memory: every pattern once (same seed), and silence."""
 
@@ -258,7 +245,6 @@ class InputSensitivity(NamedTuple):
 def _seed_statistics(memory: np.ndarray) -> np.ndarray:
     """The seed's lenses on one final memory (S, M): its norm, mean, std, the slot norms and the
     slots' mean cosine similarity, as one vector."""
-    from .studies import cosine_similarity, mean_offdiagonal   # (rrnn.studies imports this module)
     similarity = mean_offdiagonal(cosine_similarity(memory)) if len(memory) > 1 else 1.0
     return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *np.linalg.norm(memory, axis=-1),
                      similarity])

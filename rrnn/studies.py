@@ -25,48 +25,14 @@ import numpy as np
 from . import pretrained, seed_models
 from .hybrid import RelationalRNN, RelationalRNNCell
 from .layers import softmax
-from .lstm import LSTM, lstm_forward
+from .lstm import LSTM
+# the notebooks and exercises call these as studies.<name>
+from .measures import OutputStats, cosine_similarity, mean_offdiagonal, shared_projection, window_means  # noqa: F401
 from .models import LSTMClassifier
 from .patterns import make_sequence, phase_boundary
 
 
 # --- small helpers -----------------------------------------------------------------------------
-def cosine_similarity(rows: np.ndarray) -> np.ndarray:
-    """Pairwise cosine similarity of the rows of ``rows`` (S, M) -> (S, S); a zero row gives 0."""
-    rows = np.asarray(rows, dtype=float)
-    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
-    unit = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-    return unit @ unit.T
-
-
-def mean_offdiagonal(matrix: np.ndarray) -> float:
-    """Mean of the off-diagonal entries of a square matrix (nan for a 1x1 matrix)."""
-    S = matrix.shape[0]
-    if S < 2:
-        return float("nan")
-    return float((matrix.sum() - np.trace(matrix)) / (S * (S - 1)))
-
-
-def window_means(values, parts: int = 3) -> np.ndarray:
-    """Means of ``values`` over ``parts`` consecutive, near-equal windows (the seed's
-    'initial / middle / final steps'; for 15 steps: 1-5, 6-10, 11-15)."""
-    return np.array([np.mean(chunk) for chunk in np.array_split(np.asarray(values, dtype=float), parts)])
-
-
-class OutputStats(NamedTuple):
-    """Mean, std, min and max of an array (the seed's 'Output Statistics')."""
-
-    mean: float
-    std: float
-    min: float
-    max: float
-
-    @classmethod
-    def of(cls, values) -> "OutputStats":
-        values = np.asarray(values, dtype=float)
-        return cls(float(values.mean()), float(values.std()), float(values.min()), float(values.max()))
-
-
 def _same_params(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
@@ -76,20 +42,6 @@ def _hybrid_cell(input_size, hidden_size, num_slots, slot_size, num_heads, model
 
 
 # --- study 1 -------------------------------------------------------------------------------------
-def shared_projection(memories: np.ndarray) -> np.ndarray:
-    """The top two principal directions (2, M) of the rows of ``memories`` (..., M), signed so that
-    each direction's largest entry is positive: one 2-D view in which every slot and step can be
-    compared."""
-    rows = memories.reshape(-1, memories.shape[-1])
-    centred = rows - rows.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    basis = vt[:2]
-    if basis.shape[0] < 2:                                          # one feature: pad with zeros
-        basis = np.vstack([basis, np.zeros((2 - basis.shape[0], rows.shape[1]))])
-    signs = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
-    return basis * np.where(signs == 0, 1.0, signs)[:, None]
-
-
 class MemoryEvolution(NamedTuple):
     """Study 1. Per-step statistics are of the memory *after* step t (t = 0 .. T-1)."""
 
@@ -210,7 +162,7 @@ def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size:
                  if seed_models.is_hybrid(model) else None)
         shared = bool(np.array_equal(lstm.params["core.lstm.Wx"], net.params.get("core.lstm.Wx")))
         if seed_models.is_trained(model):
-            name = "hybrid" if model == "trained-hybrid" else pretrained.rmc_name(num_slots)
+            name = seed_models.trained_name(model, num_slots)
             label = "seed's hybrid" if model == "trained-hybrid" else "RMC"
             accuracy = {"LSTM": seed_models.trained_accuracy("lstm"), label: seed_models.trained_accuracy(name)}
             if y_off is not None:
@@ -223,12 +175,7 @@ def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size:
 
 def lstm_step_logits(model, X) -> np.ndarray:
     """An LSTM classifier's head on its hidden state after every step: (B, T, C)."""
-    X = model._check_X(X)
-    p = model.params
-    h0 = np.zeros((X.shape[0], model.spec["hidden_size"]), model.dtype)
-    hs, _, _ = lstm_forward(X, h0, h0, p["core.lstm.Wx"], p["core.lstm.Wh"], p["core.lstm.b"])
-    B, T, H = hs.shape
-    return model.head_logits(hs.reshape(B * T, H)).reshape(B, T, -1).astype(float)
+    return model.trace(X).logits.astype(float)
 
 
 # --- study 3 -------------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ def test_an_unknown_pattern_is_a_value_error_naming_the_choices(name):
 
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(slot_size=30), ValueError, r"slot_size must be one of 4, 8, \.\.\. 128 \(steps of 4\), got 30"),
-    (dict(num_heads=3), ValueError, r"num_heads must divide slot_size=64 \(one of \[1, 2, 4, 8, 16\]\), got 3"),
-    (dict(num_heads=2.0), TypeError, r"num_heads must be an int"),
+    (dict(num_heads=3), ValueError, r"num_heads must divide slot_size.*\[1, 2, 4, 8, 16, 32, 64\].*num_heads=3"),
+    (dict(num_heads=2.0), TypeError, r"num_heads must be a positive int"),
     (dict(num_slots="4"), TypeError, r"num_slots must be an int in \[1, 8\], got '4' \(str\)"),
 ])
 def test_values_between_the_ticks_or_of_the_wrong_type_are_refused(kwargs, error, message):

@@ -66,7 +66,7 @@ def test_rmc_rejects_bad_step_arguments():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(slot_size=64, num_heads=3), ValueError, r"slot_size must be divisible by num_heads.*slot_size=64, num_heads=3"),
+    (dict(slot_size=64, num_heads=3), ValueError, r"num_heads must divide slot_size.*slot_size=64, num_heads=3"),
     (dict(num_slots=0), ValueError, r"num_slots must be a positive int \(>= 1\), got 0"),
     (dict(slot_size=-4), ValueError, r"slot_size must be a positive int \(>= 1\), got -4"),
     (dict(num_heads=0), ValueError, r"num_heads must be a positive int \(>= 1\), got 0"),
@@ -212,3 +212,39 @@ def test_a_matrix_is_an_array_and_a_masked_array_is_refused():
 def test_sizes_and_types_are_refused_up_front_naming_the_argument(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+# --- one rule for "the heads split the slot", wherever it is checked ------------------------------
+def _heads_entries():
+    from rrnn import lessons, seed_models
+    from rrnn.dash import controls
+    sizes = dict(input_size=8, hidden_size=16, num_slots=2)
+    return {
+        "RelationalRNNCell": (lambda M, A: rrnn.RelationalRNNCell(8, 16, 2, M, A), "slot_size"),
+        "HybridClassifier": (lambda M, A: rrnn.HybridClassifier(8, 16, 3, 2, M, A), "slot_size"),
+        "memory_model rmc": (lambda M, A: seed_models.memory_model("rmc", **sizes, slot_size=M, num_heads=A),
+                             "slot_size"),
+        "rmc_step": (lambda M, A: lessons.rmc_step(slot_size=M, num_heads=A), "slot_size"),
+        "attention_maps": (lambda M, A: lessons.attention_maps(width=M, num_heads=A), "width"),
+        "random_attention_params": (lambda M, A: lessons.random_attention_params(M, A), "width"),
+        "heads_dropdown": (lambda M, A: controls.heads_dropdown(A, slot_size=M), "slot_size"),
+    }
+
+
+@pytest.mark.parametrize("entry", list(_heads_entries()))
+def test_heads_that_do_not_split_the_slot_get_one_message_naming_both_arguments(entry):
+    build, size_name = _heads_entries()[entry]
+    with pytest.raises(ValueError, match=rf"num_heads must divide {size_name} .*\[1, 2, 3, 4, 6, 12\].*"
+                                         rf"{size_name}=12, num_heads=5"):
+        build(12, 5)
+    build(12, 4)                                                            # a divisor is accepted
+
+
+def test_the_heads_rule_and_its_boolean_twin_agree():
+    from rrnn import _checks
+    for M in range(1, 25):
+        for A in range(1, 25):
+            assert _checks.heads_divide(M, A) == (A in _checks.head_counts(M))
+    assert _checks.check_heads_divide(12, 4) == (12, 4)
+    with pytest.raises(TypeError, match="num_heads must be a positive int"):
+        _checks.check_heads_divide(12, 2.0)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from rrnn import seed_models as sm
+from rrnn import models, seed_models as sm
 from rrnn import tasks
-from rrnn.hybrid import RelationalRNNCell
+from rrnn.hybrid import RelationalRNNCell, sub_params
 from rrnn.patterns import make_sequence
 from rrnn.rmc import rmc_initial_state, rmc_step_forward
 
@@ -31,7 +31,7 @@ def test_the_rmc_trace_is_stepping_the_core_by_hand():
     memory = rmc_initial_state(model.config, 2)
     np.testing.assert_array_equal(tr.memories[0], memory)
     for t in range(5):
-        _, memory, cache = rmc_step_forward(X[:, t], memory, model._core(), model.config)
+        _, memory, cache = rmc_step_forward(X[:, t], memory, sub_params(model.params, "core."), model.config)
         np.testing.assert_allclose(tr.memories[t + 1], memory, atol=1e-12)
         np.testing.assert_allclose(tr.attention[t], cache.attention[0], atol=1e-12)
     np.testing.assert_allclose(tr.logits[:, -1], model.logits(X), atol=1e-12)
@@ -46,15 +46,36 @@ def test_a_long_batch_is_traced_in_chunks_with_the_same_numbers(model, monkeypat
     net = sm.memory_model(model, **SIZES)           # untrained, float64
     X = np.random.default_rng(3).standard_normal((11, 6, 32))
     whole = sm.trace(net, X)
-    sizes, trace_part = [], sm._trace
-    monkeypatch.setattr(sm, "_trace", lambda net, X, use_memory, into=None: sizes.append(len(X))
-                        or trace_part(net, X, use_memory, into))
+    sizes, trace_part = [], net.trace
+    monkeypatch.setattr(net, "trace", lambda X, **kw: sizes.append(len(X)) or trace_part(X, **kw))
     monkeypatch.setattr(sm, "TRACE_CHUNK", 4)
     chunked = sm.trace(net, X)
     assert sizes == [4, 4, 3]
     for name in sm.MemoryTrace._fields:
         assert getattr(chunked, name).shape == getattr(whole, name).shape, name
         np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("model", ["rmc", "hybrid", "trained-rmc", "trained-hybrid"])
+def test_the_seed_trace_is_the_classifiers_trace_with_time_first(model):
+    net = sm.memory_model(model, **SIZES)
+    X = make_sequence("step_up", 3, 7, 32, rng=5)
+    seed, steps = sm.trace(net, X), net.trace(X)
+    np.testing.assert_array_equal(seed.memories, steps.memory.transpose(1, 0, 2, 3))
+    for name in ("attention", "input_gate", "forget_gate", "attended"):
+        np.testing.assert_array_equal(getattr(seed, name), np.swapaxes(getattr(steps, name), 0, 1), err_msg=name)
+    np.testing.assert_array_equal(seed.features, steps.features)
+    np.testing.assert_array_equal(seed.logits, steps.logits)
+    # averaged in float64 here, in the model's dtype (float32 when trained) there
+    np.testing.assert_allclose(seed.input_attention, steps.input_attention.swapaxes(0, 1), rtol=1e-6)
+    assert all(getattr(seed, name).dtype == np.float64 for name in sm.MemoryTrace._fields)
+
+
+def test_only_rmc_and_hybrid_classifiers_are_traced_here():
+    with pytest.raises(ValueError, match="model must be an RMC or hybrid classifier"):
+        sm.trace(models.LSTMClassifier(32, 8, 9, rng=0), np.zeros((1, 3, 32)))
+    with pytest.raises(ValueError, match=r"X must have shape \(B, T, D\)"):
+        sm.trace(sm.memory_model("rmc", **SIZES), np.zeros((1, 3, 8)))
 
 
 def test_memory_off_changes_the_hybrids_output_not_its_memory():
@@ -73,7 +94,7 @@ def test_memory_off_changes_the_hybrids_output_not_its_memory():
     ("trained-hybrid", dict(num_slots=2), "num_slots must be 4 for model='trained-hybrid'"),
     ("trained-hybrid", dict(hidden_size=16), "hidden_size must be 64"),
     ("lstm", {}, "model must be one of hybrid, rmc, trained-rmc, trained-hybrid"),
-    ("rmc", dict(slot_size=30, num_heads=4), "slot_size must be divisible by num_heads"),
+    ("rmc", dict(slot_size=30, num_heads=4), "num_heads must divide slot_size"),
 ])
 def test_a_model_that_cannot_be_built_at_these_sizes_is_refused_by_name(model, change, message):
     with pytest.raises(ValueError, match=message):
@@ -146,3 +167,33 @@ def test_every_study_dashboard_runs_every_model_it_offers(factory, models):
     for model in models:
         dash.controls["model"].value = model
         assert dash.error is None and dash.result is not None, (model, dash.message.value)
+
+
+@pytest.mark.parametrize("model", ["trained-rmc", "trained-hybrid"])
+def test_trained_sizes_are_those_of_the_shipped_models(model):
+    sizes = sm.trained_sizes(model)
+    for S in sm.trained_slot_counts(model):
+        net = sm.trained_model(sm.trained_name(model, S))
+        assert net.spec["input_size"] == sizes["input_size"]
+        assert net.config.num_heads == sizes["num_heads"] and net.config.slot_size == sizes["slot_size"]
+        assert net.config.num_slots == S
+    if model == "trained-hybrid":
+        assert sizes["hidden_size"] == net.spec["hidden_size"] and sizes["num_slots"] == 4
+    assert "num_slots" not in sizes or sm.trained_slot_counts(model) == (sizes["num_slots"],)
+
+
+def test_untrained_models_have_no_trained_sizes():
+    assert sm.trained_sizes("rmc") == {} and sm.trained_slot_counts("hybrid") == ()
+    with pytest.raises(ValueError, match="model must be one of"):
+        sm.trained_sizes("lstm")
+
+
+def test_the_dashboards_lock_and_use_the_trained_sizes():
+    from rrnn.dash import controls as C
+    from rrnn.dash.stepper import study_sizes
+    for model in ("trained-rmc", "trained-hybrid"):
+        sizes = sm.trained_sizes(model)
+        locked = C.model_dropdown(model).locked_sizes()
+        assert locked == {k: v for k, v in sizes.items() if k in ("num_slots", "slot_size", "num_heads")}
+        assert study_sizes(model)["input_size"] == sizes["input_size"]
+    assert C.model_dropdown("rmc").locked_sizes() == {}

@@ -147,7 +147,7 @@ def test_capacity_attention_and_similarity_are_in_range(capacity):
 def test_studies_are_deterministic_and_reject_bad_settings(study):
     a, b = study(seq_len=3), study(seq_len=3)
     assert all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b) if isinstance(x, np.ndarray))
-    with pytest.raises(ValueError, match="slot_size must be divisible by num_heads"):
+    with pytest.raises(ValueError, match="num_heads must divide slot_size"):
         study(slot_size=30, num_heads=4)
     with pytest.raises(ValueError, match="pattern must be one of"):
         study(pattern="square")

@@ -1,10 +1,11 @@
 """Notebook 01: attention maps per head, for a handful of items, updated in place.
 
-    from rrnn.dash.attention_maps import attention_maps, attention_dashboard
+    from rrnn.lessons import attention_maps
+    from rrnn.dash.attention_maps import attention_dashboard
     result = attention_maps(num_items=6, num_heads=2)     # pure: settings in, arrays out
     dash = attention_dashboard()                           # after %matplotlib widget; show with `dash`
 
-``attention_maps`` builds N random items (rows of width M), a random q/k/v projection and runs
+``rrnn.lessons.attention_maps`` (also importable from here) builds N random items (rows of width M), a random q/k/v projection and runs
 ``rrnn.multihead_attention_forward`` on them: every item is a query, a key and a value. The
 figure draws one (N, N) map per head: row i is query item i (the item that reads), column j is key
 item j (the item read from), and the colour is how much item i reads from item j (each row sums
@@ -18,13 +19,11 @@ so the maps show the mechanics, not a learned relation. Two exact facts do show,
 """
 from __future__ import annotations
 
-import math
-from typing import NamedTuple
-
 import ipywidgets as widgets
 import numpy as np
 
-from ..attention import multihead_attention_forward
+# the computation and the panel layout live in rrnn.lessons; notebook 01 and the tests import them from here too
+from ..lessons import AttentionMaps, attention_maps, grid_positions, random_attention_params  # noqa: F401
 from . import controls as C
 from .attention_style import attention_colorbar, attention_image, head_title, label_axes, text_color
 from .base import Dashboard, InPlaceFigure, register_dashboard
@@ -32,62 +31,6 @@ from .base import Dashboard, InPlaceFigure, register_dashboard
 MAX_HEADS = 8           # the figure has room for this many maps
 MAX_ITEMS = 12
 
-
-
-# --- the computation (pure) ----------------------------------------------------------------------
-class AttentionMaps(NamedTuple):
-    """What ``attention_maps`` computed. N items, A heads, M = width, K = M / A."""
-
-    items: np.ndarray        # (N, M) the input rows
-    weights: np.ndarray      # (A, N, N) row i: how much query item i reads from each key item j
-    output: np.ndarray       # (N, M) the heads' outputs, concatenated
-    num_heads: int
-    sharpness: float
-    duplicate_last: bool
-
-
-def random_attention_params(width: int, num_heads: int, *, sharpness: float = 1.0, rng=None) -> dict:
-    """Parameters for ``rrnn.multihead_attention_forward`` with K = V = width / num_heads.
-
-    "qkv.W" (M, A*3K) ~ N(0, 1/M), "qkv.b" zeros, "qkv_ln.gamma" sqrt(sharpness) on the q and k
-    features and 1 on v (so every logit is multiplied by ``sharpness``), "qkv_ln.beta" zeros.
-    """
-    M, A = int(width), int(num_heads)
-    if M % A:
-        raise ValueError(f"{A} heads do not divide the width M = {M}: each head gets M / A features; "
-                         f"choose A from {C.divisors(M)}")
-    if not np.isfinite(sharpness) or sharpness <= 0:
-        raise ValueError(f"sharpness must be a positive number, got {sharpness}")
-    rng = np.random.default_rng(rng)
-    K = M // A
-    F = A * 3 * K
-    gamma = np.ones((A, 3 * K))
-    gamma[:, :2 * K] = math.sqrt(sharpness)       # q and k of every head; v keeps gain 1
-    return {"qkv.W": rng.standard_normal((M, F)) / math.sqrt(M), "qkv.b": np.zeros(F),
-            "qkv_ln.gamma": gamma.reshape(F), "qkv_ln.beta": np.zeros(F)}
-
-
-def attention_maps(num_items: int = 6, num_heads: int = 2, width: int = 16, sharpness: float = 1.0,
-                   duplicate_last: bool = True, seed: int = 0) -> AttentionMaps:
-    """Self-attention over ``num_items`` random items of width M = ``width`` with ``num_heads`` heads.
-
-    The items are drawn first from ``np.random.default_rng(seed)``, the projection after them,
-    so changing the number of heads keeps the same items. Raises ValueError when the heads do
-    not divide the width or there are fewer than 2 items.
-    """
-    N, M, A = int(num_items), int(width), int(num_heads)
-    if N < 2:
-        raise ValueError(f"attention needs at least 2 items to compare, got {N}")
-    if A < 1 or M % A:
-        raise ValueError(f"{A} heads do not divide the width M = {M}: each head gets M / A features; "
-                         f"choose A from {C.divisors(M)}")
-    rng = np.random.default_rng(seed)
-    items = rng.standard_normal((1, N, M))                                   # (B=1, N, M)
-    if duplicate_last:
-        items[0, -1] = items[0, 0]
-    params = random_attention_params(M, A, sharpness=sharpness, rng=rng)
-    out, cache = multihead_attention_forward(items, params, num_heads=A, key_size=M // A)
-    return AttentionMaps(items[0], cache.weights[0], out[0], A, float(sharpness), bool(duplicate_last))
 
 
 def item_labels(num_items: int, duplicate_last: bool = False) -> list:
@@ -125,22 +68,6 @@ def plot_attention_map(weights, ax=None, *, labels=None, title=None, what="item"
     return ax
 
 
-# --- layout helper shared with rmc_step ----------------------------------------------------------
-def grid_positions(count: int, columns: int, box=(0.06, 0.08, 0.86, 0.80), wspace=0.35, hspace=0.45) -> list:
-    """Axes rectangles [left, bottom, width, height] for ``count`` panels in rows of ``columns``
-    inside ``box`` (figure fractions: left, bottom, width, height), filled row by row from the top."""
-    columns = max(1, min(columns, count))
-    rows = -(-count // columns)
-    left, bottom, width, height = box
-    w = width / (columns + wspace * (columns - 1))
-    h = height / (rows + hspace * (rows - 1))
-    out = []
-    for n in range(count):
-        r, c = divmod(n, columns)
-        out.append([left + c * w * (1 + wspace), bottom + height - h - r * h * (1 + hspace), w, h])
-    return out
-
-
 # --- the figure ------------------------------------------------------------------------------------
 class AttentionMapsFigure(InPlaceFigure):
     """One attention map per head (up to ``MAX_HEADS``), redrawn in place.
@@ -151,6 +78,7 @@ class AttentionMapsFigure(InPlaceFigure):
     """
 
     figsize = (9.0, 4.4)
+    fixed_empty_labels = False     # inner panels gain axis labels when the heads change
     tight = False       # the panels are placed by hand: their number changes with the heads
 
     def build(self):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import pretrained, seed_models, studies
+from .. import seed_models, studies
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, register_dashboard
 
@@ -135,7 +135,7 @@ def model_note(study: studies.MemoryCapacity) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _study(model, slot_size, num_heads, seq_len, pattern, amplitude, seed):
-    counts = pretrained.SLOT_COUNTS if seed_models.is_trained(model) else SLOT_COUNTS
+    counts = seed_models.trained_slot_counts(model) or SLOT_COUNTS
     return studies.memory_capacity(model=model, slot_counts=counts, slot_size=slot_size, num_heads=num_heads,
                                    seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed)
 

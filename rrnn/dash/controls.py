@@ -43,7 +43,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from traitlets import Bunch
 
-from .. import seed_models
+from .. import _checks, seed_models
 from ..patterns import PATTERNS
 from ..tasks import PATTERN_NAMES
 from .base import InPlaceFigure
@@ -59,12 +59,8 @@ def control_style(**kwargs):
 
 def divisors(n: int, limit: int | None = None) -> list:
     """The divisors of n in increasing order (at most ``limit``): the valid head counts for a
-    slot size n, since every head gets n / heads features."""
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"n must be a positive int, got {n}")
-    out = [d for d in range(1, n + 1) if n % d == 0]
-    return [d for d in out if limit is None or d <= limit]
+    slot size n, since every head gets n / heads features (``rrnn._checks.heads_divide``)."""
+    return _checks.head_counts(n, limit)
 
 
 # --- sliders -------------------------------------------------------------------------------------
@@ -179,10 +175,10 @@ class HeadsDropdown(_Settling, widgets.Dropdown):
     def __init__(self, value: int = 2, *, slot_size: int = 64, max_heads: int = 16, description: str = "heads A"):
         self.max_heads = max_heads
         options = divisors(slot_size, max_heads)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"num_heads must be an int, one of {options}, got {value!r} ({type(value).__name__})")
+        _checks.check_heads_divide(slot_size, value)
         if value not in options:
-            raise ValueError(f"num_heads must divide slot_size={slot_size} (one of {options}), got {value}")
+            raise ValueError(f"num_heads must be at most {max_heads} (the heads the figure has room for), one of "
+                             f"{options}; got {value}")
         super().__init__(options=options, value=value, description=description, **control_style())
         self.slot_size = slot_size
 
@@ -212,8 +208,8 @@ class ModelDropdown(_Settling, widgets.Dropdown):
     """Which memory a study runs (``rrnn.seed_models.MODELS``), labelled as the figures label it.
 
     ``govern(controls)`` ties the size controls to the choice: a trained model has the sizes it
-    was trained with, so choosing one sets and locks slot size (64) and heads (2) - and slots (4)
-    for the trained hybrid - and choosing an untrained model again unlocks them at the values
+    was trained with (``seed_models.trained_sizes``), so choosing one sets and locks slot size and
+    heads - and slots for the trained hybrid - and choosing an untrained model again unlocks them at the values
     they had before. The change reaches a Dashboard once, with the final values.
     """
 
@@ -229,12 +225,8 @@ class ModelDropdown(_Settling, widgets.Dropdown):
 
     def locked_sizes(self) -> dict:
         """Control name -> the value the current choice fixes (empty for an untrained model)."""
-        if not seed_models.is_trained(self.value):
-            return {}
-        sizes = {"slot_size": seed_models.TRAINED_SIZES["slot_size"], "num_heads": seed_models.TRAINED_SIZES["num_heads"]}
-        if self.value == "trained-hybrid":
-            sizes["num_slots"] = 4
-        return sizes
+        trained = seed_models.trained_sizes(self.value)
+        return {name: trained[name] for name in ("num_slots", "slot_size", "num_heads") if name in trained}
 
     def govern(self, controls: dict) -> "ModelDropdown":
         """Lock and unlock ``controls``' size entries with the choice; returns self."""

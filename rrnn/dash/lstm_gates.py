@@ -1,10 +1,11 @@
 """Notebook 02: an LSTM's gates and its one cell vector over a sequence, updated in place.
 
-    from rrnn.dash.lstm_gates import lstm_gates, lstm_dashboard
+    from rrnn.lessons import lstm_gates
+    from rrnn.dash.lstm_gates import lstm_dashboard
     result = lstm_gates("pulse", seq_len=20)     # pure: settings in, arrays out
     dash = lstm_dashboard()                       # after %matplotlib widget; show with `dash`
 
-``lstm_gates`` runs an untrained ``rrnn.LSTM`` (weights from ``model_seed``) over one sequence
+``rrnn.lessons.lstm_gates`` (also importable from here) runs an untrained ``rrnn.LSTM`` (weights from ``model_seed``) over one sequence
 and keeps every gate: i (input), f (forget), o (output) in (0, 1), the candidate g in (-1, 1),
 and the cell c and hidden h, each (T, H). Steps count from 1, as everywhere in the course: row
 t - 1 of every array is step t. ``carry[t - 1]`` is the product of the forget gates after the
@@ -17,86 +18,13 @@ and silence everywhere else.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ..lstm import LSTM, lstm_forward
-from ..patterns import PULSE_STEP, make_sequence
+# the computation lives in rrnn.lessons; notebook 02 and the tests import it from here too
+from ..lessons import LSTMGates, carried_fraction, lstm_gates, make_input, run_lstm  # noqa: F401
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, register_dashboard
-
-INPUT_SIZE = 4          # D: features per step of the dashboard's sequences
-
-
-def make_input(pattern: str, seq_len: int, input_size: int = INPUT_SIZE, *, amplitude: float = 1.0, rng=None):
-    """A (1, T, D) sequence of ``rrnn.patterns`` (one batch row)."""
-    return make_sequence(pattern, 1, seq_len, input_size, amplitude=amplitude, rng=rng)
-
-
-# --- the computation (pure) ----------------------------------------------------------------------
-class LSTMGates(NamedTuple):
-    """What ``lstm_gates`` computed for batch row 0. T steps, H units; row t - 1 is step t."""
-
-    pattern: str
-    sequence: np.ndarray    # (1, T, D) the input
-    i: np.ndarray           # (T, H) input gate
-    f: np.ndarray           # (T, H) forget gate
-    o: np.ndarray           # (T, H) output gate
-    g: np.ndarray           # (T, H) candidate
-    c: np.ndarray           # (T, H) cell after each step
-    h: np.ndarray           # (T, H) hidden state after each step
-    start: int              # the step (from 1) whose cell ``carry`` follows
-    carry: np.ndarray       # (T,) step t: mean over units of prod_{start < s <= t} f_s; nan before start
-    forget_bias: float
-
-
-def run_lstm(sequence, hidden_size: int, *, forget_bias: float = 1.0, model_seed=None) -> list:
-    """Run an untrained rrnn.LSTM (D from ``sequence`` (B, T, D), H = hidden_size) from zero
-    state, with every forget-gate bias set to ``forget_bias``. Returns the T step caches."""
-    sequence = np.asarray(sequence, dtype=float)
-    B, _, D = sequence.shape
-    lstm = LSTM(D, hidden_size, rng=model_seed)
-    H = lstm.hidden_size
-    p = lstm.params
-    b = p["lstm.b"].copy()
-    b[H:2 * H] = forget_bias                       # the gate order is i, f, o, g
-    h0, c0 = lstm.initial_state(B)
-    _, _, caches = lstm_forward(sequence, h0, c0, p["lstm.Wx"], p["lstm.Wh"], b)
-    return caches
-
-
-def carried_fraction(f: np.ndarray, start: int) -> np.ndarray:
-    """f: (T, H) forget gates, row t - 1 for step t; start: a step, counting from 1.
-
-    Returns (T,): at step t, the mean over units of prod_{start < s <= t} f_s (1 at ``start``,
-    nan before it): how much of the cell at step ``start`` c still carries.
-    """
-    T = f.shape[0]
-    out = np.full(T, np.nan)
-    if 1 <= start <= T:
-        kept = np.cumprod(f[start:], axis=0)                     # steps start+1 .. T
-        out[start - 1:] = np.concatenate([np.ones((1, f.shape[1])), kept]).mean(axis=1)
-    return out
-
-
-def lstm_gates(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0, hidden_size: int = 8,
-               seed: int = 0, forget_bias: float = 1.0, *, input_size: int = INPUT_SIZE,
-               model_seed=None) -> LSTMGates:
-    """The gates, cell and hidden state of an untrained LSTM over one ``pattern`` sequence.
-
-    The sequence comes from ``seed``, the weights from ``model_seed`` (None: rrnn's default),
-    the forget-gate bias is ``forget_bias`` (rrnn's default is 1).
-    """
-    x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
-    caches = run_lstm(x, hidden_size, forget_bias=forget_bias, model_seed=model_seed)
-    stack = {name: np.stack([getattr(cache, name)[0] for cache in caches]) for name in "ifogc"}
-    h = np.stack([cache.o[0] * np.tanh(cache.c[0]) for cache in caches])
-    start = min(PULSE_STEP, x.shape[1]) if pattern == "pulse" else 1
-    return LSTMGates(pattern, x, stack["i"], stack["f"], stack["o"], stack["g"], stack["c"], h, start,
-                     carried_fraction(stack["f"], start), float(forget_bias))
-
 
 # --- the figure ------------------------------------------------------------------------------------
 GATE_PANELS = (("i", "input gate i", "viridis", (0.0, 1.0)),

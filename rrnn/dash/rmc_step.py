@@ -1,10 +1,11 @@
 """Notebook 03: one step of the Relational Memory Core, piece by piece, updated in place.
 
-    from rrnn.dash.rmc_step import rmc_step, rmc_step_dashboard
+    from rrnn.lessons import rmc_step
+    from rrnn.dash.rmc_step import rmc_step_dashboard
     result = rmc_step(num_slots=4, slot_size=16, num_heads=2, step=3)   # pure: settings in, arrays out
     dash = rmc_step_dashboard()                                         # after %matplotlib widget
 
-``rmc_step`` runs an untrained ``rrnn.RelationalMemory`` (weights from ``model_seed``) over a
+``rrnn.lessons.rmc_step`` (also importable from here) runs an untrained ``rrnn.RelationalMemory`` (weights from ``model_seed``) over a
 sequence (from ``seed``) and returns what happened at step ``step`` (counting from 1, as the
 course's time steppers do: step t reads x_t, row t - 1 of the sequence): the attention weights of
 every head over the S + 1 rows [M; x̂] (the memory slots, then the projected input row last),
@@ -18,94 +19,18 @@ column is how much each slot reads from the input.
 """
 from __future__ import annotations
 
-import functools
-from typing import NamedTuple
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..rmc import RelationalMemory
+# the computation lives in rrnn.lessons; notebook 03 and the tests import rmc_step from here too
+from ..lessons import RMCStep, grid_positions, rmc_run, rmc_step
 from . import controls as C
-from .attention_maps import grid_positions
 from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
                               label_axes, row_labels, set_dropped_row, set_row_ticks)
 from .base import Dashboard, InPlaceFigure, register_dashboard
-from .lstm_gates import make_input
 
-INPUT_SIZE = 4      # D: features per step of the dashboard's sequences
 MAX_HEADS = 8
-
-
-# --- the computation (pure) ----------------------------------------------------------------------
-class RMCStep(NamedTuple):
-    """One RMC step, batch row 0. S slots of width M, A heads, G = M (unit gates)."""
-
-    pattern: str
-    sequence: np.ndarray          # (1, T, D) the whole input sequence
-    step: int                     # t, the step shown (1 .. T)
-    attention: np.ndarray         # (A, S+1, S+1) block 0; row/column S is the input row x̂
-    memory_before: np.ndarray     # (S, M) M_{t-1}
-    x_proj: np.ndarray            # (M,) x̂_t, the projected input: the extra row
-    memory_attended: np.ndarray   # (S, M) M_att: the slots after attention + MLP (input row dropped)
-    input_gate: np.ndarray        # (S, M) i
-    forget_gate: np.ndarray       # (S, M) f
-    memory_after: np.ndarray      # (S, M) M_t = i * tanh(M_att) + f * M_{t-1}
-
-    @property
-    def num_heads(self) -> int:
-        return self.attention.shape[0]
-
-    @property
-    def num_slots(self) -> int:
-        return self.memory_before.shape[0]
-
-    @property
-    def concatenated(self) -> np.ndarray:
-        """(S+1, M) [M_{t-1}; x̂_t]: the rows that attend to one another."""
-        return np.vstack([self.memory_before, self.x_proj[None]])
-
-    @property
-    def reads_from_input(self) -> np.ndarray:
-        """(A, S): how much each slot's query reads from the input row, per head."""
-        return self.attention[:, :-1, -1]
-
-
-def check_heads(slot_size: int, num_heads: int) -> None:
-    """A ValueError with the valid choices unless ``num_heads`` divides ``slot_size``."""
-    if num_heads < 1 or slot_size % num_heads:
-        raise ValueError(f"{num_heads} heads do not divide the slot size M = {slot_size} (every head gets "
-                         f"M / A features); choose A from {C.divisors(slot_size)}")
-
-
-@functools.lru_cache(maxsize=16)
-def _run(num_slots, slot_size, num_heads, pattern, seq_len, seed, amplitude, model_seed, input_size):
-    x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
-    core = RelationalMemory(input_size, num_slots, slot_size // num_heads, num_heads, rng=model_seed)
-    _, _, caches = core.forward(x, return_caches=True)
-    return x, tuple(caches)
-
-
-def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, pattern: str = "noise",
-             seq_len: int = 10, step: int = 1, seed: int = 0, amplitude: float = 1.0, *,
-             model_seed=None, input_size: int = INPUT_SIZE) -> RMCStep:
-    """Step ``step`` (1 .. seq_len) of an untrained RMC with S = ``num_slots``, M = ``slot_size`` and
-    A = ``num_heads`` (head size M / A, unit gates, one block) over a ``pattern`` sequence.
-
-    Runs are cached, so moving ``step`` only picks another step. Raises ValueError, with the
-    valid choices, for heads that do not divide M or a step outside 1 .. seq_len.
-    """
-    num_slots, slot_size, num_heads, seq_len, step = (int(v) for v in (num_slots, slot_size, num_heads,
-                                                                      seq_len, step))
-    check_heads(slot_size, num_heads)
-    if not 1 <= step <= seq_len:
-        raise ValueError(f"step must be in 1 .. {seq_len} for a sequence of {seq_len} steps, got {step}")
-    x, caches = _run(num_slots, slot_size, num_heads, pattern, seq_len, seed, float(amplitude), model_seed,
-                     input_size)
-    cache = caches[step - 1]
-    memory_after = cache.input_gate * np.tanh(cache.memory_attended) + cache.forget_gate * cache.memory
-    return RMCStep(pattern, x, step, cache.attention[0][0], cache.memory[0], cache.x_proj[0],
-                   cache.memory_attended[0], cache.input_gate[0], cache.forget_gate[0], memory_after[0])
 
 
 # --- the figure ------------------------------------------------------------------------------------
@@ -126,6 +51,7 @@ class RMCStepFigure(InPlaceFigure):
     """
 
     figsize = (10.0, 7.2)
+    fixed_empty_labels = False     # inner panels gain axis labels when the heads change
     tight = False       # panels are placed by hand: their number changes with the heads
 
     def build(self):
@@ -234,7 +160,7 @@ def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int =
     grid = widgets.GridBox([c for name, c in controls.items() if name != "step"], layout=widgets.Layout(
         grid_template_columns="repeat(2, minmax(260px, 1fr))", grid_gap="2px 16px"))
     dash = Dashboard(controls, RMCStepFigure(mode=mode), rmc_step, figures=[C.PatternPreview(mode=mode)],
-                     panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(_run,), note=C.identical_slots_note,
+                     panel=widgets.VBox([grid, stepper]), name="rmc_step", caches=(rmc_run,), note=C.identical_slots_note,
                      title="One step of the Relational Memory Core",
                      help="Top: one attention map per head over the rows [M; x&#770;]: the slots (slot 0, slot 1, "
                           "...) and, last, the input row (input). Bottom: the rows, the slots after attention + MLP, "

@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import pretrained, seed_models, studies
+from .. import seed_models, studies
 from . import controls as C
 from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
                               set_dropped_row, set_row_ticks, text_color)
@@ -40,7 +40,6 @@ from .base import Dashboard, InPlaceFigure, register_dashboard
 
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
 SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed's study 3 (untrained models)
-TRAINED_INPUT = {"input_size": seed_models.TRAINED_SIZES["input_size"], "hidden_size": 64}
 NO_LSTM_STATE = {"rmc": "the RMC has no LSTM, so no h or c", "trained-rmc": "the RMC has no LSTM, so no h or c",
                  "trained-hybrid": "the trained hybrid's h and c are not recorded"}
 """Why a model's run has no h, c (said in the legend and under the panel)."""
@@ -233,8 +232,9 @@ def plot_step_attention(run: studies.StepByStep, step: int, ax=None, *, annotate
 
 def study_sizes(model: str) -> dict:
     """Input (and LSTM) sizes of the stepper's run: the seed's study 3 (input 8, hidden 16) for the
-    untrained models, what they were trained with (input 32, hidden 64) for the trained ones."""
-    return dict(TRAINED_INPUT if seed_models.is_trained(model) else SEED_SIZES)
+    untrained models, what they were trained with (``seed_models.trained_sizes``) for the trained
+    ones (the trained RMC has no LSTM: its hidden size is not used)."""
+    return {key: seed_models.trained_sizes(model).get(key, value) for key, value in SEED_SIZES.items()}
 
 
 @functools.lru_cache(maxsize=8)
@@ -252,18 +252,20 @@ def compute_step(step, model, num_slots, slot_size, num_heads, seq_len, pattern,
 
 
 def follow_trained_slot_counts(model_control, slots_control) -> None:
-    """The trained RMC exists with 1, 2, 4 or 8 slots only: choosing it moves the slots slider from
-    another count to the nearest trained one (3 -> 4), and choosing an untrained model again puts
-    back the count it had (if the slider was not moved meanwhile)."""
+    """A trained model that exists with several slot counts (the RMC: 1, 2, 4 or 8) moves the slots
+    slider from another count to the nearest trained one (3 -> 4), and choosing an untrained model
+    again puts back the count it had (if the slider was not moved meanwhile). A single trained
+    count (the hybrid's) is locked by ``ModelDropdown.govern`` instead."""
     saved = {}
 
     def apply(change=None):
         model, slots = model_control.value, slots_control.value
-        if model == "trained-rmc" and slots not in pretrained.SLOT_COUNTS:
-            target = min(pretrained.SLOT_COUNTS, key=lambda s: (abs(s - slots), -s))
+        counts = seed_models.trained_slot_counts(model)
+        if len(counts) > 1 and slots not in counts:
+            target = min(counts, key=lambda s: (abs(s - slots), -s))
             saved.update(value=slots, snapped=target)
             slots_control.value = target
-        elif not seed_models.is_trained(model) and saved:
+        elif not counts and saved:
             if slots_control.value == saved["snapped"]:
                 slots_control.value = saved["value"]
             saved.clear()

@@ -1,6 +1,7 @@
 """Notebook 08: what the trained RMC does with a fresh Nth-farthest question, step by step.
 
-    from rrnn.dash.trained_rmc import trained_example, trained_rmc_dashboard
+    from rrnn.lessons import trained_example
+    from rrnn.dash.trained_rmc import trained_rmc_dashboard
     result = trained_example(example=0, step=4)     # pure: the shipped RMC on one fresh question
     dash = trained_rmc_dashboard()                  # after %matplotlib widget
 
@@ -13,60 +14,14 @@ read from row j, and the input row's own query (computed, then dropped) is hatch
 """
 from __future__ import annotations
 
-import functools
-from typing import NamedTuple
-
 import numpy as np
 
-from .. import interpret, pretrained, tasks
+# the computation lives in rrnn.lessons; notebook 09 imports it from here too
+from ..lessons import BATCH, NUM_VECTORS, TrainedExample, trained_batch, trained_example
 from . import controls as C
 from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
                               label_axes, row_labels, set_dropped_row, set_row_ticks)
 from .base import Dashboard, InPlaceFigure, register_dashboard
-
-NUM_VECTORS, VECTOR_DIM, BATCH = 4, 4, 64
-
-
-class TrainedExample(NamedTuple):
-    """One question and the trained RMC's answer. N vectors, A heads, S slots, T = N steps."""
-
-    step: int                 # t shown, 1..T (step t reads row t of the shuffled sequence)
-    ids: np.ndarray           # (T,) id of the vector read at each step
-    reference: int            # the id of the reference vector m
-    nth: int                  # n: 0 is the reference itself, N-1 the farthest
-    label: int                # the right answer, an id
-    distances: np.ndarray     # (N,) distance of each id's vector from the reference
-    probabilities: np.ndarray  # (N,) the model's softmax over ids
-    attention: np.ndarray     # (T, A, S+1, S+1) block-0 attention at every step; row/col S: input
-
-    @property
-    def predicted(self) -> int:
-        return int(self.probabilities.argmax())
-
-
-@functools.lru_cache(maxsize=4)
-def _batch(batch_seed: int):
-    X, y = tasks.nth_farthest(BATCH, NUM_VECTORS, VECTOR_DIM, rng=batch_seed)
-    tr = interpret.trace(pretrained.load("rmc")[0], X)
-    z = tr.logits - tr.logits.max(axis=1, keepdims=True)
-    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    return X, y, probs, tr.attention                                   # attention: (B, T, A, S+1, S+1)
-
-
-def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int = 2024) -> TrainedExample:
-    """The shipped RMC on question ``example`` of a fresh batch (seed ``batch_seed``), at ``step``."""
-    X, y, probs, attention = _batch(batch_seed)
-    if not 0 <= example < len(X):
-        raise ValueError(f"example must be in [0, {len(X) - 1}], got {example}")
-    if not 1 <= step <= X.shape[1]:
-        raise ValueError(f"step must be in [1, {X.shape[1]}], got {step}")
-    parts = tasks.nth_farthest_parts(X[example:example + 1], NUM_VECTORS, VECTOR_DIM)
-    order = np.argsort(parts["ids"][0])                          # rows sorted by id
-    vectors = parts["vectors"][0][order]
-    reference = int(parts["reference"][0])
-    distances = np.linalg.norm(vectors - vectors[reference], axis=1)
-    return TrainedExample(step, parts["ids"][0], reference, int(parts["nth"][0]), int(y[example]), distances,
-                          probs[example], attention[example])
 
 
 class TrainedRMCFigure(InPlaceFigure):
@@ -140,4 +95,4 @@ def trained_rmc_dashboard(example: int = 0, step: int = NUM_VECTORS, *, mode=Non
                      help="Each question is new to the model. The orange triangle marks the reference, green the "
                           "right answer; the maps show, per head, how much each memory slot and the input row read "
                           "from each row at the chosen step.",
-                     caches=(_batch,))
+                     caches=(trained_batch,))

@@ -5,8 +5,8 @@
     result = attention_maps(num_items=6, num_heads=2)     # pure: settings in, arrays out
     dash = attention_dashboard()                           # after %matplotlib widget; show with `dash`
 
-``rrnn.lessons.attention_maps`` (also importable from here) builds N random items (rows of width M), a random q/k/v projection and runs
-``rrnn.multihead_attention_forward`` on them: every item is a query, a key and a value. The
+``rrnn.lessons.attention_maps`` (also importable from here) builds N random items (rows of width
+M), a random q/k/v projection and runs ``rrnn.multihead_attention_forward`` on them: every item is a query, a key and a value. The
 figure draws one (N, N) map per head: row i is query item i (the item that reads), column j is key
 item j (the item read from), and the colour is how much item i reads from item j (each row sums
 to 1), in the course's one encoding for attention weights (``rrnn.dash.attention_style``). The weights are untrained,
@@ -22,7 +22,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-# the computation and the panel layout live in rrnn.lessons; notebook 01 and the tests import them from here too
+# the computation and the panel layout live in rrnn.lessons; notebook 01 and the tests import
+# them from here too
 from ..lessons import AttentionMaps, attention_maps, grid_positions, random_attention_params  # noqa: F401
 from . import controls as C
 from .attention_style import attention_colorbar, attention_image, head_title, label_axes, text_color
@@ -30,7 +31,6 @@ from .base import Dashboard, InPlaceFigure, register_dashboard
 
 MAX_HEADS = 8           # the figure has room for this many maps
 MAX_ITEMS = 12
-
 
 
 def item_labels(num_items: int, duplicate_last: bool = False) -> list:

@@ -5,8 +5,8 @@
     result = lstm_gates("pulse", seq_len=20)     # pure: settings in, arrays out
     dash = lstm_dashboard()                       # after %matplotlib widget; show with `dash`
 
-``rrnn.lessons.lstm_gates`` (also importable from here) runs an untrained ``rrnn.LSTM`` (weights from ``model_seed``) over one sequence
-and keeps every gate: i (input), f (forget), o (output) in (0, 1), the candidate g in (-1, 1),
+``rrnn.lessons.lstm_gates`` (also importable from here) runs an untrained ``rrnn.LSTM`` (weights
+from ``model_seed``) over one sequence and keeps every gate: i (input), f (forget), o (output) in (0, 1), the candidate g in (-1, 1),
 and the cell c and hidden h, each (T, H). Steps count from 1, as everywhere in the course: row
 t - 1 of every array is step t. ``carry[t - 1]`` is the product of the forget gates after the
 step ``start`` (the pulse, or step 1) up to step t, averaged over units: the fraction of what c
@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator
 from ..lessons import LSTMGates, carried_fraction, lstm_gates, make_input, run_lstm  # noqa: F401
 from . import controls as C
 from .base import Dashboard, InPlaceFigure, register_dashboard
+
 
 # --- the figure ------------------------------------------------------------------------------------
 GATE_PANELS = (("i", "input gate i", "viridis", (0.0, 1.0)),

@@ -5,8 +5,8 @@
     result = rmc_step(num_slots=4, slot_size=16, num_heads=2, step=3)   # pure: settings in, arrays out
     dash = rmc_step_dashboard()                                         # after %matplotlib widget
 
-``rrnn.lessons.rmc_step`` (also importable from here) runs an untrained ``rrnn.RelationalMemory`` (weights from ``model_seed``) over a
-sequence (from ``seed``) and returns what happened at step ``step`` (counting from 1, as the
+``rrnn.lessons.rmc_step`` (also importable from here) runs an untrained ``rrnn.RelationalMemory``
+(weights from ``model_seed``) over a sequence (from ``seed``) and returns what happened at step ``step`` (counting from 1, as the
 course's time steppers do: step t reads x_t, row t - 1 of the sequence): the attention weights of
 every head over the S + 1 rows [M; x̂] (the memory slots, then the projected input row last),
 the memory before, after attention + MLP, the input and forget gates, and the memory after.

@@ -1,4 +1,4 @@
-"""Notebook 08: what the trained RMC does with a fresh Nth-farthest question, step by step.
+"""Notebook 09: what the trained RMC does with a fresh Nth-farthest question, step by step.
 
     from rrnn.lessons import trained_example
     from rrnn.dash.trained_rmc import trained_rmc_dashboard

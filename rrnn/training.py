@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
+import hashlib
+import json
 import math
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 
@@ -397,11 +402,147 @@ def check_out(out: str, overwrite: bool) -> str:
     return out
 
 
-def write_run(model, history: dict, args, argv) -> None:
-    """weights.npz, then history.json, each written atomically."""
-    io.save(model, os.path.join(args.out, "weights.npz"))
-    record = {"history": history, "args": vars(args), "argv": argv, "seed": args.seed, "spec": model.spec}
-    io.write_json(os.path.join(args.out, "history.json"), record)
+def write_run(model, history: dict, args, argv, out=None) -> str:
+    """Replace the run in ``out`` (default ``args.out``) as a whole: weights.npz and history.json together.
+
+    Both files are first written in full beside their targets, so a full disk, an error or an
+    interruption up to then leaves the previous run as it was (and no temporaries). They are then
+    renamed into place with SIGINT and SIGTERM held until both are (the held signals are delivered
+    right after), and the old weights are put back if the second rename fails. history.json
+    records the SHA-256 of weights.npz, so :func:`read_run` can tell a pair that was not written
+    together (a power cut between the two renames). Returns ``out``; an OSError names the target.
+    """
+    out = os.fspath(args.out if out is None else out)
+    weights, record_path = (os.path.join(out, name) for name in RUN_FILES)
+    staged = {}
+    try:
+        staged[weights] = io.stage(weights, lambda f: io.save_to(model, f))
+        record = {"history": history, "args": vars(args), "argv": argv, "seed": args.seed, "spec": model.spec,
+                  "weights_sha256": _sha256(staged[weights])}
+        text = json.dumps(record, indent=1, allow_nan=False).encode()
+        staged[record_path] = io.stage(record_path, lambda f: f.write(text))
+        with _signals_held():
+            _replace_together(staged)
+    finally:
+        for tmp in staged.values():
+            io.discard(tmp)
+    return out
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _replace_together(staged: dict) -> None:
+    """Rename each staged temporary onto its target, in order; if one fails, put back the targets
+    already replaced (from hard links of the old files), so all are replaced or none."""
+    for target in staged:   # the one failure a rename is likely to meet, found before any rename
+        if os.path.isdir(target):
+            raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the run's file", target)
+    backups, done = {}, []
+    try:
+        for target, tmp in staged.items():
+            existed = os.path.lexists(target)
+            if existed:
+                with contextlib.suppress(OSError):   # a file system without hard links: no way back
+                    os.link(target, f"{tmp}.previous")
+                    backups[target] = f"{tmp}.previous"
+            io.commit(tmp, target)
+            done.append((target, existed))
+    except BaseException:
+        for target, existed in reversed(done):
+            if target in backups:
+                os.replace(backups.pop(target), target)
+            elif not existed:
+                os.unlink(target)
+        raise
+    finally:
+        for backup in backups.values():
+            io.discard(backup)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait until the block ends (in the main thread; elsewhere Python delivers
+    no signals), then reach the handlers that were in place, in the order they came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in received:
+            signal.raise_signal(signum)
+
+
+class _HeldAfterTraining:
+    """Signals the command holds from the moment training returns until the run is written: the
+    run is written whole, then the command says it was interrupted. Before that, SIGINT raises
+    KeyboardInterrupt and SIGTERM ends the process, as they would without this handler."""
+
+    def __init__(self):
+        self.holding = False
+        self.received = []
+
+    def _handle(self, signum, frame):
+        if self.holding:
+            self.received.append(signal.Signals(signum).name)
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        else:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    @contextlib.contextmanager
+    def active(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {signum: signal.signal(signum, self._handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def read_run(folder) -> dict:
+    """The record (history.json) of the run in ``folder``, checked to belong with its weights.npz.
+
+    Raises FileNotFoundError if the folder holds no run, and a ValueError naming the folder if it
+    holds only one of the two files, or a weights.npz other than the one its history.json was
+    written with (a mixed run). Runs written before history.json recorded ``weights_sha256`` are
+    not checked. Whether the run was interrupted is ``record["history"]["stop_reason"]``.
+    """
+    folder = os.fspath(folder)
+    weights, record_path = (os.path.join(folder, name) for name in RUN_FILES)
+    present = [name for name in RUN_FILES if os.path.exists(os.path.join(folder, name))]
+    if not present:
+        raise FileNotFoundError(f"no run in {folder!r} (neither {' nor '.join(RUN_FILES)})")
+    if len(present) == 1:
+        missing = next(name for name in RUN_FILES if name not in present)
+        raise ValueError(f"{folder!r} holds a partial run: {present[0]} without {missing}")
+    record = io.read_json(record_path, "training record")
+    expected = record.get("weights_sha256")
+    if expected is not None and (not os.path.isfile(weights) or _sha256(weights) != expected):
+        raise ValueError(f"{folder!r} holds a mixed run: its weights.npz is not the one its history.json was "
+                         f"written with (SHA-256 {expected[:12]}...)")
+    return record
+
+
+def load_run(folder) -> tuple:
+    """``(model, record)`` of the run in ``folder``, after :func:`read_run`'s checks."""
+    record = read_run(folder)
+    return io.load(os.path.join(os.fspath(folder), RUN_FILES[0])), record
 
 
 def build_run(args) -> tuple:
@@ -446,7 +587,9 @@ def run_from_command(argv: list) -> tuple:
 
 def main(argv=None) -> int:
     """The command line. Exit status: 0 done (all steps or the time budget), 1 diverged, 2 usage
-    error (nothing trained), 130 interrupted (what was trained so far is kept)."""
+    error (nothing trained), 3 the run could not be written to --out (it was kept elsewhere, as the
+    last line says), 130 interrupted (what was trained so far is kept; a Ctrl-C or SIGTERM while the
+    run is written waits for the write to end)."""
     cli = parser()
     args = cli.parse_args(argv)
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -455,18 +598,29 @@ def main(argv=None) -> int:
         check_out(args.out, args.overwrite)
     except (TypeError, ValueError) as err:
         cli.error(str(err))
-    try:
-        history = train(model, task, **keywords)
-    except KeyboardInterrupt:   # a second Ctrl-C: the first one asks train() to stop after its step
-        print(f"interrupted; nothing written to {args.out}", file=sys.stderr)
-        return 130
-    except MemoryError:
-        print(f"out of memory at --batch-size {args.batch_size}; choose a smaller one", file=sys.stderr)
-        return 1
-    write_run(model, history, args, argv)
+    held = _HeldAfterTraining()
+    with held.active():
+        try:
+            history = train(model, task, **keywords)
+        except KeyboardInterrupt:   # a second Ctrl-C: the first one asks train() to stop after its step
+            print(f"interrupted; nothing written to {args.out}", file=sys.stderr)
+            return 130
+        except MemoryError:
+            print(f"out of memory at --batch-size {args.batch_size}; choose a smaller one", file=sys.stderr)
+            return 1
+        held.holding = True
+        kept, failure = _write_or_keep(model, history, args, argv)
     steps, reason = len(history["loss"]), history["stop_reason"]
+    if failure is not None:
+        where = f"kept it in {kept} instead" if kept else "and nowhere else either: the trained model is lost"
+        print(f"could not write the run to {args.out} ({failure}); {where}", file=sys.stderr)
+        return 3
     accuracy = history["test_accuracy"][-1]
     wrote = f"wrote {args.out}/weights.npz and history.json"
+    if held.received:
+        print(f"{' and '.join(held.received)} while the run was written; {wrote} in full first "
+              f"({steps} steps, {reason})", file=sys.stderr)
+        return 130
     if reason in ("non_finite_loss", "non_finite_update"):
         what = "the loss was not finite" if reason == "non_finite_loss" else \
             "the next update would have made a weight NaN or inf"
@@ -479,3 +633,25 @@ def main(argv=None) -> int:
         return 130
     print(f"{steps} steps ({reason}), final test accuracy {accuracy:.3f}; {wrote}")
     return 0
+
+
+def _write_or_keep(model, history: dict, args, argv) -> tuple:
+    """Write the run to --out; if that fails, to a new folder beside it, else in the system's temporary
+    folder. Returns ``(where it was kept, or None, the first error as text, or None)``."""
+    try:
+        write_run(model, history, args, argv)
+        return args.out, None
+    except OSError as err:
+        failure = f"{type(err).__name__}: {err.strerror or err}" + (f": {err.filename!r}" if err.filename else "")
+    parent = os.path.dirname(os.path.abspath(args.out))
+    name = os.path.basename(os.path.abspath(args.out)) or "run"
+    for folder in (parent, None):
+        try:
+            kept = tempfile.mkdtemp(prefix=f"{name}.kept-", dir=folder)
+        except OSError:
+            continue
+        try:
+            return write_run(model, history, args, argv, out=kept), failure
+        except OSError:
+            shutil.rmtree(kept, ignore_errors=True)
+    return None, failure

@@ -343,3 +343,127 @@ def test_a_malformed_record_names_its_file(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as caught:
         io.read_json(path)
     assert str(path) in str(caught.value)
+
+
+# ---------------------------------------------------------------- crafted and odd files
+def with_spec_text(path, text):
+    """A good lstm file whose spec entry is replaced by ``text``."""
+    io.save(tiny("lstm"), path)
+    arrays = saved_arrays(path)
+    arrays[io.SPEC_KEY] = np.array(text)
+    write_npz(path, arrays)
+    return path
+
+
+GOOD_SPEC = json.dumps({**TINY["lstm"], "dtype": "float64"})
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, r"nests lists or objects more than 8 deep"),
+    (GOOD_SPEC[:-1] + ', "notes": ' + "[" * 20 + "]" * 20 + "}", r"nests lists or objects more than 8 deep"),
+    (GOOD_SPEC.replace('"num_classes": 3', '"num_classes": 1' + "0" * 400), r"num_classes|integer 1000.* out of range"),
+    (GOOD_SPEC.replace('"num_classes": 3', '"num_classes": 1e400'), r"out of range \(not a finite float\)"),
+    (GOOD_SPEC.replace('"num_classes": 3', '"num_classes": NaN'), r"NaN is not a number"),
+    (GOOD_SPEC[:-1] + ', "rng": 5}', r"has the key 'rng', which is not part of an architecture"),
+])
+def test_a_crafted_spec_is_one_clear_value_error(tmp_path, text, message):
+    path = with_spec_text(tmp_path / "m.npz", text)
+    for target in (None, tiny("lstm")):
+        with pytest.raises(ValueError, match=message) as caught:
+            io.load(path, target)
+        assert str(path) in str(caught.value)
+
+
+def test_a_huge_size_in_range_is_refused_before_building(tmp_path):
+    path = with_spec_text(tmp_path / "m.npz", GOOD_SPEC.replace('"num_classes": 3', f'"num_classes": {2**62}'))
+    with pytest.raises(ValueError, match=r"num_classes=4611686018427387904") as caught:
+        io.load(path)
+    assert str(path) in str(caught.value)
+
+
+def add_npy(path, name, array=None, header_shape=None):
+    """Append member ``name``.npy to the zip: ``array`` saved, or a bare header claiming ``header_shape``."""
+    import io as _io
+    buffer = _io.BytesIO()
+    if array is not None:
+        np.save(buffer, array)
+    else:
+        np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": header_shape})
+    add_member(path, f"{name}.npy", buffer.getvalue())
+
+
+def test_a_header_claiming_far_more_than_its_data_names_the_member(tmp_path):
+    path = tmp_path / "m.npz"
+    io.save(tiny("lstm"), path)
+    add_npy(path, "extra", header_shape=(2**62, 2))
+    for target in (None, tiny("lstm")):
+        with pytest.raises(ValueError, match=r"member 'extra.npy' has a header claiming shape \(4611686018427387904, 2\)"
+                                             r".* but it holds \d+ bytes") as caught:
+            io.load(path, target)
+        assert "-" not in str(caught.value).split("holds")[-1]          # no negative count
+    with pytest.raises(ValueError, match=r"member 'extra.npy' has a header claiming"):
+        io.read(path)
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
+def test_a_member_stored_twice_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    model = tiny("lstm")
+    io.save(model, path)
+    add_npy(path, "head0.b", array=model.params["head0.b"] + 1)    # a second copy, which would win
+    for target in (None, tiny("lstm")):
+        with pytest.raises(ValueError, match=r"member 'head0.b.npy' appears more than once") as caught:
+            io.load(path, target)
+        assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "device"])
+def test_only_regular_files_are_read(tmp_path, kind):
+    import threading
+    if kind == "directory":
+        path, expected = tmp_path, "is a directory, not a regular file"
+    elif kind == "fifo":
+        path, expected = tmp_path / "pipe.npz", "is a FIFO, not a regular file"
+        os.mkfifo(path)                    # nobody writes to it: opening it for reading would block
+    else:
+        path, expected = "/dev/zero", "is a device, not a regular file"   # reading it would never end
+    outcome = []
+
+    def attempt():
+        try:
+            io.load(path)
+        except ValueError as err:
+            outcome.append(err)
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), f"load({path!r}) blocked"
+    assert len(outcome) == 1 and expected in str(outcome[0]) and str(path) in str(outcome[0]), outcome
+
+
+def test_a_file_larger_than_the_bound_is_refused_unread(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    io.save(tiny("lstm"), path)
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match=r"holds [\d,]+ bytes, more than a model file may") as caught:
+        io.load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_save_errors_name_the_target_not_a_temporary(tmp_path):
+    (tmp_path / "m.npz").mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        io.save(tiny("lstm"), tmp_path / "m.npz")
+    assert caught.value.filename == str(tmp_path / "m.npz") and ".partial" not in str(caught.value)
+    with pytest.raises(FileNotFoundError) as caught:
+        io.save(tiny("lstm"), tmp_path / "no" / "m.npz")
+    assert caught.value.filename == str(tmp_path / "no" / "m.npz")
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
+def test_saving_a_parameter_of_objects_names_it(tmp_path):
+    model = tiny("lstm")
+    model.params["head0.b"] = model.params["head0.b"].astype(object)
+    with pytest.raises(TypeError, match=r"model.params\['head0.b'\] must be an array of numbers, got dtype object"):
+        io.save(model, tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []

@@ -500,3 +500,167 @@ def test_importing_the_command_line_module_keeps_rrnn_train_the_function():
     usage = subprocess.run([sys.executable, "-W", "error", "-m", "rrnn.train", "--help"], capture_output=True,
                            text=True, cwd=REPO, timeout=60)
     assert usage.returncode == 0 and usage.stdout.startswith("usage: python -m rrnn.train"), usage.stderr
+
+
+# ---------------------------------------------------------------- a run is written whole or not at all
+def small_run(out, seed):
+    """(model, history, args, argv) of a run of SMALL_RUN with ``seed``, as main would write it."""
+    argv = [*SMALL_RUN, "--steps", "1", "--seed", str(seed), "--out", str(out)]
+    args = training.parser().parse_args(argv)
+    model, _, _ = training.build_run(args)
+    history = {"loss": [1.0 + seed], "eval_step": [0], "test_accuracy": [0.5], "stop_reason": "steps"}
+    return model, history, args, argv
+
+
+def run_seed(out):
+    """The seed of the run in ``out``, after checking its weights are that run's weights."""
+    record = training.read_run(out)
+    model, _, _, _ = small_run(out, record["seed"])
+    loaded = io.load(Path(out) / "weights.npz")
+    assert all(loaded.params[k].tobytes() == model.params[k].tobytes() for k in model.params), "mixed run"
+    return record["seed"]
+
+
+# every file operation of the final write; the k-th call raises
+WRITE_OPERATIONS = [("os", "replace"), ("os", "link"), ("os", "fsync"), ("os", "chmod"), ("tempfile", "mkstemp"),
+                    ("np", "savez")]
+
+
+def fail_at_call(monkeypatch, k, error):
+    import os as os_
+    import tempfile as tempfile_
+    modules, calls = {"os": os_, "tempfile": tempfile_, "np": np}, []
+    for module, name in WRITE_OPERATIONS:
+        def failing(*args, _real=getattr(modules[module], name), _name=name, **kwargs):
+            calls.append(_name)
+            if len(calls) == k + 1:
+                raise error
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(modules[module], name, failing)
+    return calls
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(28, "No space left on device")],
+                         ids=["ctrl-c", "disk-full"])
+@pytest.mark.parametrize("previous", [None, 1])
+def test_an_interrupted_final_write_leaves_the_old_run_or_the_new_one(tmp_path, monkeypatch, error, previous):
+    out = tmp_path / "run"
+    out.mkdir()
+    if previous is not None:
+        training.write_run(*small_run(out, previous))
+    k, outcomes = 0, set()
+    while True:
+        calls = fail_at_call(monkeypatch, k, error)
+        try:
+            training.write_run(*small_run(out, 2))
+            failed = False
+        except (KeyboardInterrupt, OSError) as err:
+            assert err is error or str(out) in str(err), err     # an OSError names the run's file
+            failed = True
+        monkeypatch.undo()
+        assert sorted(p.name for p in out.iterdir()) == ([] if previous is None and failed else
+                                                         sorted(training.RUN_FILES)), (k, calls)
+        if previous is not None or not failed:
+            seed = run_seed(out)
+            assert seed == (2 if not failed else previous), (k, calls)
+            outcomes.add(seed)
+        if not failed:
+            break
+        if previous is not None:        # put the previous run back for the next failure point
+            training.write_run(*small_run(out, previous))
+        else:
+            assert not list(out.iterdir())
+        k += 1
+    assert k >= 6, calls                 # every operation of both files was made to fail in turn
+
+
+def test_a_ctrl_c_during_the_renames_waits_until_both_are_done(tmp_path, monkeypatch):
+    import os as os_
+    import signal as signal_
+    out = tmp_path / "run"
+    out.mkdir()
+    training.write_run(*small_run(out, 1))
+    real_commit = io.commit
+
+    def commit_with_ctrl_c(tmp, path):
+        os_.kill(os_.getpid(), signal_.SIGINT)                 # arrives between the two renames
+        real_commit(tmp, path)
+    monkeypatch.setattr(io, "commit", commit_with_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        training.write_run(*small_run(out, 2))
+    assert run_seed(out) == 2
+
+
+def test_a_mixed_or_partial_run_folder_says_so(tmp_path):
+    import shutil
+    for name, seed in (("a", 1), ("b", 2)):
+        (tmp_path / name).mkdir()
+        training.write_run(*small_run(tmp_path / name, seed))
+    shutil.copyfile(tmp_path / "b" / "weights.npz", tmp_path / "a" / "weights.npz")
+    with pytest.raises(ValueError, match="holds a mixed run") as caught:
+        training.load_run(tmp_path / "a")
+    assert str(tmp_path / "a") in str(caught.value)
+    (tmp_path / "b" / "history.json").unlink()
+    with pytest.raises(ValueError, match=r"holds a partial run: weights.npz without history.json"):
+        training.read_run(tmp_path / "b")
+    with pytest.raises(FileNotFoundError, match="no run in"):
+        training.read_run(tmp_path)
+    model, record = training.load_run(_written(tmp_path / "c", 3))
+    assert record["seed"] == 3 and record["history"]["stop_reason"] == "steps"
+
+
+def _written(out, seed):
+    out.mkdir()
+    training.write_run(*small_run(out, seed))
+    return out
+
+
+def cli_in_process(argv, capsys):
+    try:
+        status = training.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    captured = capsys.readouterr()
+    return status, captured.err
+
+
+def test_a_failed_final_write_keeps_the_run_elsewhere_and_says_where(tmp_path, capsys):
+    out = _written(tmp_path / "run", 1)
+    (out / "weights.npz").unlink()
+    (out / "weights.npz").mkdir()                             # in the way of the new weights
+    status, err = cli_in_process([*SMALL_RUN, "--steps", "2", "--seed", "2", "--out", str(out), "--overwrite"],
+                                 capsys)
+    assert status == 3 and "Traceback" not in err, err
+    assert f"could not write the run to {out} (IsADirectoryError" in err and "weights.npz" in err, err
+    kept = err.strip().rsplit("kept it in ", 1)[1].removesuffix(" instead")
+    assert Path(kept).parent == tmp_path and training.read_run(kept)["seed"] == 2
+    assert (out / "weights.npz").is_dir() and (out / "history.json").exists()   # the old record, untouched
+
+
+def test_a_full_disk_everywhere_says_the_run_is_lost(tmp_path, capsys, monkeypatch):
+    import os as os_
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os_, "fsync", full)
+    status, err = cli_in_process([*SMALL_RUN, "--steps", "2", "--out", str(tmp_path / "run")], capsys)
+    monkeypatch.undo()
+    assert status == 3 and "No space left on device" in err and "the trained model is lost" in err, err
+    assert list((tmp_path / "run").iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_a_ctrl_c_while_the_run_is_written_waits_for_the_write(tmp_path, capsys, monkeypatch):
+    import os as os_
+    import signal as signal_
+    out = _written(tmp_path / "run", 1)
+    real_stage = io.stage
+
+    def stage_with_signals(path, write):
+        os_.kill(os_.getpid(), signal_.SIGINT)
+        os_.kill(os_.getpid(), signal_.SIGINT)                 # two Ctrl-C while weights.npz is written
+        return real_stage(path, write)
+    monkeypatch.setattr(io, "stage", stage_with_signals)
+    status, err = cli_in_process([*SMALL_RUN, "--steps", "2", "--seed", "2", "--out", str(out), "--overwrite"],
+                                 capsys)
+    assert status == 130 and "SIGINT and SIGINT while the run was written" in err and "in full" in err, err
+    assert training.read_run(out)["seed"] == 2           # the trained weights, with their own record

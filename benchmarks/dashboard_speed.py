@@ -1,6 +1,6 @@
 """How long a dashboard takes from a control change to a redrawn figure (compute + draw).
 
-Every dashboard registered with ``rrnn.dash.base.register_dashboard`` (found by
+Every dashboard registered with ``rrnn.dash.register_dashboard`` (found by
 ``rrnn.dash.discover()``, so new dashboards are included without editing this file) is built
 in its default configuration on the Agg backend ("static" mode: each update computes and
 draws synchronously, the work an ipympl kernel does before it sends the frame). Then each

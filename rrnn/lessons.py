@@ -262,17 +262,3 @@ def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int =
 
 
 # --- layout arithmetic shared by the attention figures of notebooks 01 and 03 ---------------------
-def grid_positions(count: int, columns: int, box=(0.06, 0.08, 0.86, 0.80), wspace=0.35, hspace=0.45) -> list:
-    """Axes rectangles [left, bottom, width, height] for ``count`` panels in rows of ``columns``
-    inside ``box`` (figure fractions: left, bottom, width, height), filled row by row from the top.
-    Plain arithmetic, no matplotlib: both dashboards place their panels with it."""
-    columns = max(1, min(columns, count))
-    rows = -(-count // columns)
-    left, bottom, width, height = box
-    w = width / (columns + wspace * (columns - 1))
-    h = height / (rows + hspace * (rows - 1))
-    out = []
-    for n in range(count):
-        r, c = divmod(n, columns)
-        out.append([left + c * w * (1 + wspace), bottom + height - h - r * h * (1 + hspace), w, h])
-    return out

@@ -8,7 +8,7 @@ import pytest
 
 from rrnn.dash import attention_style as style
 from rrnn.dash.attention_maps import attention_dashboard, plot_attention_map
-from rrnn.dash.base import static_figure
+from rrnn.dash import static_figure
 from rrnn.dash.rmc_step import rmc_step_dashboard
 from rrnn.dash.stepper import stepper_dashboard
 from rrnn.dash.trained_rmc import trained_rmc_dashboard

@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 from rrnn import dash
-from rrnn.dash.base import DASHBOARDS
+from rrnn.dash import DASHBOARDS
 
 dash.discover()
 

@@ -5,8 +5,8 @@ All run in "static" mode (Agg, no front end): every update computes and draws sy
 import numpy as np
 import pytest
 
-from rrnn.dash import base, controls as C, discover
-from rrnn.dash.base import Dashboard, InPlaceFigure
+from rrnn.dash import controls as C, detect_mode, discover
+from rrnn.dash import Dashboard, InPlaceFigure
 from rrnn.dash.capacity import capacity_dashboard
 from rrnn.dash.memory_evolution import memory_evolution_dashboard
 from rrnn.dash.stepper import stepper_dashboard
@@ -29,7 +29,7 @@ def test_the_four_dashboards_are_registered():
 
 
 def test_detect_mode_outside_a_kernel_is_static():
-    assert base.detect_mode() == "static"
+    assert detect_mode() == "static"
     with pytest.raises(ValueError, match="mode must be one of widget, inline, static"):
         memory_evolution_dashboard(mode="svg")
 

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from rrnn.dash.attention_maps import attention_dashboard
-from rrnn.dash.base import static_figure
+from rrnn.dash import static_figure
 from rrnn.dash.lstm_gates import lstm_dashboard
 from rrnn.dash.rmc_step import rmc_step_dashboard
 

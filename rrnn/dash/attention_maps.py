@@ -24,10 +24,11 @@ import numpy as np
 
 # the computation and the panel layout live in rrnn.lessons; notebook 01 and the tests import
 # them from here too
-from ..lessons import AttentionMaps, attention_maps, grid_positions, random_attention_params  # noqa: F401
+from ..lessons import AttentionMaps, attention_maps, random_attention_params  # noqa: F401
 from . import controls as C
 from .attention_style import attention_colorbar, attention_image, head_title, label_axes, text_color
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure, grid_positions
 
 MAX_HEADS = 8           # the figure has room for this many maps
 MAX_ITEMS = 12
@@ -51,7 +52,7 @@ def plot_attention_map(weights, ax=None, *, labels=None, title=None, what="item"
     """
     weights = np.asarray(weights, dtype=float)
     if ax is None:
-        from .base import static_figure
+        from .figure import static_figure
         ax = static_figure((4.0, 3.0)).subplots()
     image = attention_image(ax, weights)
     if colorbar:
@@ -79,6 +80,7 @@ class AttentionMapsFigure(InPlaceFigure):
 
     figsize = (9.0, 4.4)
     fixed_empty_labels = False     # inner panels gain axis labels when the heads change
+    layout_inputs = ("num_items", "num_heads", "duplicate_last")
     tight = False       # the panels are placed by hand: their number changes with the heads
 
     def build(self):

@@ -25,7 +25,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import seed_models, studies
 from . import controls as C
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure
 
 SLOT_COUNTS = tuple(range(1, 9))
 MODELS = ("hybrid", "rmc", "trained-rmc")   # the trained hybrid has 4 slots only
@@ -107,6 +108,7 @@ class CapacityFigure(InPlaceFigure):
         self.acc_text.set_text("" if study.accuracy is not None else "untrained: no accuracy\n(choose the trained RMC)")
         self.effect_text.set_text("" if effect.size else "the hybrid only: the RMC's\noutput is its memory")
         self.note_text.set_text(model_note(study))
+        self.in_layout("note", self.note_text.get_text())
         self.fit_ylim(self.ax_attn, study.input_attention, 1.0 / (S + 1), floor=0.0)
         self.fit_ylim(self.ax_sim, study.slot_similarity[np.isfinite(study.slot_similarity)], floor=0.0)
         for ring in self.rings:

@@ -46,7 +46,7 @@ from traitlets import Bunch
 from .. import _checks, seed_models
 from ..patterns import PATTERNS
 from ..tasks import PATTERN_NAMES
-from .base import InPlaceFigure
+from .figure import InPlaceFigure
 
 DESCRIPTION_WIDTH = "92px"
 CONTROL_WIDTH = "330px"
@@ -378,13 +378,13 @@ class PatternPreview(InPlaceFigure):
         self.title = self.ax.set_title("input", fontsize=9)
         self.animate(*self.lines, self.rms)
 
-    def update(self, result) -> "PatternPreview":
+    def update(self, result, inputs: dict | None = None) -> "PatternPreview":
         """Redraw for ``result``'s sequence - skipped when the sequence (and pattern) did not change."""
         key = (getattr(result, "pattern", None), np.asarray(getattr(result, "sequence", result))[0])
         if self.updates and key[0] == self._key[0] and np.array_equal(key[1], self._key[1]):
             return self
         self._key = key
-        return super().update(result)
+        return super().update(result, inputs)
 
     def draw(self, result):
         sequence = np.asarray(getattr(result, "sequence", result), dtype=float)
@@ -398,3 +398,4 @@ class PatternPreview(InPlaceFigure):
         self.fit_ylim(self.ax, x[:, :self.traces], rms, floor=0.0)
         pattern = getattr(result, "pattern", None)
         self.title.set_text((pattern or "input") + ": 3 features, RMS (black)")
+        self.in_layout("title", pattern)

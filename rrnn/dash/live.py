@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..training import accuracy_curve
-from .base import InPlaceFigure
+from .figure import InPlaceFigure
 
 COLORS = {"RMC": "C0", "LSTM": "C1", "hybrid": "C2"}
 
@@ -53,6 +53,7 @@ class LiveTrainingCurve(InPlaceFigure):
                 ax.axhline(level, color="0.55", lw=0.9, ls="--")
                 ax.text(self.time_budget * 0.99, level + 0.015, label, ha="right", fontsize=8, color="0.4")
         self.lines, self.labels = {}, {}
+        self._new_legend = False
         self.status = self.animate(ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9))
 
     def follow(self, name: str):
@@ -62,7 +63,7 @@ class LiveTrainingCurve(InPlaceFigure):
             self.lines[name] = self.animate(self.ax.plot([], [], color=color, lw=1.8, marker=".", ms=3,
                                                          label=name)[0])
             self.ax.legend(loc="lower right", fontsize=8)
-            self._background = None      # the legend changed the layout: the next update draws in full
+            self._new_legend = True      # the next update draws in full
 
         def callback(history):
             self.runs[name] = history
@@ -70,6 +71,9 @@ class LiveTrainingCurve(InPlaceFigure):
         return callback
 
     def draw(self, runs: dict):
+        if self._new_legend:
+            self.relayout()
+            self._new_legend = False
         parts = []
         for name, history in runs.items():
             seconds, accuracy = accuracy_curve(history)

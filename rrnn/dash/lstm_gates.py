@@ -24,7 +24,8 @@ from matplotlib.ticker import MaxNLocator
 # the computation lives in rrnn.lessons; notebook 02 and the tests import it from here too
 from ..lessons import LSTMGates, carried_fraction, lstm_gates, make_input, run_lstm  # noqa: F401
 from . import controls as C
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure
 
 
 # --- the figure ------------------------------------------------------------------------------------

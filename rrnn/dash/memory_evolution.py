@@ -18,7 +18,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import studies
 from . import controls as C
-from .base import Dashboard, InPlaceFigure, nice_limits, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure, nice_limits
 
 
 class MemoryEvolutionFigure(InPlaceFigure):
@@ -28,6 +29,7 @@ class MemoryEvolutionFigure(InPlaceFigure):
     dpi = 72
     max_slots = 8       # line artists made once, for up to this many slots
     tight_rect = (0, 0, 1, 0.96)   # room for the model line above the panels
+    layout_inputs = ("num_slots",)  # the slot ticks
 
     def build(self):
         grid = self.fig.add_gridspec(2, 12)
@@ -123,6 +125,7 @@ class MemoryEvolutionFigure(InPlaceFigure):
             self.ax_read.legend(handles=self.read_lines[:S], loc="upper right", fontsize=8, ncol=min(S, 4),
                                 frameon=False, handlelength=1.2, columnspacing=0.8)
             self._legend_slots = S
+        self.in_layout("legend", S)
         for s, line in enumerate(self.read_lines):
             line.set_data((t, result.input_attention[:, s]) if s < S else ([], []))
         self.uniform_line.set_ydata([1 / (S + 1)] * 2)       # what a reader attending uniformly would pay

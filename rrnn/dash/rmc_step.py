@@ -24,11 +24,12 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 # the computation lives in rrnn.lessons; notebook 03 and the tests import rmc_step from here too
-from ..lessons import RMCStep, grid_positions, rmc_run, rmc_step
+from ..lessons import RMCStep, rmc_run, rmc_step
 from . import controls as C
 from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
                               label_axes, row_labels, set_dropped_row, set_row_ticks)
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure, grid_positions
 
 MAX_HEADS = 8
 
@@ -52,6 +53,7 @@ class RMCStepFigure(InPlaceFigure):
 
     figsize = (10.0, 7.2)
     fixed_empty_labels = False     # inner panels gain axis labels when the heads change
+    layout_inputs = ("num_slots", "num_heads")   # tick labels, axis labels, panels
     tight = False       # panels are placed by hand: their number changes with the heads
 
     def build(self):

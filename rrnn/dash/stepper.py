@@ -36,7 +36,8 @@ from .. import seed_models, studies
 from . import controls as C
 from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
                               set_dropped_row, set_row_ticks, text_color)
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure
 
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
 SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed's study 3 (untrained models)
@@ -67,6 +68,7 @@ class StepperFigure(InPlaceFigure):
     dpi = 72
     tight = False                  # draw fits the layout itself, once per row count
     tight_rect = (0, 0, 1, 0.95)   # room for the model line above the panels
+    layout_inputs = ("model", "num_slots")   # the change panel's legend; the slot ticks
 
     def build(self):
         grid = self.fig.add_gridspec(2, 2, width_ratios=[1.6, 1])
@@ -82,8 +84,6 @@ class StepperFigure(InPlaceFigure):
                              for _ in self.change_lines]
         self.now = self.ax_change.axvline(1, color="k", lw=1, ls="--")
         self._legend_key = None
-        self._rows = None           # attention rows the layout was fitted for
-        self._fitted = {}           # rows -> every axes' position, as tight_layout fitted them
         self.ax_change.set_title("how much each state changed at each step")
         self.ax_change.xaxis.set_major_locator(MaxNLocator(8, integer=True))
         self.ax_change.yaxis.set_major_locator(MaxNLocator(4))
@@ -113,10 +113,6 @@ class StepperFigure(InPlaceFigure):
 
         self.animate(*self.change_lines, *self.change_marks, self.now, self.readout, self.model_text, self.attn,
                      self.dropped)
-
-    def layout_key(self) -> tuple:
-        # the legend of the change panel follows the model (h, c or not): a change needs a full redraw
-        return super().layout_key() + (self._legend_key,)
 
     def draw(self, view: StepView):
         run, step = view
@@ -165,18 +161,7 @@ class StepperFigure(InPlaceFigure):
         self.ax_gates.set_xlim(-0.6, S - 0.4)
         self.ax_gates.set_xticks(range(S), row_labels(S, input_row=False))
 
-        if self._rows != S + 1:
-            # slanted column labels and the slots need more room (or less): fitted once per row count, then
-            # reused, so that coming back to a row count gives the same layout (tight_layout
-            # starts from the current positions and lands a hair elsewhere every time)
-            fitted = self._fitted.get(S + 1)
-            if fitted is None:
-                self.fig.tight_layout(rect=self.tight_rect)
-                self._fitted[S + 1] = [ax.get_position(original=True) for ax in self.fig.axes]
-            else:
-                for ax, position in zip(self.fig.axes, fitted):
-                    ax.set_position(position)
-        self._rows = S + 1
+        self.fit_layout(S + 1)      # slanted column labels and the slots need more room (or less)
 
     def _legend(self, model: str, has_lstm: bool) -> None:
         """The change panel's legend: h, c and M for the seed's hybrid; M alone (and why) otherwise."""
@@ -184,6 +169,7 @@ class StepperFigure(InPlaceFigure):
         if key == self._legend_key:
             return
         self._legend_key = key
+        self.in_layout("legend", key)     # standalone updates too (a Dashboard also keys by the model)
         memory = self.change_lines[2]
         memory.set_label("‖ΔM‖  memory" if has_lstm else f"‖ΔM‖  memory  ({key})")
         handles = self.change_lines if has_lstm else [memory]
@@ -197,8 +183,7 @@ class StepperFigure(InPlaceFigure):
             return
         if len(self.attn_texts) != rows * rows:
             for text in self.attn_texts:
-                text.remove()
-            self.dynamic = [a for a in self.dynamic if a not in self.attn_texts]
+                text.remove()                      # (update forgets removed animated artists)
             self.attn_texts = [self.ax_attn.text(j, i, "", ha="center", va="center", fontsize=9)
                                for i in range(rows) for j in range(rows)]
             self.animate(*self.attn_texts)
@@ -214,7 +199,7 @@ def plot_step_attention(run: studies.StepByStep, step: int, ax=None, *, annotate
     (``annotate``) the weights written in the cells. Add the colour bar with
     ``attention_style.attention_colorbar(fig, ax.images[0], ax=...)``. Returns ax."""
     if ax is None:
-        from .base import static_figure
+        from .figure import static_figure
         ax = static_figure((4.6, 3.8)).subplots()
     T, S = run.slot_change.shape
     if not 1 <= step <= T:

@@ -21,7 +21,8 @@ from ..lessons import BATCH, NUM_VECTORS, TrainedExample, trained_batch, trained
 from . import controls as C
 from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
                               label_axes, row_labels, set_dropped_row, set_row_ticks)
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure
 
 
 class TrainedRMCFigure(InPlaceFigure):

@@ -20,7 +20,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import seed_models, studies
 from . import controls as C
-from .base import Dashboard, InPlaceFigure, register_dashboard
+from .dashboard import Dashboard, register_dashboard
+from .figure import InPlaceFigure
 
 STATS = ("mean", "std", "min", "max")
 
@@ -79,6 +80,7 @@ class WithWithoutMemoryFigure(InPlaceFigure):
         if labels != self._labels:
             self._label(result)
             self._labels = labels
+        self.in_layout("labels", labels)
         self.models_line.set_data(t, result.diff_models)
         self.memory_line.set_data(t, result.diff_memory if result.diff_memory is not None else [np.nan] * T)
         self.ax_diff.set_xlim(0.5, T + 0.5)

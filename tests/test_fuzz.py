@@ -325,3 +325,127 @@ def test_the_command_line_exits_with_a_status_and_a_message_never_a_traceback(fl
             json.dumps(record, allow_nan=False)
             io.load(os.path.join(target, "weights.npz"))
             assert (status == 1) == record["history"]["stop_reason"].startswith("non_finite")
+
+
+# ---------------------------------------------------------------- crafted specs and odd paths
+SPEC_VALUES = st.recursive(
+    st.one_of(st.integers(-3, 8), st.sampled_from([2**62, 2**63, -(2**70), 10**400]), st.text(max_size=3),
+              st.none(), st.booleans()),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=6)
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@FUZZ
+@given(name=st.sampled_from(sorted(TINY_SPECS)), key=st.sampled_from(["num_classes", "head_sizes", "rng", "extra",
+                                                                      "input_size", "model"]),
+       value=st.one_of(SPEC_VALUES, st.integers(1, 200_000).map(lambda d: ("nest", d)),
+                       st.sampled_from([("raw", "1e400"), ("raw", "NaN"), ("raw", "-Infinity")])),
+       into=st.booleans())
+def test_any_spec_in_a_file_loads_or_is_one_value_error_naming_the_file(name, key, value, into):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "m.npz")
+        io.save(tiny(name), path)
+        with np.load(path, allow_pickle=False) as npz:
+            arrays_ = {k: npz[k] for k in npz.files}
+        spec = json.loads(str(arrays_[io.SPEC_KEY]))
+        marker = "\"__value__\""
+        spec[key] = "__value__"
+        text = json.dumps(spec)
+        raw = nested(value[1]) if isinstance(value, tuple) and value[0] == "nest" else \
+            value[1] if isinstance(value, tuple) else json.dumps(value)
+        arrays_[io.SPEC_KEY] = np.array(text.replace(marker, raw))
+        with open(path, "wb") as f:
+            np.savez(f, **arrays_)
+        try:
+            model = io.load(path, tiny(name) if into else None)
+        except ValueError as err:
+            assert path in str(err), err
+            return
+        assert key not in ("rng", "extra")                            # never dropped silently
+        assert json.loads(json.dumps(model.spec)) == model.spec
+
+
+@settings(FUZZ, max_examples=20)
+@given(kind=st.sampled_from(["directory", "fifo", "device", "symlink-to-fifo", "missing"]))
+def test_load_reads_only_regular_files_and_never_blocks(kind):
+    import threading
+    with tempfile.TemporaryDirectory() as folder:
+        path = {"directory": folder, "device": "/dev/zero"}.get(kind, os.path.join(folder, "x.npz"))
+        if kind in ("fifo", "symlink-to-fifo"):
+            os.mkfifo(os.path.join(folder, "pipe"))
+            if kind == "fifo":
+                path = os.path.join(folder, "pipe")
+            else:
+                os.symlink(os.path.join(folder, "pipe"), path)
+        outcome = []
+
+        def attempt():
+            try:
+                io.load(path)
+            except (ValueError, FileNotFoundError) as err:
+                outcome.append(err)
+        thread = threading.Thread(target=attempt, daemon=True)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), f"load({path!r}) blocked"
+        assert len(outcome) == 1 and path in str(outcome[0]), outcome
+        assert isinstance(outcome[0], FileNotFoundError) == (kind == "missing")
+
+
+# ---------------------------------------------------------------- the final write of a run
+WRITE_OPERATIONS = [(os, "replace"), (os, "link"), (os, "fsync"), (os, "chmod"), (tempfile, "mkstemp"),
+                    (np, "savez")]
+
+
+def small_run(out, seed):
+    from rrnn import training
+    argv = ["--task", "associative-recall", "--model", "lstm", "--hidden-size", "4", "--head-sizes", "4",
+            "--batch-size", "4", "--steps", "1", "--seed", str(seed), "--out", out]
+    args = training.parser().parse_args(argv)
+    model = training.build_run(args)[0]
+    return model, {"loss": [float(seed)], "stop_reason": "steps"}, args, argv
+
+
+@settings(FUZZ, max_examples=150)
+@given(at=st.integers(0, 12), error=st.sampled_from(["ctrl-c", "disk-full", "permission", "directory-in-the-way"]),
+       previous=st.booleans())
+def test_a_run_folder_holds_the_old_run_or_the_new_one_whatever_fails(at, error, previous):
+    from rrnn import training
+    with tempfile.TemporaryDirectory() as out:
+        if previous:
+            training.write_run(*small_run(out, 1))
+        calls = []
+        reals = [(module, name, getattr(module, name)) for module, name in WRITE_OPERATIONS]
+
+        def failing(*args, _real, _name, **kwargs):
+            calls.append(_name)
+            if len(calls) == at + 1:
+                raise {"ctrl-c": KeyboardInterrupt(), "disk-full": OSError(28, "No space left on device"),
+                       "permission": PermissionError(13, "Permission denied"),
+                       "directory-in-the-way": IsADirectoryError(21, "Is a directory")}[error]
+            return _real(*args, **kwargs)
+        try:
+            for module, name, real in reals:
+                setattr(module, name, lambda *a, _real=real, _name=name, **k: failing(*a, _real=_real, _name=_name, **k))
+            try:
+                training.write_run(*small_run(out, 2))
+                written = True
+            except (KeyboardInterrupt, OSError):
+                written = False
+        finally:
+            for module, name, real in reals:
+                setattr(module, name, real)
+        left = sorted(os.listdir(out))
+        if not written and not previous:
+            assert left == [], (calls, left)                    # nothing, not half a run
+            return
+        assert left == sorted(training.RUN_FILES), (calls, left)  # and no temporaries
+        record = training.read_run(out)                          # the pair belongs together
+        assert record["seed"] == (2 if written else 1), calls
+        expected = small_run(out, record["seed"])[0]
+        loaded = io.load(os.path.join(out, "weights.npz"))
+        assert unchanged(loaded.params, expected.params)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 
 import numpy as np
@@ -61,7 +62,16 @@ def heads_divide(slot_size: int, num_heads: int) -> bool:
 def head_counts(slot_size: int, limit: int | None = None) -> list:
     """The head counts that split ``slot_size`` (its divisors, increasing; at most ``limit``)."""
     slot_size = positive_int("slot_size", slot_size)
-    return [A for A in range(1, slot_size + 1) if heads_divide(slot_size, A) and (limit is None or A <= limit)]
+    small = [A for A in range(1, math.isqrt(slot_size) + 1) if slot_size % A == 0]
+    divisors = sorted({*small, *(slot_size // A for A in small)})
+    return [A for A in divisors if limit is None or A <= limit]
+
+
+def _some_head_counts(slot_size: int) -> str:
+    if slot_size > 10**12:            # a typo, not a slot: listing its divisors would take long
+        return f"a divisor of {slot_size}"
+    counts = head_counts(slot_size)
+    return f"one of {counts}" if len(counts) <= 16 else f"one of {counts[:8]} ... {counts[-2:]}"
 
 
 def check_heads_divide(slot_size, num_heads, *, names: tuple = ("slot_size", "num_heads")) -> tuple:
@@ -72,7 +82,7 @@ def check_heads_divide(slot_size, num_heads, *, names: tuple = ("slot_size", "nu
     slot_size, num_heads = positive_int(size_name, slot_size), positive_int(heads_name, num_heads)
     if not heads_divide(slot_size, num_heads):
         raise ValueError(f"{heads_name} must divide {size_name} (each head gets {size_name} / {heads_name} "
-                         f"features): one of {head_counts(slot_size)}; got {size_name}={slot_size}, "
+                         f"features): {_some_head_counts(slot_size)}; got {size_name}={slot_size}, "
                          f"{heads_name}={num_heads} ({num_heads} heads do not divide {slot_size} features)")
     return slot_size, num_heads
 

@@ -1,9 +1,11 @@
 """pyproject.toml is the one dependency list; environment.yml must name the same packages."""
 import re
-import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+
+tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11's tomllib")
 
 ROOT = Path(__file__).resolve().parents[1]
 

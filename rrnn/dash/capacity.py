@@ -61,7 +61,7 @@ class CapacityFigure(InPlaceFigure):
         (self.acc_line,) = self.ax_acc.plot([], [], "o-", color="C5", label="trained, seed 0")
         self.ax_acc.axhline(1 / seed_models.NUM_CLASSES, color="0.5", ls=":", label="chance 1/9")
         self.ax_acc.set_ylim(0, 1.05)
-        self.ax_acc.legend(loc="lower right", frameon=False)
+        self.ax_acc.legend(loc="lower right", bbox_to_anchor=(1, 0.14), frameon=False)   # above the chance line
         self.ax_acc.set_title("accuracy naming the pattern")
         self.acc_text = self.ax_acc.text(0.5, 0.5, "", transform=self.ax_acc.transAxes, ha="center", va="center",
                                          fontsize=10, color="0.3")
@@ -72,7 +72,7 @@ class CapacityFigure(InPlaceFigure):
         (self.mean_line,) = self.ax_out.plot([], [], "o-", color="C0", label="mean")
         (self.std_line,) = self.ax_out.plot([], [], "s-", color="C1", label="std")
         self.ax_out.axhline(0, color="0.75", lw=0.6)
-        self.ax_out.legend(loc="best", frameon=False)
+        self.ax_out.legend(loc="center right", frameon=False)     # a fixed place: "best" moves with the data, the legend does not
         self.ax_out.set_title("last-step outputs (the seed's numbers)")
         (self.effect_line,) = self.ax_effect.plot([], [], "o-", color="C3")
         self.ax_effect.set_title("the memory's part: mean |memory on − off|")

@@ -53,6 +53,48 @@ def test_a_curve_needs_a_positive_time_budget():
         LiveTrainingCurve(time_budget=0)
 
 
+def test_a_curve_by_step_plots_each_evaluation_at_its_step_and_marks_the_target():
+    curve = LiveTrainingCurve(steps=40, chance=0.25, plateau=0.5, target=0.55, mode="static")
+    history = rrnn.train(small_model(), RECALL, steps=40, batch_size=32, lr=0.05, eval_every=10,
+                         eval_batch_size=100, rng=0, progress=False, callback=curve.follow("RMC"))
+    np.testing.assert_array_equal(curve.lines["RMC"].get_xdata(), history["eval_step"])
+    np.testing.assert_array_equal(curve.lines["RMC"].get_ydata(), history["test_accuracy"])
+    assert curve.ax.get_xlim() == (0, 40) and "training step" in curve.ax.get_xlabel()
+    assert sorted(line.get_ydata()[0] for line in curve.ax.lines[:3]) == [0.25, 0.5, 0.55]
+    assert "RMC: step 40" in curve.status.get_text()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(), "exactly one of steps"), (dict(time_budget=10, steps=10), "exactly one of steps"),
+    (dict(steps=0), "steps must be a positive whole number"), (dict(steps=2.5), "steps must be a positive whole number")])
+def test_a_curve_needs_either_a_step_cap_or_a_time_budget(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LiveTrainingCurve(**kwargs, mode="static")
+
+
+def test_the_live_run_stops_when_it_leaves_the_plateau_or_at_the_step_cap():
+    """The notebook's and the experiment's live run: bounded by steps, stopping at LEFT_PLATEAU."""
+    import runpy
+    from pathlib import Path
+
+    from rrnn.ablations import LEFT_PLATEAU
+    from rrnn.training import LIVE_STEP_CAP, run_from_command
+    script = runpy.run_path(str(Path(__file__).resolve().parents[1] / "experiments/live_training/run.py"))
+    argv = script["live_argv"](3)
+    model, task, keywords = run_from_command(argv)
+    assert keywords["steps"] == LIVE_STEP_CAP and keywords["stop_at_accuracy"] == LEFT_PLATEAU == 0.55
+    assert keywords["time_budget"] is None and keywords["lr"] == 1e-3 and keywords["batch_size"] == 1024
+    assert run_from_command(script["live_argv"](3, script["VARIANTS"]["lr2e-3"]))[2]["lr"] == 2e-3
+    # A run that reaches the target stops at that evaluation, however few steps it took.
+    curve = LiveTrainingCurve(steps=200, target=0.5, mode="static")
+    history = rrnn.train(small_model(), RECALL, steps=200, batch_size=32, lr=0.05, eval_every=10,
+                         eval_batch_size=100, rng=0, progress=False, stop_at_accuracy=0.5,
+                         callback=curve.follow("RMC"))
+    assert history["stop_reason"] == "accuracy" and len(history["loss"]) < 200
+    assert history["test_accuracy"][-1] >= 0.5 > max(history["test_accuracy"][:-1])
+    assert curve.lines["RMC"].get_xdata()[-1] == len(history["loss"])
+
+
 def test_the_notebooks_live_run_is_the_recorded_command(tmp_path):
     import json
     import subprocess

@@ -1,13 +1,15 @@
 """A training curve that redraws in place while ``rrnn.train`` runs (the widget side; the run it
 shows, ``LIVE_NTH_FARTHEST`` and ``run_from_command``, is in ``rrnn.training``).
 
-    curve = LiveTrainingCurve(time_budget=150, chance=0.25, plateau=0.5)
+    curve = LiveTrainingCurve(steps=4000, chance=0.25, plateau=0.5, target=0.55)
     curve.widget                                  # display it (end the cell with it) ...
-    history = rrnn.train(model, task, ..., time_budget=150, callback=curve.follow("RMC"))   # ... then train
+    history = rrnn.train(model, task, ..., steps=4000, stop_at_accuracy=0.55,
+                         callback=curve.follow("RMC"))                       # ... then train
 
-Held-out accuracy is plotted against wall-clock seconds, one line per run, with chance and the
-shortcut plateau marked and a live label saying where each run is. The x axis is fixed to the time
-budget, so every update after the first only redraws the lines (a blit).
+Held-out accuracy is plotted against training steps (``steps=``, the run's step cap) or wall-clock
+seconds (``time_budget=``), one line per run, with chance, the shortcut plateau and the target the run
+stops at marked, and a live label saying where each run is. The x axis is fixed to the step cap or
+the time budget, so every update after the first only redraws the lines (a blit).
 
 It draws as PNG images into an ``ipywidgets.Output`` (mode "inline") by default: a running cell
 can update an Output widget, whereas an ipympl canvas created in the same cell only redraws when
@@ -24,34 +26,46 @@ COLORS = {"RMC": "C0", "LSTM": "C1", "hybrid": "C2"}
 
 
 class LiveTrainingCurve(InPlaceFigure):
-    """Held-out accuracy against seconds for one or more runs, redrawn as they train.
+    """Held-out accuracy against training steps (or seconds) for one or more runs, redrawn as they train.
 
-    Args: time_budget (seconds, the x range), chance and plateau (accuracies marked by dashed
-    lines, e.g. 1/N and 2/N on Nth farthest), mode ("inline" by default, see the module).
+    Args: exactly one of ``steps`` (the step cap: the x axis is the training step) and
+    ``time_budget`` (seconds: the x axis is wall-clock time); chance and plateau (accuracies marked by
+    dashed lines, e.g. 1/N and 2/N on Nth farthest); target (the accuracy the run stops at, marked by
+    a solid line, e.g. ``rrnn.ablations.LEFT_PLATEAU``); mode ("inline" by default, see the module).
     ``follow(name)`` returns the ``callback`` for ``rrnn.train``; ``runs`` holds the histories.
     """
 
     figsize = (7.0, 3.0)
     dpi = 80
 
-    def __init__(self, time_budget: float, *, chance: float | None = None, plateau: float | None = None,
+    def __init__(self, time_budget: float | None = None, *, steps: int | None = None,
+                 chance: float | None = None, plateau: float | None = None, target: float | None = None,
                  mode: str | None = "inline"):
-        if not time_budget > 0:
+        if (time_budget is None) == (steps is None):
+            raise ValueError("give exactly one of steps (the x axis in training steps) and time_budget (in seconds)")
+        if time_budget is not None and not time_budget > 0:
             raise ValueError(f"time_budget must be > 0 seconds, got {time_budget!r}")
-        self.time_budget, self.chance, self.plateau = float(time_budget), chance, plateau
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1):
+            raise ValueError(f"steps must be a positive whole number of steps, got {steps!r}")
+        self.by_step = steps is not None
+        self.x_max = float(steps if self.by_step else time_budget)
+        self.time_budget = None if self.by_step else float(time_budget)
+        self.steps = int(steps) if self.by_step else None
+        self.chance, self.plateau, self.target = chance, plateau, target
         self.runs: dict[str, dict] = {}
         super().__init__(mode=mode)
 
     def build(self):
         ax = self.ax = self.fig.add_subplot()
-        ax.set_xlim(0, self.time_budget)
+        ax.set_xlim(0, self.x_max)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("seconds of training")
+        ax.set_xlabel("training step (untrained at step 0)" if self.by_step else "seconds of training")
         ax.set_ylabel("held-out accuracy")
-        for level, label in ((self.chance, "chance"), (self.plateau, "shortcut plateau")):
+        for level, label, style in ((self.chance, "chance", "--"), (self.plateau, "shortcut plateau", "--"),
+                                    (self.target, "left the plateau: the run stops here", "-")):
             if level is not None:
-                ax.axhline(level, color="0.55", lw=0.9, ls="--")
-                ax.text(self.time_budget * 0.99, level + 0.015, label, ha="right", fontsize=8, color="0.4")
+                ax.axhline(level, color="0.55", lw=0.9, ls=style)
+                ax.text(self.x_max * 0.99, level + 0.015, label, ha="right", fontsize=8, color="0.4")
         self.lines, self.labels = {}, {}
         self._new_legend = False
         self.status = self.animate(ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9))
@@ -77,7 +91,7 @@ class LiveTrainingCurve(InPlaceFigure):
         parts = []
         for name, history in runs.items():
             seconds, accuracy = accuracy_curve(history)
-            self.lines[name].set_data(seconds, accuracy)
+            self.lines[name].set_data(history["eval_step"] if self.by_step else seconds, accuracy)
             parts.append(f"{name}: step {history['eval_step'][-1]}, {seconds[-1]:.0f} s, "
                          f"held-out {accuracy[-1]:.0%}")
         self.status.set_text("\n".join(parts))

@@ -6,7 +6,8 @@ python tools/make_solutions_notebook.py notebooks/05_with_and_without_memory.ipy
 """
 
 # %% exercise-1
-answer_1 = np.abs(result.memory[:, -1] - result.memory_off[:, -1]).mean()
+answer_1 = np.abs(result.memory_off[:, -1] - result.lstm[:, -1]).mean()   # the read-out layers' term
+# They do not add up: |a + b| <= |a| + |b|, with equality only where the two terms have the same sign.
 
 # %% exercise-2
 from rrnn.tasks import PATTERN_NAMES

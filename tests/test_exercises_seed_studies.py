@@ -44,7 +44,31 @@ def test_memory_off_answer_is_the_most_common_answer_without_memory():
     assert ex.check_memory_off_answer(PATTERN_NAMES[int(counts.argmax())]).passed
     other = PATTERN_NAMES[int(counts.argmin())]
     assert ex.check_memory_off_answer(other).passed is False
+    assert "%" not in ex.check_memory_off_answer(other).message                   # no measured share in a hint
     assert "give one of the pattern names" in ex.check_memory_off_answer("zigzag").message
+
+
+def test_readout_difference_wants_the_other_term_and_names_each_wrong_one():
+    c = studies.with_without_memory()
+    lstm, on, off = c.lstm[:, -1], c.memory[:, -1], c.memory_off[:, -1]
+    right = np.abs(off - lstm).mean()
+    assert ex.check_readout_difference(right).passed
+    assert ex.check_readout_difference(np.float32(right)).passed                   # numeric equivalents
+    memory, total = np.abs(on - off).mean(), np.abs(on - lstm).mean()
+    cases = {memory: "memory's term", total: "whole difference", total - memory: "would be right only if",
+             np.abs(c.memory_off - c.lstm).mean(): "all steps", (off - lstm).mean(): "absolute values first"}
+    for wrong, hint in cases.items():
+        check = ex.check_readout_difference(wrong)
+        assert check.passed is False and hint in check.message, (wrong, check.message)
+    for wrong in (memory, total, total - memory, 1.0):
+        assert f"{right:.2f}" not in ex.check_readout_difference(wrong).message   # the hint never gives the value
+    assert ex.check_readout_difference("big").passed is False
+
+
+def test_slots_check_passes_zero_only():
+    assert ex.check_slots_do_not_matter_when_off(0.0).passed
+    assert ex.check_slots_do_not_matter_when_off(0.1).passed is False
+    assert "cannot be negative" in ex.check_slots_do_not_matter_when_off(-1).message
 
 
 def test_capacity_checks_measure_what_they_ask():

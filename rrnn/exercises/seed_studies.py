@@ -142,22 +142,38 @@ def check_first_step_similarity_above(answer) -> Check:
 
 
 # --- notebook 05: with and without memory --------------------------------------------------------
-def check_memory_difference(answer) -> Check:
-    """05, exercise 1: mean |memory on - memory off| of the last step's outputs."""
+def check_readout_difference(answer) -> Check:
+    """05, exercise 1: mean |memory off - LSTM| of the last step's outputs - the read-out layers' term
+    of the seed demo's difference, the one term notebook 05 does not print."""
     if answer is None:
         return _missing("the mean absolute difference at the last step")
     value = _number(answer)
     if value is None:
         return Check(False, "give one number.")
     c = _comparison()
-    expected = np.abs(c.memory[:, -1] - c.memory_off[:, -1]).mean()
+    lstm, on, off = c.lstm[:, -1], c.memory[:, -1], c.memory_off[:, -1]
+    expected = np.abs(off - lstm).mean()
     if _close(value, expected):
-        return Check(True, f"{value:.3f}: the memory moves each output by about half a unit at the last step.")
-    if _close(value, np.abs(c.memory - c.memory_off).mean()):
-        return Check(False, "that is the mean over all steps; take the last step only ([:, -1]).")
-    if _close(value, np.abs(c.lstm[:, -1] - c.memory[:, -1]).mean()):
-        return Check(False, "that is the seed's comparison (LSTM vs the seed's hybrid); compare memory on and off.")
-    return Check(False, "np.abs(result.memory[:, -1] - result.memory_off[:, -1]).mean().")
+        memory, total = np.abs(on - off).mean(), np.abs(on - lstm).mean()
+        return Check(True, f"{value:.2f}. With the memory's {memory:.2f} that makes {memory + value:.2f}, more than the "
+                           f"whole difference ({total:.2f}): where the two terms have opposite signs they cancel, so "
+                           "the sizes of mean absolute differences do not add. The memory's term is the larger, but "
+                           "the read-out layers' term is not zero.")
+    if _close(value, np.abs(on - off).mean()):
+        return Check(False, "that is the memory's term (memory on against off), printed in section 2; the other term "
+                            "compares the hybrid with its memory off against the LSTM.")
+    if _close(value, np.abs(on - lstm).mean()):
+        return Check(False, "that is the whole difference (the LSTM against the hybrid with its memory on); the "
+                            "term asked for leaves the memory out of the hybrid.")
+    if _close(value, np.abs(on - lstm).mean() - np.abs(on - off).mean()):
+        return Check(False, "that subtracts the two printed sizes, which would be right only if mean absolute "
+                            "differences added up. Compute the term itself from the outputs.")
+    if _close(value, np.abs(c.memory_off - c.lstm).mean()):
+        return Check(False, "that is the mean over all steps; the question is about the last step only.")
+    if _close(value, (off - lstm).mean()) or _close(value, (lstm - off).mean()):
+        return Check(False, "positive and negative differences cancel in a plain mean: take absolute values first.")
+    return Check(False, "take the last step of each array, subtract, and average the absolute values over the "
+                        "batch and the outputs.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -183,8 +199,9 @@ def check_memory_off_answer(answer) -> Check:
                            "memory; with zeros in its place, most sequences look alike to it and land on one answer. "
                            "The LSTM inside the hybrid knows the patterns too (as an LSTM alone does), but the "
                            "hybrid learnt to rely on the memory.")
-    return Check(False, f"{answer} is named for {share[PATTERN_NAMES.index(answer)]:.0%} of the sequences; one "
-                        "pattern is named far more often. Count the memory-off answers over seed_models.evaluation_set().")
+    return Check(False, f"{answer} is not the answer it gives most often. Count its memory-off answers over every "
+                        "batch of seed_models.evaluation_set() (argmax of the last step's logits) and take the "
+                        "most common.")
 
 
 def check_slots_do_not_matter_when_off(answer) -> Check:
@@ -198,7 +215,10 @@ def check_slots_do_not_matter_when_off(answer) -> Check:
     if _close(value, expected, abs_=1e-9):
         return Check(True, "zero: with the memory path off the output never reads the slots, so their number "
                            "cannot matter - and no weight depends on it.")
-    return Check(False, "run with_without_memory(num_slots=1) and (num_slots=8) and compare their memory_off.")
+    if value < 0:
+        return Check(False, "a largest absolute difference cannot be negative.")
+    return Check(False, "look at the equation for the memory-off output: which of its arrays depend on the slots? "
+                        "Then compare the two runs' memory_off arrays element by element, not their means.")
 
 
 # --- notebook 06: step by step -------------------------------------------------------------------
@@ -376,7 +396,7 @@ def check_more_slots_on_long_sequences(answer) -> Check:
 EXERCISES = {
     "04_memory_evolution": [check_plateau_prediction, check_norm_without_input, check_pattern_against_amplitude,
                             check_first_step_similarity_above],
-    "05_with_and_without_memory": [check_memory_difference, check_memory_off_answer,
+    "05_with_and_without_memory": [check_readout_difference, check_memory_off_answer,
                                    check_slots_do_not_matter_when_off],
     "06_step_by_step": [check_decay_prediction, check_slot0_reads_most, check_retention_prediction],
     "07_memory_capacity": [check_memory_numbers, check_input_attention_16_slots, check_more_slots_on_long_sequences],

@@ -4,7 +4,9 @@ Shape glossary (batch-first everywhere):
 
     B  batch             T  time steps          D  input features
     H  LSTM hidden units S  memory slots        A  attention heads
-    K  head size         M  slot width, A * K   C  classes (outputs)
+    K  head size         P  slot width, A * K   C  classes (outputs)
+
+M is the memory itself, a (B, S, P) array (M_t after step t), never a size.
 
 Models are thin classes holding a flat ``params`` dict of float64 arrays; the maths lives in
 pure ``*_forward`` functions that return caches. Randomness enters only through a keyword
@@ -29,9 +31,10 @@ SHAPE_GLOSSARY = {
     "S": "memory slots",
     "A": "attention heads",
     "K": "head size",
-    "M": "slot width = A * K",
+    "P": "slot width = A * K",
     "C": "classes (outputs)",
 }
+"""The letters of array shapes. M is not among them: it names the memory, (B, S, P)."""
 
 __all__ = [
     "DEFAULT_SEED", "LSTM", "LSTMClassifier", "RMCClassifier", "HybridClassifier", "gradcheck",

@@ -11,7 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from rrnn import HybridCell, RMCConfig, tasks
-from rrnn.dash.diagrams import hybrid_diagram, nth_farthest_picture, nth_farthest_question, rmc_step_diagram
+from rrnn.dash.diagrams import (hybrid_diagram, machine_overview, nth_farthest_picture, nth_farthest_question,
+                                rmc_step_diagram)
 from rrnn.hybrid import HybridStepCache
 from rrnn.rmc import BlockCache, RMCStepCache, init_rmc_params
 
@@ -55,6 +56,17 @@ def test_each_diagram_draws_on_the_axes_it_is_given(draw):
     assert draw(ax=right) is right
     assert not left.texts and not left.patches, "drew outside the axes it was given"
     assert right.texts or right.collections
+
+
+def test_overview_holds_both_machines_with_their_text_scaled_to_fit():
+    fig = machine_overview()
+    rmc, hybrid = fig.axes
+    assert "Relational Memory Core" in text_of(rmc) and "HybridCell" in text_of(hybrid)
+    own = max(t.get_fontsize() for t in rmc_step_diagram().texts)
+    assert max(t.get_fontsize() for t in rmc.texts) != own      # drawn on other axes, the text follows them
+    small = Figure(figsize=(4, 5)).add_subplot()
+    rmc_step_diagram(ax=small)
+    assert max(t.get_fontsize() for t in small.texts) < own
 
 
 def test_rmc_diagram_names_every_field_of_the_step_cache():

@@ -1,8 +1,9 @@
 """Pictures of the machine, drawn by code: the RMC step, the seed demo's hybrid, an Nth-farthest question.
 
     from rrnn.dash import as_image
-    from rrnn.dash.diagrams import rmc_step_diagram, hybrid_diagram, nth_farthest_picture
+    from rrnn.dash.diagrams import rmc_step_diagram, hybrid_diagram, machine_overview, nth_farthest_picture
     as_image(rmc_step_diagram().figure)          # a PNG in the notebook, whatever the backend
+    as_image(machine_overview())                 # both machines side by side (notebook 00)
 
 Each function takes ``ax=None`` (then it draws on a new ``static_figure``) and returns the axes.
 Every block of a diagram is labelled twice: with the course's symbols (notebook 00's notation
@@ -74,6 +75,20 @@ def _canvas(ax, figsize, xlim, ylim):
     return ax
 
 
+def _fit_text(ax, figsize, xlim, ylim):
+    """Scale every text of a diagram with the axes it was drawn on, so that labels stay inside their
+    boxes on a smaller (or larger) axes than the diagram's own figure of ``figsize``."""
+    def inches_per_unit(width, height, box):
+        return min(box.width * width / (xlim[1] - xlim[0]), box.height * height / (ylim[1] - ylim[0]))
+    from matplotlib.figure import Figure
+    own = inches_per_unit(*figsize, Figure(figsize=figsize).add_subplot().get_position())
+    scale = inches_per_unit(*ax.figure.get_size_inches(), ax.get_position()) / own
+    scale = float(np.clip(scale, 0.4, 1.5))
+    if abs(scale - 1) > 0.02:
+        for text in ax.texts:
+            text.set_fontsize(text.get_fontsize() * scale)
+
+
 def rmc_step_diagram(ax=None):
     """One step of the Relational Memory Core (``rrnn.rmc.rmc_step_forward``) as a block diagram.
 
@@ -83,7 +98,8 @@ def rmc_step_diagram(ax=None):
     per slot. Each block names its ``RMCStepCache`` / ``BlockCache`` field and its parameters.
     Returns the axes.
     """
-    ax = _canvas(ax, (8.4, 11.0), (-0.1, 11.9), (0.3, 16.4))
+    size, xlim, ylim = (8.4, 11.0), (-0.1, 11.9), (0.3, 16.4)
+    ax = _canvas(ax, size, xlim, ylim)
     main, side, w_main, w_side, h = 4.7, 9.35, 5.9, 3.6, 0.95
     mem_x, rail_left, rail_right, top = 3.2, 0.3, 11.65, 15.45
 
@@ -162,6 +178,7 @@ def rmc_step_diagram(ax=None):
     _arrow(ax, [(main, update - h * 0.6), (main, 0.85 + h / 2)])
     ax.text(main + 2.2, 0.85, r"$\rightarrow M_{t-1}$ of the next step;" + "\n" + r"output $(S \cdot P,)$",
             ha="left", va="center", fontsize=8.5, color=NOTE)
+    _fit_text(ax, size, xlim, ylim)
     return ax
 
 
@@ -173,7 +190,8 @@ def hybrid_diagram(ax=None):
     and its parameters; a note beside it says how the hybrid differs from the RMC alone.
     Returns the axes.
     """
-    ax = _canvas(ax, (10.4, 8.4), (-0.3, 15.0), (0.6, 12.4))
+    size, xlim, ylim = (10.4, 8.4), (-0.3, 15.0), (0.6, 12.4)
+    ax = _canvas(ax, size, xlim, ylim)
     main, w, h = 4.0, 5.8, 0.95
     right = main + w / 2
     ax.text(7.3, 12.35, "One step of the seed demo's LSTM + memory hybrid (rrnn.HybridCell)", ha="center",
@@ -218,7 +236,17 @@ def hybrid_diagram(ax=None):
             "read zeros instead of $r_t$.")
     ax.text(8.9, 7.0, note, ha="left", va="center", fontsize=9, linespacing=1.35,
             bbox=dict(boxstyle="round,pad=0.5", facecolor="#fafafa", edgecolor=NOTE))
+    _fit_text(ax, size, xlim, ylim)
     return ax
+
+
+def machine_overview(figsize=(16, 9.5)):
+    """Notebook 00's overview: the RMC step (left) beside the seed demo's hybrid (right), on one
+    figure with no margins. Returns the figure."""
+    fig = static_figure(figsize=figsize)
+    rmc_step_diagram(ax=fig.add_axes((0.02, 0.0, 0.42, 0.98)))
+    hybrid_diagram(ax=fig.add_axes((0.45, 0.0, 0.54, 0.98)))
+    return fig
 
 
 def nth_farthest_question(num_vectors: int = 4, *, rng=0, nth=None, reference=None) -> dict:

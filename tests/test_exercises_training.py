@@ -4,7 +4,19 @@ import numpy as np
 import pytest
 
 from rrnn.exercises.training import (PREDICTION_TOLERANCE, check_lstm_reference_answers, check_reversed_accuracy,
-                                     lstm_reference_answers, reversed_accuracy)
+                                     check_shortcut_accuracy, lstm_reference_answers, reversed_accuracy)
+
+
+@pytest.mark.parametrize("form", [0.25, 2 / 8, np.float64(0.25), "0.25"])
+def test_exercise_1_the_shortcut_at_the_papers_size_is_its_25_percent_plateau(form):
+    result = check_shortcut_accuracy(form)
+    assert result.passed is True and "25% plateau" in result.message and "same 2/N shortcut" in result.message
+
+
+@pytest.mark.parametrize("wrong", [0.125, 0.5, 0.3])           # chance, the N = 4 plateau, the paper's LSTM
+def test_exercise_1_a_wrong_answer_gets_the_reasoning_not_the_value(wrong):
+    result = check_shortcut_accuracy(wrong)
+    assert result.passed is False and "25" not in result.message and "2/8" not in result.message
 
 
 def test_the_lstm_rules_out_the_reference_when_n_is_not_0():

@@ -25,7 +25,9 @@ def check_shortcut_accuracy(answer) -> Check:
     if value is None:
         return Check(False, f"expected a number between 0 and 1, got {answer!r}")
     if abs(value - 2 / 8) < 1e-3:
-        return Check(True, "1/8 of the questions are answered for sure, the other 7/8 by a 1-in-7 guess: 2/8.")
+        return Check(True, "1/8 of the questions are answered for sure, the other 7/8 by a 1-in-7 guess: 2/8. "
+                           "At the paper's size this is the 25% plateau, the same 2/N shortcut as our 50% for N = 4; "
+                           "the paper reports its LSTM and DNC near 30%, barely above it.")
     return Check(False, "add the questions with n = 0 (always right) to the others times the chance of a guess "
                         "among the ids that are not the reference.")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -52,7 +53,7 @@ def random_attention_params(width: int, num_heads: int, *, sharpness: float = 1.
     features and 1 on v (so every logit is multiplied by ``sharpness``), "qkv_ln.beta" zeros.
     """
     M, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
-    if not np.isfinite(sharpness) or sharpness <= 0:
+    if _checks.finite_float("sharpness", sharpness) <= 0:
         raise ValueError(f"sharpness must be a positive number, got {sharpness}")
     rng = np.random.default_rng(rng)
     K = M // A
@@ -69,12 +70,12 @@ def attention_maps(num_items: int = 6, num_heads: int = 2, width: int = 16, shar
 
     The items are drawn first from ``np.random.default_rng(seed)``, the projection after them,
     so changing the number of heads keeps the same items. Raises ValueError when the heads do
-    not divide the width or there are fewer than 2 items.
+    not divide the width or there are fewer than 2 items, TypeError for a size that is not an int.
     """
-    N, M, A = int(num_items), int(width), int(num_heads)
+    N = _checks.positive_int("num_items", num_items)
+    M, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
     if N < 2:
-        raise ValueError(f"attention needs at least 2 items to compare, got {N}")
-    _checks.check_heads_divide(M, A, names=("width", "num_heads"))
+        raise ValueError(f"num_items must be at least 2 (attention needs items to compare), got {N}")
     rng = np.random.default_rng(seed)
     items = rng.standard_normal((1, N, M))                                   # (B=1, N, M)
     if duplicate_last:
@@ -136,8 +137,13 @@ def lstm_gates(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0
     """The gates, cell and hidden state of an untrained LSTM over one ``pattern`` sequence.
 
     The sequence comes from ``seed``, the weights from ``model_seed`` (None: rrnn's default),
-    the forget-gate bias is ``forget_bias`` (rrnn's default is 1).
+    the forget-gate bias is ``forget_bias`` (rrnn's default is 1). A size that is not a positive
+    int, or an amplitude or forget bias that is not a finite number, is an error naming it (before
+    anything runs: a NaN bias would otherwise draw NaN gates).
     """
+    seq_len, hidden_size = _checks.positive_int("seq_len", seq_len), _checks.positive_int("hidden_size", hidden_size)
+    amplitude = _checks.finite_float("amplitude", amplitude)
+    forget_bias = _checks.finite_float("forget_bias", forget_bias)
     x = make_input(pattern, seq_len, input_size, amplitude=amplitude, rng=seed)
     caches = run_lstm(x, hidden_size, forget_bias=forget_bias, model_seed=model_seed)
     stack = {name: np.stack([getattr(cache, name)[0] for cache in caches]) for name in "ifogc"}
@@ -198,11 +204,13 @@ def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, patter
     A = ``num_heads`` (head size M / A, unit gates, one block) over a ``pattern`` sequence.
 
     Runs are cached (``rmc_run``). Raises ValueError, with the valid choices, for heads that do
-    not divide M or a step outside 1 .. seq_len.
+    not divide M or a step outside 1 .. seq_len; TypeError / ValueError naming the argument for a
+    size that is not a positive int or an amplitude that is not finite.
     """
-    num_slots, slot_size, num_heads, seq_len, step = (int(v) for v in (num_slots, slot_size, num_heads,
-                                                                      seq_len, step))
-    _checks.check_heads_divide(slot_size, num_heads)
+    num_slots, seq_len, step = (_checks.positive_int(name, value) for name, value in
+                                (("num_slots", num_slots), ("seq_len", seq_len), ("step", step)))
+    slot_size, num_heads = _checks.check_heads_divide(slot_size, num_heads)
+    amplitude = _checks.finite_float("amplitude", amplitude)
     if not 1 <= step <= seq_len:
         raise ValueError(f"step must be in 1 .. {seq_len} for a sequence of {seq_len} steps, got {step}")
     x, caches = rmc_run(num_slots, slot_size, num_heads, pattern, seq_len, seed, float(amplitude), model_seed,
@@ -247,6 +255,9 @@ def trained_batch(batch_seed: int):
 
 def trained_example(example: int = 0, step: int = NUM_VECTORS, batch_seed: int = 2024) -> TrainedExample:
     """The shipped RMC on question ``example`` of a fresh batch (seed ``batch_seed``), at ``step``."""
+    for name, value in (("example", example), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {value!r:.100} ({type(value).__name__})")
     X, y, probs, attention = trained_batch(batch_seed)
     if not 0 <= example < len(X):
         raise ValueError(f"example must be in [0, {len(X) - 1}], got {example}")

@@ -369,15 +369,27 @@ CLASSIFIERS = {cls.name: cls for cls in (LSTMClassifier, RMCClassifier, HybridCl
 
 
 def _classifier(spec):
-    """The class and constructor keywords a spec names, or a ValueError."""
-    if not isinstance(spec, dict) or spec.get("model") not in CLASSIFIERS:
-        raise ValueError(f"spec must be a dict whose 'model' is one of {sorted(CLASSIFIERS)}, got {spec!r}")
-    cls = CLASSIFIERS[spec["model"]]
+    """The class and constructor keywords a spec names, or a TypeError / ValueError naming the entry."""
+    if not isinstance(spec, dict):
+        raise TypeError(f"spec must be a dict whose 'model' is one of {sorted(CLASSIFIERS)} (as model.spec "
+                        f"gives it), got {spec!r:.200} ({type(spec).__name__})")
+    if "model" not in spec:
+        raise ValueError(f"spec must have a 'model' entry, one of {sorted(CLASSIFIERS)}; got the keys "
+                         f"{sorted(map(str, spec))[:20]}")
+    model = spec["model"]
+    if not isinstance(model, str):      # a list would reach the dict look-up as "unhashable type"
+        raise TypeError(f"spec['model'] must be one of {sorted(CLASSIFIERS)}, got {model!r:.200} ({type(model).__name__})")
+    if model not in CLASSIFIERS:
+        raise ValueError(f"spec['model'] must be one of {sorted(CLASSIFIERS)}, got {model!r:.200}")
+    if "rng" in spec:       # the constructor takes rng, but a spec describes the architecture, not a draw
+        raise ValueError(f"spec must not hold 'rng' (a spec describes the architecture; pass rng= to build), "
+                         f"got rng={spec['rng']!r:.100}")
+    cls = CLASSIFIERS[model]
     kwargs = {key: value for key, value in spec.items() if key != "model"}
     try:
         bound = inspect.signature(cls).bind(**kwargs)
     except TypeError as err:
-        raise ValueError(f"spec does not fit a {spec['model']!r} classifier: {err}") from err
+        raise ValueError(f"spec does not fit a {model!r} classifier: {err}") from err
     bound.apply_defaults()
     return cls, {k: v for k, v in bound.arguments.items() if k != "rng"}
 
@@ -393,6 +405,10 @@ def parameter_count(spec: dict) -> int:
 
 
 def build(spec: dict, *, rng=None) -> SequenceClassifier:
-    """Rebuild a classifier from its ``spec`` (as ``model.spec`` gives it)."""
+    """Rebuild a classifier from its ``spec`` (as ``model.spec`` gives it).
+
+    A spec that is not a dict, or whose ``'model'`` is not one of ``CLASSIFIERS``' names, is a
+    TypeError / ValueError naming ``spec`` or ``spec['model']``, the valid names and what was given;
+    bad sizes are the constructor's errors, naming the size."""
     cls, kwargs = _classifier(spec)
     return cls(**kwargs, rng=rng)

@@ -158,6 +158,7 @@ def capacity_dashboard(*, model: str = "hybrid", num_slots: int = 4, slot_size: 
     Returns the Dashboard: ``.controls``, ``.figure`` (a CapacityFigure), ``.result`` (the last
     CapacityView), ``.message``.
     """
+    C.check_model_choice(model, MODELS)      # (memory_study_controls would drop the menu for None)
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed,
                                        model=model, models=MODELS, slots_description="highlight S")
     return Dashboard(controls, CapacityFigure(mode=mode), compute_capacity, figures=[C.PatternPreview(mode=mode)],

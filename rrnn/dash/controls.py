@@ -41,7 +41,7 @@ import numbers
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
-from traitlets import Bunch
+from traitlets import Bunch, TraitError
 
 from .. import _checks, seed_models
 from ..patterns import PATTERNS
@@ -63,6 +63,71 @@ def divisors(n: int, limit: int | None = None) -> list:
     return _checks.head_counts(n, limit)
 
 
+# --- values set from code -------------------------------------------------------------------------
+# A value set from code goes through the widget's own validation: a slider clamps a number outside
+# its range (as dragging it would), a dropdown takes None as "nothing chosen" (the dashboard's compute
+# then refuses it, and the dashboard shows the message); a value the widget type cannot hold at all
+# (a list for a slider, an unknown option for a menu) is ipywidgets' TraitError. The course's controls
+# re-raise that TraitError naming the control's argument, its label and what it accepts.
+class NamedValue:
+    """Mixin for an ipywidgets control: ``argument`` is the keyword it feeds; a value the widget
+    refuses raises a TraitError naming the argument, the control and what it accepts."""
+
+    argument = "value"
+
+    def accepts(self) -> str:
+        if hasattr(self, "options"):
+            labels = [opt[1] if isinstance(opt, tuple) else opt for opt in self.options]
+            return f"one of {labels} (or None: nothing chosen)"
+        if hasattr(self, "min") and hasattr(self, "max"):
+            kind = "an int" if isinstance(self.min, numbers.Integral) else "a number"
+            return f"{kind} (clamped to [{self.min}, {self.max}])"
+        return "True or False" if isinstance(self.value, bool) else f"a {type(self.value).__name__}"
+
+    def __setattr__(self, key, value):
+        if key != "value" or not hasattr(self, "value"):    # (the widget's own start-up too)
+            return super().__setattr__(key, value)
+        before = self.value
+        try:
+            super().__setattr__(key, value)
+        except TraitError as err:
+            if self.value is not before:    # accepted, and an observer failed: not a refused value
+                raise
+            label = getattr(self, "description", "") or type(self).__name__
+            raise TraitError(f"{self.argument} (the {label!r} control) must be {self.accepts()}, got "
+                             f"{value!r:.100} ({type(value).__name__})") from err
+
+
+class IntSlider(NamedValue, widgets.IntSlider):
+    """An ipywidgets IntSlider whose refusals name its argument (``NamedValue``)."""
+
+
+class FloatSlider(NamedValue, widgets.FloatSlider):
+    """An ipywidgets FloatSlider whose refusals name its argument (``NamedValue``)."""
+
+
+class FloatLogSlider(NamedValue, widgets.FloatLogSlider):
+    """An ipywidgets FloatLogSlider whose refusals name its argument (``NamedValue``)."""
+
+
+class Dropdown(NamedValue, widgets.Dropdown):
+    """An ipywidgets Dropdown whose refusals name its argument (``NamedValue``)."""
+
+
+class Checkbox(NamedValue, widgets.Checkbox):
+    """An ipywidgets Checkbox whose refusals name its argument (``NamedValue``)."""
+
+
+class Play(NamedValue, widgets.Play):
+    """An ipywidgets Play whose refusals name its argument (``NamedValue``)."""
+
+
+def named(control, argument: str):
+    """``control`` with ``argument`` (the keyword it feeds) recorded for its messages; returns it."""
+    control.argument = argument
+    return control
+
+
 # --- sliders -------------------------------------------------------------------------------------
 # A dashboard factory's arguments become the controls' starting values. A widget would clamp an
 # out-of-range value silently (or raise a TraitError for an unknown option), so each control checks
@@ -82,39 +147,45 @@ def check_value(name: str, value, lo, hi, step=None, *, integer: bool = True):
 def int_slider(name: str, value: int, min: int, max: int, step: int = 1, *, description: str,
                continuous_update: bool = False) -> widgets.IntSlider:
     """An IntSlider over [min, max] starting at ``value``, checked (``name`` is the argument it came from)."""
-    return widgets.IntSlider(value=check_value(name, value, min, max, step), min=min, max=max, step=step,
-                             description=description, continuous_update=continuous_update, **control_style())
+    return named(IntSlider(value=check_value(name, value, min, max, step), min=min, max=max, step=step,
+                           description=description, continuous_update=continuous_update, **control_style()), name)
 
 
 def float_slider(name: str, value: float, min: float, max: float, step: float, *, description: str,
                  readout_format: str = ".1f") -> widgets.FloatSlider:
     """A FloatSlider over [min, max] starting at ``value``, checked like int_slider."""
-    return widgets.FloatSlider(value=check_value(name, value, min, max, integer=False), min=min, max=max, step=step,
-                               description=description, readout_format=readout_format, continuous_update=False,
-                               **control_style())
+    return named(FloatSlider(value=check_value(name, value, min, max, integer=False), min=min, max=max, step=step,
+                             description=description, readout_format=readout_format, continuous_update=False,
+                             **control_style()), name)
 
 
 def checkbox(name: str, value: bool, *, description: str) -> widgets.Checkbox:
     """A Checkbox starting at ``value``, which must be a bool."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-    return widgets.Checkbox(value=bool(value), description=description, indent=False,
-                            layout=widgets.Layout(width=CONTROL_WIDTH))
+    return named(Checkbox(value=bool(value), description=description, indent=False,
+                          layout=widgets.Layout(width=CONTROL_WIDTH)), name)
 
 
-def slots_slider(value: int = 4, *, min: int = 1, max: int = 8, description: str = "slots S",
+SLOTS_RANGE = (1, 8)              # the slots slider
+SLOT_SIZE_RANGE = (4, 128, 4)     # the slot size slider: min, max, step
+SEQ_LEN_RANGE = (2, 40)           # the steps slider
+
+
+def slots_slider(value: int = 4, *, min: int = SLOTS_RANGE[0], max: int = SLOTS_RANGE[1], description: str = "slots S",
                  name: str = "num_slots") -> widgets.IntSlider:
     """Number of memory slots S."""
     return int_slider(name, value, min, max, description=description)
 
 
-def slot_size_slider(value: int = 64, *, min: int = 4, max: int = 128, step: int = 4,
+def slot_size_slider(value: int = 64, *, min: int = SLOT_SIZE_RANGE[0], max: int = SLOT_SIZE_RANGE[1],
+                     step: int = SLOT_SIZE_RANGE[2],
                      description: str = "slot size M", name: str = "slot_size") -> widgets.IntSlider:
     """Slot width M (= heads x head size)."""
     return int_slider(name, value, min, max, step, description=description)
 
 
-def seq_len_slider(value: int = 15, *, min: int = 2, max: int = 40, description: str = "steps T",
+def seq_len_slider(value: int = 15, *, min: int = SEQ_LEN_RANGE[0], max: int = SEQ_LEN_RANGE[1], description: str = "steps T",
                    name: str = "seq_len") -> widgets.IntSlider:
     """Sequence length T."""
     return int_slider(name, value, min, max, description=description)
@@ -141,8 +212,8 @@ def pattern_dropdown(value: str = "step_up", *, patterns=None, description: str 
         raise ValueError(f"unknown pattern(s) {unknown}; choose from {', '.join(PATTERNS)}")
     if not isinstance(value, str) or value not in names:
         raise ValueError(f"{name} must be one of {', '.join(names)}; got {value!r}")
-    return widgets.Dropdown(options=[(PATTERNS[n], n) for n in names], value=value, description=description,
-                            **control_style())
+    return named(Dropdown(options=[(PATTERNS[n], n) for n in names], value=value, description=description,
+                          **control_style()), name)
 
 
 # --- controls that settle -------------------------------------------------------------------------
@@ -164,13 +235,16 @@ class _Settling:
         self.notify_change(Bunch(name="value", old=before, new=self.value, owner=self, type="change"))
 
 
-class HeadsDropdown(_Settling, widgets.Dropdown):
+class HeadsDropdown(_Settling, NamedValue, widgets.Dropdown):
     """Number of attention heads A, offering only the divisors of the slot size.
 
     ``set_slot_size(M)`` replaces the options, keeping the current value when it still divides
     M, else taking the largest divisor below it. ``follow(slider)`` does that whenever the
-    slider changes. ``max_heads`` caps the options.
+    slider changes. ``max_heads`` caps the options. Set to None from code (nothing chosen), it keeps
+    None when the slot size changes, and the dashboard's compute says that num_heads is missing.
     """
+
+    argument = "num_heads"
 
     def __init__(self, value: int = 2, *, slot_size: int = 64, max_heads: int = 16, description: str = "heads A"):
         self.max_heads = max_heads
@@ -187,7 +261,8 @@ class HeadsDropdown(_Settling, widgets.Dropdown):
         self.slot_size = slot_size
         if list(self.options) == options:
             return
-        keep = self.value if self.value in options else max(d for d in options if d <= self.value)
+        value = self.value
+        keep = value if value is None or value in options else max(d for d in options if d <= value)
         with self._settling():
             self.options = options       # (ipywidgets resets the value here)
             self.value = keep
@@ -204,27 +279,50 @@ def heads_dropdown(value: int = 2, *, slot_size: int = 64, max_heads: int = 16) 
     return HeadsDropdown(value, slot_size=slot_size, max_heads=max_heads)
 
 
-class ModelDropdown(_Settling, widgets.Dropdown):
+def model_choices(models=None) -> list:
+    """The model names a menu offers: ``models`` (checked against ``rrnn.seed_models.MODELS``), or all."""
+    names = list(seed_models.MODELS) if models is None else list(models)
+    for name in names:
+        seed_models.check_model(name)
+    return names
+
+
+def check_model_choice(value, models=None) -> str:
+    """``value`` if it is one of ``model_choices(models)``, else an error naming ``model``, the choices
+    and what was given (a dashboard factory checks it before it builds any widget)."""
+    names = model_choices(models)
+    if not isinstance(value, str) or value not in names:
+        raise (ValueError if value is None or isinstance(value, str) else TypeError)(
+            f"model must be one of {', '.join(names)}; got {value!r:.100} ({type(value).__name__})")
+    return value
+
+
+class ModelDropdown(_Settling, NamedValue, widgets.Dropdown):
     """Which memory a study runs (``rrnn.seed_models.MODELS``), labelled as the figures label it.
 
     ``govern(controls)`` ties the size controls to the choice: a trained model has the sizes it
     was trained with (``seed_models.trained_sizes``), so choosing one sets and locks slot size and
     heads - and slots for the trained hybrid - and choosing an untrained model again unlocks them at the values
     they had before. The change reaches a Dashboard once, with the final values.
+
+    Set to None from code (nothing chosen), it locks nothing, and the dashboard's compute refuses the
+    missing model with its message; an unknown name is ipywidgets' TraitError, naming ``model`` and
+    the choices (``NamedValue``).
     """
 
+    argument = "model"
+
     def __init__(self, value: str = "hybrid", *, models=None, description: str = "model"):
-        names = list(seed_models.MODELS) if models is None else list(models)
-        for name in names:
-            seed_models.check_model(name)
-        if not isinstance(value, str) or value not in names:
-            raise ValueError(f"model must be one of {', '.join(names)}; got {value!r}")
+        names = model_choices(models)
+        check_model_choice(value, names)
         super().__init__(options=[(seed_models.MODELS[n], n) for n in names], value=value, description=description,
                          **control_style())
         self.governed, self.saved = {}, {}
 
     def locked_sizes(self) -> dict:
-        """Control name -> the value the current choice fixes (empty for an untrained model)."""
+        """Control name -> the value the current choice fixes (empty for an untrained model, or none)."""
+        if self.value is None:
+            return {}
         trained = seed_models.trained_sizes(self.value)
         return {name: trained[name] for name in ("num_slots", "slot_size", "num_heads") if name in trained}
 
@@ -278,6 +376,20 @@ def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
             f"input (notebook 00). Use M >= S for distinct slots.")
 
 
+def check_memory_study(num_slots, slot_size, num_heads, seq_len, *, max_slot_size: int = 128,
+                       max_seq_len: int = 40, max_heads: int = 16) -> None:
+    """Check a memory study's sizes as ``memory_study_controls`` would, without building a widget:
+    a TypeError / ValueError naming the argument, its control's range and what was given. A dashboard
+    factory calls it first, so that a bad argument leaves no half-built controls behind."""
+    check_value("num_slots", num_slots, *SLOTS_RANGE)
+    check_value("slot_size", slot_size, SLOT_SIZE_RANGE[0], max_slot_size, SLOT_SIZE_RANGE[2])
+    _checks.check_heads_divide(slot_size, num_heads)
+    if num_heads > max_heads:
+        raise ValueError(f"num_heads must be at most {max_heads} (the heads the figure has room for), one of "
+                         f"{divisors(slot_size, max_heads)}; got {num_heads}")
+    check_value("seq_len", seq_len, SEQ_LEN_RANGE[0], max_seq_len)
+
+
 def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_len: int, pattern: str,
                           amplitude: float, seed: int, *, model: str | None = None, models=None,
                           slots_description: str = "slots S",
@@ -285,7 +397,11 @@ def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_le
     """The controls of a memory study, keyed by the study's keywords: the model (if ``model`` is
     given; it locks the sizes of trained models), slots, slot size, heads (offering only divisors
     of the slot size, and following it), steps, pattern, amplitude, seed. ``models`` limits the
-    model choices (default: all of ``rrnn.seed_models.MODELS``)."""
+    model choices (default: all of ``rrnn.seed_models.MODELS``). The sizes are checked
+    (``check_memory_study``) and the model (``check_model_choice``) before any widget is built."""
+    check_memory_study(num_slots, slot_size, num_heads, seq_len, max_slot_size=max_slot_size, max_seq_len=max_seq_len)
+    if model is not None:
+        check_model_choice(model, models)
     controls = {} if model is None else {"model": model_dropdown(model, models=models)}
     controls |= {
         "num_slots": slots_slider(num_slots, description=slots_description),
@@ -302,8 +418,10 @@ def memory_study_controls(num_slots: int, slot_size: int, num_heads: int, seq_le
     return controls
 
 
-class StepSlider(_Settling, widgets.IntSlider):
+class StepSlider(_Settling, NamedValue, widgets.IntSlider):
     """The time-step slider of a TimeStepper (continuous: moving it only redraws)."""
+
+    argument = "step"
 
 
 class TimeStepper(widgets.HBox):
@@ -316,13 +434,14 @@ class TimeStepper(widgets.HBox):
     """
 
     def __init__(self, num_steps: int = 10, value: int = 1, *, interval_ms: int = 900, description: str = "step t"):
-        last = max(int(num_steps), 1)
+        last = _checks.positive_int("num_steps", num_steps)
         value = check_value("step", value, 1, last)
         self.slider = StepSlider(value=value, min=1, max=last, description=description,
                                  continuous_update=True, style={"description_width": DESCRIPTION_WIDTH},
                                  layout=widgets.Layout(width="360px"))
-        self.play = widgets.Play(value=value, min=1, max=last, step=1, interval=interval_ms,
+        self.play = Play(value=value, min=1, max=last, step=1, interval=interval_ms,
                                  description="play", layout=widgets.Layout(width="auto"))
+        self.play.argument = "play"
         self.back = widgets.Button(description="◀", tooltip="previous step", layout=widgets.Layout(width="42px"))
         self.forward = widgets.Button(description="▶", tooltip="next step", layout=widgets.Layout(width="42px"))
         widgets.link((self.play, "value"), (self.slider, "value"))

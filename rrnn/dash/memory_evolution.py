@@ -157,6 +157,7 @@ def memory_evolution_dashboard(*, model: str = "hybrid", num_slots: int = 4, slo
     Returns the Dashboard (an ipywidgets VBox): ``.controls``, ``.figure`` (a
     MemoryEvolutionFigure), ``.result`` (the last studies.MemoryEvolution), ``.message``.
     """
+    C.check_model_choice(model, None)      # (memory_study_controls would drop the menu for None)
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model)
     return Dashboard(controls, MemoryEvolutionFigure(mode=mode), compute_memory_evolution,
                      figures=[C.PatternPreview(mode=mode)], name="memory_evolution", note=C.identical_slots_note,

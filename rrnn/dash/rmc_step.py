@@ -32,6 +32,7 @@ from .dashboard import Dashboard, register_dashboard
 from .figure import InPlaceFigure, grid_positions
 
 MAX_HEADS = 8
+MAX_SLOT_SIZE, MAX_SEQ_LEN = 64, 30   # the ranges of the dashboard's slot size and steps sliders
 
 
 # --- the figure ------------------------------------------------------------------------------------
@@ -146,14 +147,19 @@ def rmc_step_dashboard(num_slots: int = 4, slot_size: int = 16, num_heads: int =
     preview), steps, seed, and a time stepper (play, back, forward, step slider).
 
     Returns the Dashboard widget: ``dash.controls`` (``"step"`` is the stepper's slider),
-    ``dash.figure`` the RMCStepFigure, ``dash.stepper`` the TimeStepper."""
+    ``dash.figure`` the RMCStepFigure, ``dash.stepper`` the TimeStepper. A bad starting value is a
+    TypeError / ValueError naming its argument, raised before any widget is built."""
+    C.check_value("seq_len", seq_len, 2, MAX_SEQ_LEN)
+    C.check_value("step", step, 1, seq_len)
+    C.check_memory_study(num_slots, slot_size, num_heads, seq_len, max_slot_size=MAX_SLOT_SIZE,
+                         max_seq_len=MAX_SEQ_LEN, max_heads=MAX_HEADS)
     stepper = C.TimeStepper(seq_len, step)
     controls = {
         "num_slots": C.slots_slider(num_slots),
-        "slot_size": C.slot_size_slider(slot_size, max=64),
+        "slot_size": C.slot_size_slider(slot_size, max=MAX_SLOT_SIZE),
         "num_heads": C.heads_dropdown(num_heads, slot_size=slot_size, max_heads=MAX_HEADS),
         "pattern": C.pattern_dropdown(pattern),
-        "seq_len": C.seq_len_slider(seq_len, max=30),
+        "seq_len": C.seq_len_slider(seq_len, max=MAX_SEQ_LEN),
         "seed": C.seed_slider(seed),
         "step": stepper.slider,
     }

@@ -39,6 +39,7 @@ from .attention_style import (attention_colorbar, attention_image, dropped_row_p
 from .dashboard import Dashboard, register_dashboard
 from .figure import InPlaceFigure
 
+MAX_SLOT_SIZE, MAX_SEQ_LEN = 64, 30   # the ranges of the dashboard's slot size and steps sliders
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
 SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed's study 3 (untrained models)
 NO_LSTM_STATE = {"rmc": "the RMC has no LSTM, so no h or c", "trained-rmc": "the RMC has no LSTM, so no h or c",
@@ -245,6 +246,8 @@ def follow_trained_slot_counts(model_control, slots_control) -> None:
 
     def apply(change=None):
         model, slots = model_control.value, slots_control.value
+        if model is None:       # nothing chosen (set from code): the compute's message says so
+            return
         counts = seed_models.trained_slot_counts(model)
         if len(counts) > 1 and slots not in counts:
             target = min(counts, key=lambda s: (abs(s - slots), -s))
@@ -267,12 +270,17 @@ def stepper_dashboard(*, step: int = 1, model: str = "hybrid", num_slots: int = 
 
     Returns the Dashboard: ``.controls`` (``"step"`` is the step slider, ``"play"`` the Play
     widget linked to it, ``"model"`` the model choice), ``.figure`` (a StepperFigure),
-    ``.result`` (the last StepView).
+    ``.result`` (the last StepView). A bad starting value is a TypeError / ValueError naming its
+    argument (``model`` with the choices), raised before any widget is built.
     """
+    C.check_model_choice(model)
+    C.check_value("seq_len", seq_len, 2, MAX_SEQ_LEN)
+    C.check_value("step", step, 1, seq_len)
+    C.check_memory_study(num_slots, slot_size, num_heads, seq_len, max_slot_size=MAX_SLOT_SIZE, max_seq_len=MAX_SEQ_LEN)
     stepper = C.TimeStepper(seq_len, step)
     controls = {"step": stepper.slider, **C.memory_study_controls(
-        num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model, max_slot_size=64,
-        max_seq_len=30)}
+        num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model,
+        max_slot_size=MAX_SLOT_SIZE, max_seq_len=MAX_SEQ_LEN)}
     follow_trained_slot_counts(controls["model"], controls["num_slots"])
     stepper.follow(controls["seq_len"])
     settings = [controls[name] for name in controls if name != "step"]

@@ -157,6 +157,7 @@ def with_without_memory_dashboard(*, model: str = "hybrid", num_slots: int = 4, 
     Returns the Dashboard: ``.controls``, ``.figure`` (a WithWithoutMemoryFigure), ``.result``
     (the last studies.WithWithoutMemory), ``.message``.
     """
+    C.check_model_choice(model, None)      # (memory_study_controls would drop the menu for None)
     controls = C.memory_study_controls(num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model=model)
     controls["model_seed"] = C.seed_slider(model_seed, description="weights seed", name="model_seed")
     return Dashboard(controls, WithWithoutMemoryFigure(mode=mode), compute_with_without_memory,

@@ -19,6 +19,7 @@ exact command line (``record["argv"]``) that reproduces the run bit for bit:
 """
 from __future__ import annotations
 
+import numbers
 from importlib import resources
 
 NAMES = ("lstm", "rmc", "hybrid")
@@ -42,23 +43,42 @@ PATTERN_FLAGS["hybrid"] = ["--model", "hybrid", "--hidden-size", "64", "--num-sl
 
 
 def rmc_name(num_slots: int) -> str:
-    """The which-pattern RMC with ``num_slots`` slots: "rmc-1slot", "rmc-2slots", ..."""
+    """The which-pattern RMC with ``num_slots`` slots: "rmc-1slot", "rmc-2slots", ...
+
+    ``num_slots`` must be an int (a NumPy int too) in ``SLOT_COUNTS``; a float, even ``4.0``, is a
+    TypeError naming ``num_slots``, as everywhere else in rrnn a count is an int.
+    """
+    if isinstance(num_slots, bool) or not isinstance(num_slots, numbers.Integral):
+        raise TypeError(f"num_slots must be an int, one of {SLOT_COUNTS} (the trained slot counts), "
+                        f"got {num_slots!r:.100} ({type(num_slots).__name__})")
     if num_slots not in SLOT_COUNTS:
         raise ValueError(f"num_slots must be one of {SLOT_COUNTS} (the trained slot counts), got {num_slots!r}")
+    num_slots = int(num_slots)
     return f"rmc-{num_slots}slot{'s' if num_slots > 1 else ''}"
+
+
+def _choice(name: str, value, choices, where: str = "") -> str:
+    """``value`` if it is one of ``choices`` (strings), else an error naming ``name``, the choices and
+    what was given (a TypeError for a non-string: a list would otherwise fail as "unhashable")."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}{where}, got {value!r:.100} ({type(value).__name__})")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}{where}, got {value!r:.100}")
+    return value
 
 
 def file_stem(name: str, task: str = "nth-farthest") -> str:
     """The shipped files' name without extension, e.g. "which_pattern_rmc_4slots"."""
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task!r}")
-    if name not in TASKS[task]:
-        raise ValueError(f"name must be one of {TASKS[task]} for task {task!r}, got {name!r}")
+    task = _choice("task", task, TASKS)
+    name = _choice("name", name, TASKS[task], f" for task {task!r}")
     return f"{task}_{name}".replace("-", "_")
 
 
 def load(name: str, task: str = "nth-farthest"):
-    """(model, record) for one of ``TASKS[task]``: the trained classifier (float32) and its training record."""
+    """(model, record) for one of ``TASKS[task]``: the trained classifier (float32) and its training record.
+
+    An unknown ``task`` or ``name`` (or one that is not a string) is a ValueError (TypeError) naming
+    the argument, the valid choices and what was given."""
     stem = file_stem(name, task)
     from .. import io
     folder = resources.files(__name__)

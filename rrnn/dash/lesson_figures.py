@@ -55,7 +55,7 @@ def pattern_accuracy_bars(accuracy: Mapping[str, float], parameters: Mapping[str
     """05: a horizontal bar per trained network (name -> accuracy), labelled with its parameter count
     (name -> count; the same network with its memory off has the same count)."""
     own = ax is None
-    ax = _axes(ax, (5.0, 3.0))
+    ax = _axes(ax, (7.0, 3.2))
     names = list(accuracy)
     ax.barh(range(len(names)), [accuracy[n] for n in names],
             color=[NETWORK_COLOURS.get(n, "0.3") for n in names])
@@ -79,7 +79,8 @@ def readout_by_step(probabilities: Mapping[str, np.ndarray], *, first_trained_st
     T = len(next(iter(probabilities.values())))
     steps = np.arange(1, T + 1)
     ax.axvspan(0.5, first_trained_step - 0.5, color="0.88", lw=0)
-    ax.text(1, 0.5, "never trained\nto answer here", fontsize=9, color="0.35", va="center")
+    ax.text(1, 0.5, "never trained\nto answer here", fontsize=9, color="0.25", va="center",
+            bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"), zorder=5)
     for name, p in probabilities.items():
         ax.plot(steps, p, "o-", ms=3, color=NETWORK_COLOURS.get(name, "0.3"), label=name)
     ax.set_xlim(0.5, T + 0.5)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import rrnn
+import rrnn.lessons
 
 
 @pytest.fixture
@@ -248,3 +249,35 @@ def test_the_heads_rule_and_its_boolean_twin_agree():
     assert _checks.check_heads_divide(12, 4) == (12, 4)
     with pytest.raises(TypeError, match="num_heads must be a positive int"):
         _checks.check_heads_divide(12, 2.0)
+
+
+# --- specs, lesson settings: the entry named, never "unhashable type" --------------------------------
+LSTM_SPEC = dict(model="lstm", input_size=3, hidden_size=2, num_classes=2)
+
+
+@pytest.mark.parametrize("spec, error, named, word", [
+    ({"model": ["lstm"]}, TypeError, "spec['model']", "one of"),
+    ({"model": None}, TypeError, "spec['model']", "one of"),
+    ({"model": "gru"}, ValueError, "spec['model']", "one of"),
+    ({"input_size": 3}, ValueError, "'model'", "entry"),
+    (["lstm"], TypeError, "spec", "dict"),
+    ({**LSTM_SPEC, "rng": 3}, ValueError, "'rng'", "rng="),
+])
+def test_build_names_the_spec_entry_it_refuses(spec, error, named, word):
+    with pytest.raises(error) as info:
+        rrnn.models.build(spec)
+    assert named in str(info.value) and word in str(info.value) and "unhashable" not in str(info.value)
+
+
+@pytest.mark.parametrize("call, error, named", [
+    (lambda: rrnn.lessons.lstm_gates(forget_bias=float("nan")), ValueError, "forget_bias"),
+    (lambda: rrnn.lessons.lstm_gates(seq_len=None), TypeError, "seq_len"),
+    (lambda: rrnn.lessons.rmc_step(seq_len=float("inf")), TypeError, "seq_len"),
+    (lambda: rrnn.lessons.rmc_step(step=[3]), TypeError, "step"),
+    (lambda: rrnn.lessons.attention_maps(sharpness=float("nan")), ValueError, "sharpness"),
+    (lambda: rrnn.lessons.attention_maps(num_items=None), TypeError, "num_items"),
+    (lambda: rrnn.lessons.trained_example(example=None), TypeError, "example"),
+])
+def test_lesson_computations_name_the_setting_they_refuse(call, error, named):
+    with pytest.raises(error, match=rf"^{named} must"):
+        call()

@@ -449,3 +449,51 @@ def test_a_run_folder_holds_the_old_run_or_the_new_one_whatever_fails(at, error,
         expected = small_run(out, record["seed"])[0]
         loaded = io.load(os.path.join(out, "weights.npz"))
         assert unchanged(loaded.params, expected.params)
+
+
+# ---------------------------------------------------------------- dashboard values from code
+# A control set from code to a value it cannot hold is ipywidgets' TraitError, which the course's
+# controls re-raise naming the control's argument; a value it holds but the compute refuses (None in
+# a menu, NaN in a float slider) leaves the dashboard showing its message, the figures as they were.
+import math  # noqa: E402
+
+from traitlets import TraitError  # noqa: E402
+
+from rrnn import dash as _dash  # noqa: E402
+
+DASHBOARD_FACTORIES = _dash.discover()
+_BUILT = {}
+ODD_VALUES = [None, math.nan, math.inf, -math.inf, [3], -1, -10**6, 10**30, "bogus", 2.5]
+
+
+def built_dashboard(name):
+    """One dashboard per name for the whole run (building them is the slow part)."""
+    if name not in _BUILT:
+        _BUILT[name] = DASHBOARD_FACTORIES[name](mode="static")
+    return _BUILT[name]
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=40,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_control_set_from_code_shows_a_message_or_names_itself_and_recovers(data):
+    name = data.draw(st.sampled_from(sorted(DASHBOARD_FACTORIES)), label="dashboard")
+    dash = built_dashboard(name)
+    control_name = data.draw(st.sampled_from(sorted(dash.controls)), label="control")
+    value = data.draw(st.sampled_from(ODD_VALUES), label="value")
+    control = dash.controls[control_name]
+    valid, updates, result = control.value, dash.updates, dash.result
+    try:
+        control.value = value
+    except TraitError as err:          # the widget type cannot hold it: named, nothing changed
+        assert getattr(control, "argument", None) in str(err) and "must be" in str(err), err
+        assert control.value == valid and dash.updates == updates
+    else:
+        if dash.error is not None:     # held by the widget, refused by the compute: the message says why
+            assert dash.message.level == "error" and dash.message.text, dash.message.text
+            assert dash.updates == updates and dash.result is result     # no figure drew the refused value
+        else:                          # accepted (a slider clamps, as dragging would): never a NaN drawn
+            assert not (isinstance(control.value, float) and math.isnan(control.value)), (name, control_name)
+    control.value = valid
+    dash.refresh(force=True)
+    assert dash.error is None and dash.message.level != "error", (name, control_name, value, dash.message.text)

@@ -91,3 +91,20 @@ def test_unknown_names_and_tasks_are_refused_naming_the_choices():
         pretrained.load("rmc", task="which-pattern")
     with pytest.raises(ValueError, match=r"num_slots must be one of \(1, 2, 4, 8\)"):
         pretrained.rmc_name(3)
+
+
+@pytest.mark.parametrize("call, error, named, word", [
+    (lambda: pretrained.load("lstm", task=["nth-farthest"]), TypeError, "task", "nth-farthest"),
+    (lambda: pretrained.load(["lstm"]), TypeError, "name", "one of"),
+    (lambda: pretrained.rmc_name(4.0), TypeError, "num_slots", "int"),
+    (lambda: pretrained.rmc_name(True), TypeError, "num_slots", "int"),
+    (lambda: pretrained.rmc_name("4"), TypeError, "num_slots", "int"),
+])
+def test_arguments_of_the_wrong_type_are_named_not_unhashable(call, error, named, word):
+    with pytest.raises(error, match=rf"^{named} must") as info:
+        call()
+    assert word in str(info.value)
+
+
+def test_a_numpy_int_slot_count_is_an_int():
+    assert pretrained.rmc_name(np.int64(4)) == "rmc-4slots"

@@ -80,7 +80,7 @@ def readout_by_step(probabilities: Mapping[str, np.ndarray], *, first_trained_st
     steps = np.arange(1, T + 1)
     ax.axvspan(0.5, first_trained_step - 0.5, color="0.88", lw=0)
     ax.text(1, 0.5, "never trained\nto answer here", fontsize=9, color="0.25", va="center",
-            bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"), zorder=5)
+            bbox=dict(facecolor="white", alpha=0.7, edgecolor="none"), zorder=1.5)   # under the lines
     for name, p in probabilities.items():
         ax.plot(steps, p, "o-", ms=3, color=NETWORK_COLOURS.get(name, "0.3"), label=name)
     ax.set_xlim(0.5, T + 0.5)

@@ -263,7 +263,7 @@ class InPlaceFigure:
                 self.fig.tight_layout(rect=self.tight_rect)
             self.updates += 1
             declared = tuple((name, inputs.get(name)) for name in self.layout_inputs) if inputs else ()
-            axes = tuple((ax.get_visible(), ax.get_position(original=True).bounds, ax.get_xlim(), ax.get_ylim())
+            axes = tuple((ax.get_visible(), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim())
                          for ax in self.fig.axes)
             layout = (declared, axes, tuple(self._marks.items()))
             if self._relayout:

@@ -207,8 +207,11 @@ def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, patter
     not divide M or a step outside 1 .. seq_len; TypeError / ValueError naming the argument for a
     size that is not a positive int or an amplitude that is not finite.
     """
-    num_slots, seq_len, step = (_checks.positive_int(name, value) for name, value in
-                                (("num_slots", num_slots), ("seq_len", seq_len), ("step", step)))
+    num_slots, seq_len = (_checks.positive_int(name, value) for name, value in
+                          (("num_slots", num_slots), ("seq_len", seq_len)))
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise TypeError(f"step must be an int in 1 .. {seq_len}, got {step!r} ({type(step).__name__})")
+    step = int(step)
     slot_size, num_heads = _checks.check_heads_divide(slot_size, num_heads)
     amplitude = _checks.finite_float("amplitude", amplitude)
     if not 1 <= step <= seq_len:

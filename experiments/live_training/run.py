@@ -82,12 +82,35 @@ def summary(runs: list) -> dict:
     return out
 
 
+def table(record: dict) -> str:
+    """The record as a Markdown table: one row per variant and random seed, steps and seconds to leave."""
+    rows = ["| variant | options | random seed | left the plateau at step | seconds | ms/step | stop |",
+            "|---|---|---|---|---|---|---|"]
+    for name, entry in record["variants"].items():
+        for r in entry["runs"]:
+            rows.append(f"| {name} | {' '.join(entry['options']) or '(none)'} | {r['seed']} | "
+                        f"{r['step_to_left'] if r['step_to_left'] is not None else 'never'} | "
+                        f"{r['seconds_to_left'] if r['seconds_to_left'] is not None else '-'} | {r['ms_per_step']} | "
+                        f"{r['stop_reason']} |")
+        s = entry.get("summary")
+        if s and s["step_to_left"]:
+            rows.append(f"| **{name}** | | **median (range), {s['left_plateau']} of {s['seeds']} left** | "
+                        f"**{s['step_to_left']['median']:,.0f} ({s['step_to_left']['min']:,}-{s['step_to_left']['max']:,})** | "
+                        f"**{s['seconds_to_left']['median']:.0f} ({s['seconds_to_left']['min']:.0f}-"
+                        f"{s['seconds_to_left']['max']:.0f})** | | |")
+    return "\n".join(rows)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--table", action="store_true", help="print the record as a Markdown table and stop")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--variant", choices=sorted(VARIANTS), default="live")
     p.add_argument("--record", type=Path, default=HERE / "record.json")
     args = p.parse_args()
+    if args.table:
+        print(table(io.read_json(args.record)))
+        return
     record = io.read_json(args.record) if args.record.exists() else {}
     if "variants" not in record:        # an older record (time-budgeted runs) is replaced
         record = {"variants": {}}

@@ -61,11 +61,13 @@ class LiveTrainingCurve(InPlaceFigure):
         ax.set_ylim(0, 1)
         ax.set_xlabel("training step (untrained at step 0)" if self.by_step else "seconds of training")
         ax.set_ylabel("held-out accuracy")
-        for level, label, style in ((self.chance, "chance", "--"), (self.plateau, "shortcut plateau", "--"),
-                                    (self.target, "left the plateau: the run stops here", "-")):
-            if level is not None:
+        for level, label, style, below in ((self.chance, "chance", "--", False),
+                                           (self.plateau, "shortcut plateau", "--", self.target is not None),
+                                           (self.target, "left the plateau: the run stops here", "-", False)):
+            if level is not None:     # the plateau's label goes under its line when the target is just above
                 ax.axhline(level, color="0.55", lw=0.9, ls=style)
-                ax.text(self.x_max * 0.99, level + 0.015, label, ha="right", fontsize=8, color="0.4")
+                ax.text(self.x_max * 0.99, level + (-0.015 if below else 0.015), label, ha="right",
+                        va="top" if below else "baseline", fontsize=8, color="0.4")
         self.lines, self.labels = {}, {}
         self._new_legend = False
         self.status = self.animate(ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9))

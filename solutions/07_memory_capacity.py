@@ -14,9 +14,11 @@ def memory_numbers(num_slots):
 answer_1 = memory_numbers(8) - memory_numbers(1)
 
 # %% exercise-2
+prediction_2 = 1 / 17                  # a uniform reader's share, written before measuring
 answer_2 = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
 
 # %% exercise-3
+prediction_3 = 0.0                     # one slot is enough on this task, so no gain expected
 X, y = seed_models.evaluation_set()[-1]                      # 100 sequences of 25 steps
 accuracy = {S: (seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean() for S in (1, 8)}
 answer_3 = accuracy[8] - accuracy[1]

@@ -11,8 +11,8 @@ def make_query(a):
     return np.r_[-2 * a, 1.0]
 
 # %% exercise-2
-prediction_2 = 0     # head 0 reads the input row when it is the reference (section 3)
+by_role_2 = interpret.attention_to_input(tr, q, mask=q.nth > 0)           # (T, A, S, role)
+answer_2 = (by_role_2[1:, :, :, 0] - by_role_2[1:, :, :, 2]).mean(axis=(0, 2))   # steps 2-4, per head
 
 # %% exercise-3
-table_rows = {row["variant"]: row for row in ablations.summary(ablations.load_records())}
-prediction_3 = table_rows["rmc-1slot"]["final"][0]     # the one-slot median, read from the table
+prediction_3 = 2300     # the two-slot RMC leaves the plateau near step 1,600; one slot, later

@@ -71,17 +71,26 @@ def test_slots_check_passes_zero_only():
     assert "cannot be negative" in ex.check_slots_do_not_matter_when_off(-1).message
 
 
-def test_capacity_checks_measure_what_they_ask():
+def test_capacity_checks_measure_what_they_ask_and_report_the_prediction():
     measured = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
-    assert ex.check_input_attention_16_slots(measured).passed
-    prediction = ex.check_input_attention_16_slots(1 / 17)
-    assert prediction.passed is False and "now measure it" in prediction.message
+    assert ex.check_input_attention_16_slots(0.05, measured).passed
+    assert "0.05" in ex.check_input_attention_16_slots(0.05, measured).message      # how far the prediction was
+    assert ex.check_input_attention_16_slots(0.05).passed is None                  # measured not given yet
+    assert ex.check_input_attention_16_slots(None, measured).passed is None        # no prediction: nothing told
+    prediction = ex.check_input_attention_16_slots(0.05, 1 / 17)
+    assert prediction.passed is False and "measure it" in prediction.message
     X, y = seed_models.evaluation_set()[-1]
     score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
     difference = score(8) - score(1)
-    assert ex.check_more_slots_on_long_sequences(difference).passed
+    assert ex.check_more_slots_on_long_sequences(0.1, difference).passed
+    assert ex.check_more_slots_on_long_sequences(None, difference).passed is None
     if abs(difference) > 0.005:
-        assert "wrong sign" in ex.check_more_slots_on_long_sequences(-difference).message
+        assert "wrong sign" in ex.check_more_slots_on_long_sequences(0.1, -difference).message
+
+
+def test_the_memory_numbers_check_says_where_slots_do_add_weights():
+    message = ex.check_memory_numbers(448).message
+    assert "flattened" in message and "not one more weight in the memory core" in message
 
 
 @pytest.mark.parametrize("notebook", ["04_memory_evolution", "05_with_and_without_memory", "07_memory_capacity"])

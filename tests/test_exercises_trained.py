@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from rrnn import tasks
-from rrnn.exercises.trained import check_farthest_query, check_reference_head, reference_reading
+from rrnn.exercises.trained import (check_farthest_query, check_one_slot_prediction, check_reference_head,
+                                   one_slot_leaves_plateau, reference_reading)
 from rrnn.exercises.training import check_label_by_hand, check_lstm_reference_answers
 
 
@@ -16,21 +17,29 @@ def test_the_farthest_query_check_passes_the_identity_and_explains_the_sign_erro
     assert "raised ZeroDivisionError" in check_farthest_query(lambda a: 1 / 0).message
 
 
-def test_the_reference_head_is_measured_and_accepts_numeric_forms():
-    gap = reference_reading()
-    best = int(gap.argmax())                                     # heads are counted from 0, as on the figures
-    assert gap.max() > 0.5 and gap.min() < 0.2                   # one head reads the reference, one does not
-    for form in (best, float(best), np.int64(best)):
-        assert check_reference_head(form).passed is True
-    assert check_reference_head(1 - best).passed is False
-    assert check_reference_head(3).passed is False
-    counted_from_one = check_reference_head(2)
-    assert counted_from_one.passed is False and "counted from 0" in counted_from_one.message
-
-
 def test_notebook_08_checks_accept_an_id_given_as_a_float():
     _, y = tasks.nth_farthest(1, 4, 4, rng=7)
     assert check_label_by_hand(float(y[0])).passed is True and check_label_by_hand(np.int64(y[0])).passed is True
     assert check_label_by_hand(float(y[0]) + 0.5).passed is False
     assert check_lstm_reference_answers(0.0).passed is True and check_lstm_reference_answers(0).passed is True
     assert check_lstm_reference_answers(True).passed is False   # a boolean is not a number here
+
+
+def test_the_reference_head_is_computed_and_a_wrong_computation_gets_a_hint_not_the_values():
+    gap = reference_reading()
+    assert check_reference_head(gap).passed is True and check_reference_head(list(gap)).passed is True
+    for wrong, hint in ((-gap, "wrong sign"), (gap[::-1], "wrong order"), ([0.3, 0.3], "role 0")):
+        result = check_reference_head(wrong)
+        assert result.passed is False and hint in result.message
+        assert f"{gap[0]:.2f}" not in result.message
+    assert check_reference_head(0).passed is False                 # one number is not two
+
+
+def test_the_one_slot_prediction_is_a_step_not_a_budget_artefact():
+    measured = one_slot_leaves_plateau()
+    assert 1500 < measured < 3000                                  # every one-slot seed left the plateau in 3,000 steps
+    assert check_one_slot_prediction(measured + 300).passed is True
+    early, late = check_one_slot_prediction(measured - 1000), check_one_slot_prediction(measured + 1000)
+    assert early.passed is False and "too early" in early.message and f"{measured:,.0f}" not in early.message
+    assert late.passed is False and "too late" in late.message
+    assert check_one_slot_prediction(-5).passed is False

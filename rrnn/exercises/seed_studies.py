@@ -349,45 +349,65 @@ def check_memory_numbers(answer) -> Check:
         return Check(False, "give one whole number.")
     expected = (8 - 1) * 64
     if value == expected:
-        return Check(True, f"{expected} more numbers (7 more rows of 64), and not one more weight: slots add "
-                           "state, not parameters.")
+        return Check(True, f"{expected} more numbers (7 more rows of 64), and not one more weight in the memory "
+                           "core or the hybrid's mean read-out. A classifier that reads the flattened memory "
+                           "(section 3's RMCs) does grow: its first layer gets 64 inputs more per slot.")
     if value == 8 * 64 or value == 8 * 64 * 2:
         return Check(False, "that is the whole memory with 8 slots; subtract the one-slot memory.")
-    return Check(False, "the memory is (B, S, M); with B = 1 and M = 64, compare S = 8 with S = 1.")
+    return Check(False, "the memory is (B, S, P); with B = 1 and P = 64, compare S = 8 with S = 1.")
 
 
-def check_input_attention_16_slots(answer) -> Check:
-    """07, exercise 2: the untrained RMC's attention to the input row with 16 slots (measured)."""
-    if answer is None:
-        return _missing("one number: the measured attention to the input row with 16 slots")
-    value = _number(answer)
+def _prediction_report(prediction: float, measured: float, scale: str) -> str:
+    """How far a prediction landed from the measurement, told only once both are in."""
+    off = prediction - measured
+    return f"your prediction {prediction:{scale}} was {abs(off):{scale}} {'above' if off > 0 else 'below'} it"
+
+
+def check_input_attention_16_slots(prediction, measurement=None) -> Check:
+    """07, exercise 2 (predict, then measure): the untrained RMC's attention to the input row with
+    16 slots. ``prediction`` is written before measuring; the check tests ``measurement`` and then
+    says how far the prediction was."""
+    if prediction is None:
+        return _missing("your prediction (one number, written before you measure)")
+    guess = _number(prediction)
+    if guess is None or not 0 <= guess <= 1:
+        return Check(False, "predict one number between 0 and 1: an attention weight.")
+    if measurement is None:
+        return _missing("the measured attention to the input row with 16 slots (keep your prediction)")
+    value = _number(measurement)
     if value is None or not 0 <= value <= 1:
-        return Check(False, "give one number between 0 and 1: an attention weight.")
+        return Check(False, "measure one number between 0 and 1: an attention weight.")
     expected = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
     if _close(value, expected, rel=0.02):
-        return Check(True, f"{expected:.3f}, against 1/17 = {1 / 17:.3f} for a uniform reader: untrained, a slot "
-                           "reads the input about as much as it reads any one other row, so the input's share "
-                           "shrinks like 1/(S+1). Trained slots read it far more (section 3).")
+        return Check(True, f"measured {expected:.3f}; {_prediction_report(guess, expected, '.3f')} (a uniform reader "
+                           f"gives 1/17 = {1 / 17:.3f}). Untrained, a slot reads the input about as much as any one "
+                           "other row, so the input's share shrinks like 1/(S+1).")
     if _close(value, 1 / 17, rel=0.02):
-        return Check(False, "that is 1/(S+1), the prediction; now measure it with studies.memory_capacity.")
+        return Check(False, "that is 1/(S+1), a prediction; measure it with studies.memory_capacity.")
     return Check(False, "run studies.memory_capacity(model=\"rmc\", slot_counts=(16,)) and read input_attention[0].")
 
 
-def check_more_slots_on_long_sequences(answer) -> Check:
-    """07, exercise 3: accuracy of the trained 8-slot RMC minus the 1-slot RMC's on the 25-step sequences."""
-    if answer is None:
-        return _missing("one number: accuracy with 8 slots minus accuracy with 1 slot, on 25 steps")
-    value = _number(answer)
+def check_more_slots_on_long_sequences(prediction, measurement=None) -> Check:
+    """07, exercise 3 (predict, then measure): accuracy of the trained 8-slot RMC minus the 1-slot
+    RMC's on the 25-step sequences; the check tests ``measurement``, then reports the prediction."""
+    if prediction is None:
+        return _missing("your prediction (8 slots minus 1 slot, one number, written before you measure)")
+    guess = _number(prediction)
+    if guess is None or not -1 <= guess <= 1:
+        return Check(False, "predict one number between -1 and 1: a difference of two accuracies.")
+    if measurement is None:
+        return _missing("the measured accuracy with 8 slots minus that with 1 slot, on 25 steps")
+    value = _number(measurement)
     if value is None or not -1 <= value <= 1:
-        return Check(False, "give one number between -1 and 1: a difference of two accuracies.")
+        return Check(False, "measure one number between -1 and 1: a difference of two accuracies.")
     X, y = seed_models.evaluation_set()[-1]
     score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
     expected = score(8) - score(1)
     if abs(value - expected) < 0.005:
         verdict = "no better" if expected <= 0 else "a little better"
-        return Check(True, f"{expected:+.2f}: with 8 slots the RMC is {verdict} on the longest sequences "
-                           f"({score(8):.2f} against {score(1):.2f}). Naming one of nine patterns does not fill one "
-                           "slot of 64 numbers, so more slots have nothing to add here.")
+        return Check(True, f"measured {expected:+.2f}: with 8 slots the RMC is {verdict} on the longest sequences "
+                           f"({score(8):.2f} against {score(1):.2f}); {_prediction_report(guess, expected, '+.2f')}. "
+                           "Naming one of nine patterns does not fill one slot of 64 numbers.")
     if abs(value + expected) < 0.005:
         return Check(False, "right size, wrong sign: take 8 slots minus 1 slot.")
     return Check(False, "score both trained models on seed_models.evaluation_set()[-1] and subtract.")

@@ -1,0 +1,28 @@
+"""The trained-model figures and the ablation table of notebooks 07 and 09 read the records alike."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+from rrnn import ablations, seed_models  # noqa: E402
+from rrnn.dash import trained_figures as tf  # noqa: E402
+
+
+def test_the_ablation_table_compares_every_run_at_one_step_and_uses_the_course_threshold():
+    rows = {r["variant"]: r for r in tf.ablation_rows(ablations.load_records())}
+    assert len(rows) == len(ablations.VARIANTS) and all(r["seeds"] == 3 for r in rows.values())
+    one, two = rows["rmc-1slot"], rows["rmc"]
+    assert one["left_plateau"] == 3 and one["reached_stop"] == 0 and one["steps_to_stop"] is None
+    assert one["steps_to_leave"][0] > two["steps_to_leave"][0]          # one slot leaves the plateau later
+    assert all(0 <= r["at_step"][1] <= r["at_step"][2] <= 1 for r in rows.values())
+    table = tf.ablation_markdown(list(rows.values()))
+    assert f"≥{ablations.LEFT_PLATEAU:.0%}" in table and "step 2,000" in table and "final" not in table
+
+
+def test_the_figures_draw_every_run_and_say_they_are_trained():
+    axes = tf.capacity_training_figure(seed_models.load_records())
+    assert len(axes[0].lines) == 6 * 3 + 1 and "TRAINED" in axes[0].figure._suptitle.get_text()
+    assert "123,529" in " ".join(t.get_text() for t in axes[1].get_xticklabels())
+    axes = tf.ablation_curves(ablations.load_records())
+    drawn = sum(len(v) for v in tf.ABLATION_PANELS.values()) * 3
+    assert sum(len(ax.lines) - 2 for ax in axes) == drawn and "TRAINED" in axes[0].figure._suptitle.get_text()
+    assert max(len(v) for v in tf.ABLATION_PANELS.values()) <= 5        # no 21-line panel

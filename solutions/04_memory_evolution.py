@@ -9,10 +9,10 @@ notebook with:  python tools/make_solutions_notebook.py notebooks/04_memory_evol
 # %% exercise-1
 # the fixed point of step 15: where the update would settle if i, f and M~ stayed as they are
 from rrnn import seed_models
-net = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=4, slot_size=64, num_heads=2)
-short = seed_models.trace(net, make_sequence("step_up", 1, 15, 32, rng=42))
-i, f, M_tilde = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
-answer_1 = np.linalg.norm(i * np.tanh(M_tilde) / (1 - f))
+net8 = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=8, slot_size=64, num_heads=2)
+short = seed_models.trace(net8, make_sequence("step_up", 1, 15, 32, rng=42))
+i8, f8, M_tilde8 = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
+answer_1 = np.linalg.norm(i8 * np.tanh(M_tilde8) / (1 - f8))
 
 # %% exercise-2
 silent = studies.memory_evolution(amplitude=0.0)

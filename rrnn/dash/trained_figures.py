@@ -107,7 +107,8 @@ def ablation_markdown(rows: list, compare_at: int = COMPARE_AT) -> str:
              "|---|---|---:|---|---|---|"]
     for r in rows:
         median, low, high = r["at_step"]
-        lines.append(f"| {r['variant']} | {r['what']} | {r['parameters']:,} | "
+        what = r["what"].replace("the seed's", "the seed demo's")
+        lines.append(f"| {r['variant']} | {what} | {r['parameters']:,} | "
                      f"{steps(r['left_plateau'], r['steps_to_leave'], r['seeds'])} | "
                      f"{steps(r['reached_stop'], r['steps_to_stop'], r['seeds'])} | "
                      f"{median:.0%} ({low:.0%}-{high:.0%}) |")

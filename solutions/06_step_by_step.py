@@ -14,8 +14,10 @@ measured = np.linalg.norm((run8.forget_gate[0] - 1) * run8.memory[0])
 print(f"predicted {answer_1:.2f}, measured {measured:.2f}")
 
 # %% exercise-2
-weights = run.attention[1].mean(axis=0)      # step 2 is index 1; mean over heads -> (S+1, S+1)
-answer_2 = int(np.argmax(weights[0]))        # row 0: what slot 0 reads
+run10 = studies.step_by_step(seq_len=10)
+S = run10.attention.shape[-1] - 1                       # the last row and column are the input row
+answer_2 = run10.attention[:, :, :S, S].mean() * (S + 1)  # slot rows (the input row's own query is dropped),
+                                                        # input column, as a multiple of 1/(S+1)
 
 # %% exercise-3
 # Each step keeps f ~ sigmoid(1) of what is left of M_0 (per unit): after 10 steps, sigmoid(1) ** 10.

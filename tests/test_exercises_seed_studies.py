@@ -8,13 +8,14 @@ from rrnn.patterns import make_sequence
 from rrnn.tasks import PATTERN_NAMES
 
 
-def seed_hybrid_trace(seq_len):
-    net = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=4, slot_size=64, num_heads=2)
+def seed_hybrid_trace(seq_len, num_slots=4):
+    net = seed_models.memory_model("hybrid", input_size=32, hidden_size=64, num_slots=num_slots, slot_size=64,
+                                   num_heads=2)
     return seed_models.trace(net, make_sequence("step_up", 1, seq_len, 32, rng=42))
 
 
 def test_plateau_prediction_accepts_the_fixed_point_and_refuses_where_the_memory_is_now():
-    short = seed_hybrid_trace(15)
+    short = seed_hybrid_trace(15, num_slots=8)
     i, f, attended = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
     star = np.linalg.norm(i * np.tanh(attended) / (1 - f))
     assert ex.check_plateau_prediction(star).passed
@@ -23,6 +24,38 @@ def test_plateau_prediction_accepts_the_fixed_point_and_refuses_where_the_memory
     assert now.passed is False and "where the memory is now" in now.message
     assert ex.check_plateau_prediction(None).passed is None
     assert ex.check_plateau_prediction("thirty").passed is False
+    four = seed_hybrid_trace(15)                                                   # the 4-slot memory of section 4
+    for printed in (29.6, 30.8, 31.6, 33.8, np.linalg.norm(four.memories[-1, 0])):  # values printed in notebook 04
+        check = ex.check_plateau_prediction(printed)
+        assert check.passed is False, (printed, check.message)
+
+
+def test_plateau_hints_never_give_the_value():
+    short = seed_hybrid_trace(15, num_slots=8)
+    i, f, attended = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.attended[-1, 0]
+    star = np.linalg.norm(i * np.tanh(attended) / (1 - f))
+    for wrong in (30.6, 36.1, 1.2 * star, 100.0):
+        assert f"{star:.1f}" not in ex.check_plateau_prediction(wrong).message
+
+
+def test_input_share_check_wants_slot_rows_input_column_over_uniform():
+    run = studies.step_by_step(seq_len=10)
+    S = run.attention.shape[-1] - 1
+    right = run.attention[:, :, :S, S].mean() * (S + 1)
+    assert ex.check_input_share_over_sequence(right).passed
+    assert ex.check_input_share_over_sequence(np.float32(right)).passed
+    short = studies.step_by_step().attention
+    cases = {run.attention[:, :, :S, S].mean(): "the share itself",
+             run.attention[:, :, :, S].mean() * (S + 1): "own query",
+             short[:, :, :S, S].mean() * (S + 1): "3 steps"}
+    for wrong, hint in cases.items():
+        check = ex.check_input_share_over_sequence(wrong)
+        assert check.passed is False and hint in check.message, (wrong, check.message)
+        assert f"{right:.2f}" not in check.message
+
+
+def test_retention_check_refuses_a_round_number_copied_from_02():
+    assert ex.check_retention_prediction(0.05).passed is False
 
 
 def test_pattern_against_amplitude_wants_the_measured_ratio_the_right_way_up():
@@ -93,7 +126,8 @@ def test_the_memory_numbers_check_says_where_slots_do_add_weights():
     assert "flattened" in message and "not one more weight in the memory core" in message
 
 
-@pytest.mark.parametrize("notebook", ["04_memory_evolution", "05_with_and_without_memory", "07_memory_capacity"])
+@pytest.mark.parametrize("notebook", ["04_memory_evolution", "05_with_and_without_memory", "06_step_by_step",
+                                      "07_memory_capacity"])
 def test_every_check_says_not_answered_for_none(notebook):
     for check in ex.EXERCISES[notebook]:
         assert check(None).passed is None

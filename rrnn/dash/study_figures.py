@@ -91,7 +91,7 @@ def input_sensitivity_grid(sensitivity: dict, labels: dict):
         ax.set_xlabel("step t")
     for ax in axes[::2]:
         ax.set_ylabel("memory norm ‖M_t‖")
-    axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0), frameon=False, fontsize=9)
+    axes[0].legend(loc="center left", bbox_to_anchor=(2.25, 0), frameon=False, fontsize=9)
     fig.suptitle("the same nine inputs (amplitude 1) and silence, through four memories", fontsize=11)
     fig.tight_layout()
     return fig

@@ -26,7 +26,8 @@ import numpy as np
 # them from here too
 from ..lessons import AttentionMaps, attention_maps, random_attention_params  # noqa: F401
 from . import controls as C
-from .attention_style import attention_colorbar, attention_image, head_title, label_axes, text_color
+from .attention_style import (attention_colorbar, attention_image, grid_labels, head_title, label_axes,
+                              place_grid_labels, text_color)
 from .dashboard import Dashboard, register_dashboard
 from .figure import InPlaceFigure, grid_positions
 
@@ -79,7 +80,6 @@ class AttentionMapsFigure(InPlaceFigure):
     """
 
     figsize = (9.0, 4.4)
-    fixed_empty_labels = False     # inner panels gain axis labels when the heads change
     layout_inputs = ("num_items", "num_heads", "duplicate_last")
     tight = False       # the panels are placed by hand: their number changes with the heads
 
@@ -94,6 +94,7 @@ class AttentionMapsFigure(InPlaceFigure):
         self.colorbar_ax = self.fig.add_axes([0.915, 0.12, 0.015, 0.7])
         attention_colorbar(self.fig, self.images[0], cax=self.colorbar_ax)
         self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
+        self.grid_labels = grid_labels(self.fig, "item", fontsize=9)
         self.visible_heads = 0
 
     def draw(self, result: AttentionMaps):
@@ -110,7 +111,7 @@ class AttentionMapsFigure(InPlaceFigure):
             self.set_image(ax, image, result.weights[a])
             ax.set_xticks(range(N), labels, fontsize=7 if N > 8 else 8)
             ax.set_yticks(range(N), labels, fontsize=7 if N > 8 else 8)
-            label_axes(ax, "item", x=a >= A - columns, y=a % columns == 0, fontsize=9)
+        self.in_layout("grid labels", place_grid_labels(self.grid_labels, self.axes, labels, 7 if N > 8 else 8))
         self.visible_heads = A
         copy = ", item 0' is a copy of item 0" if result.duplicate_last else ""
         self.title.set_text(f"{A} head{'s' if A > 1 else ''}, {N} items, head size K = "
@@ -127,7 +128,7 @@ def attention_dashboard(num_items: int = 6, num_heads: int = 2, width: int = 16,
     ``dash.controls[...]`` are the controls, ``dash.figure`` the AttentionMapsFigure."""
     controls = {
         "num_items": C.int_slider("num_items", num_items, 2, MAX_ITEMS, description="items N"),
-        "width": C.slot_size_slider(width, min=4, max=32, step=4, description="width M", name="width"),
+        "width": C.slot_size_slider(width, min=4, max=32, step=4, description="width P", name="width"),
         "num_heads": C.heads_dropdown(num_heads, slot_size=width, max_heads=MAX_HEADS),
         "sharpness": widgets.FloatLogSlider(value=C.check_value("sharpness", sharpness, 2.0**-2, 2.0**3, integer=False),
                                             base=2, min=-2, max=3, step=0.5,

@@ -12,7 +12,7 @@ Notebooks 01, 03, 06 and 09 and their dashboards draw attention weights only thr
   every map of the course shares the one scale. Every figure carries ``attention_colorbar``, whose
   label (``COLORBAR_LABEL``) states the encoding.
 - **layout**: row r is who reads (a query), column j what it reads from (a key), so every row sums
-  to 1; ``label_axes`` names the two axes.
+  to 1; ``label_axes`` names the two axes (``grid_labels`` once for a grid of maps).
 - **names**: memory rows are "slot 0", "slot 1", ... (zero-based, as the code indexes them) and the
   RMC's extra row is "input" (the projected input, x̂ in notebook 03's equations): ``row_labels``;
   heads are "head 0", "head 1", ...: ``head_title``.
@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import offset_copy
 
 CMAP = "magma"
 GAMMA = 0.5                     # the colour is proportional to weight ** GAMMA: a square root
@@ -73,16 +74,54 @@ def head_title(head: int) -> str:
     return f"head {head}"
 
 
+def slanted(ax, labels, fontsize: int = 8) -> bool:
+    """Whether ``set_row_ticks`` slants the column labels of ``ax``: when its columns are too
+    narrow for ``labels`` at ``fontsize``."""
+    column = ax.get_position().width * ax.figure.get_figwidth() / max(len(labels), 1)   # inches per column
+    return column < max(len(label) for label in labels) * 0.6 * fontsize / 72 + 0.06
+
+
 def set_row_ticks(ax, labels, *, x: bool = True, y: bool = True, fontsize: int = 8) -> None:
     """Tick both axes of a square map with ``labels`` (``row_labels``); ``x`` / ``y`` False leave
     the columns / rows unlabelled (inner panels of a grid). The column labels slant when the
-    columns are too narrow for them."""
+    columns are too narrow for them (``slanted``)."""
     n = len(labels)
-    column = ax.get_position().width * ax.figure.get_figwidth() / max(n, 1)        # inches per column
-    slant = column < max(len(label) for label in labels) * 0.6 * fontsize / 72 + 0.06
+    slant = slanted(ax, labels, fontsize)
     ax.set_xticks(range(n), labels if x else [], fontsize=fontsize, rotation=45 if slant else 0,
                   ha="right" if slant else "center", rotation_mode="anchor" if slant else "default")
     ax.set_yticks(range(n), labels if y else [], fontsize=fontsize)
+
+
+TICK_SPACE_PT = 3.5 + 3.5 + 2     # matplotlib's tick length and pad, and a little air
+
+
+def grid_labels(fig, what: str = "row", fontsize: int = 8) -> tuple:
+    """Two figure texts that name the axes of a grid of maps once, for the whole grid (a grid of
+    per-head maps would otherwise repeat them under every column and beside every row). Place
+    them with ``place_grid_labels``. Returns (column label, row label)."""
+    return (fig.text(0, 0, f"{what} read from (key)", ha="center", va="top", fontsize=fontsize),
+            fig.text(0, 0, f"{what} that reads (query)", ha="right", va="center", rotation=90, fontsize=fontsize))
+
+
+def place_grid_labels(labels: tuple, axes, tick_labels, tick_fontsize: int = 8) -> tuple:
+    """Put ``grid_labels`` under and left of the visible maps among ``axes``, clear of their tick
+    labels (``tick_labels`` at ``tick_fontsize``, slanted as ``set_row_ticks`` slants them).
+    Returns where they went, in figure fractions and points (a key for the figure's layout)."""
+    visible = [ax for ax in axes if ax.get_visible()]
+    boxes = [ax.get_position() for ax in visible]                 # as drawn: after the maps' aspect
+    left, bottom = min(b.x0 for b in boxes), min(b.y0 for b in boxes)
+    right, top = max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+    longest = max(len(label) for label in tick_labels) * 0.6 * tick_fontsize      # points
+    below = TICK_SPACE_PT + (longest * 0.71 + tick_fontsize * 0.71 if slanted(visible[0], tick_labels, tick_fontsize)
+                             else tick_fontsize * 1.15)
+    beside = TICK_SPACE_PT + longest
+    column, row = labels
+    fig = column.get_figure()
+    column.set_position(((left + right) / 2, bottom))
+    column.set_transform(offset_copy(fig.transFigure, fig=fig, y=-below, units="points"))
+    row.set_position((left, (bottom + top) / 2))
+    row.set_transform(offset_copy(fig.transFigure, fig=fig, x=-beside, units="points"))
+    return round(left, 6), round(bottom, 6), round(right, 6), round(top, 6), below, beside
 
 
 def label_axes(ax, what: str = "row", *, x: bool = True, y: bool = True, fontsize: int = 8) -> None:

@@ -180,8 +180,8 @@ def slots_slider(value: int = 4, *, min: int = SLOTS_RANGE[0], max: int = SLOTS_
 
 def slot_size_slider(value: int = 64, *, min: int = SLOT_SIZE_RANGE[0], max: int = SLOT_SIZE_RANGE[1],
                      step: int = SLOT_SIZE_RANGE[2],
-                     description: str = "slot size M", name: str = "slot_size") -> widgets.IntSlider:
-    """Slot width M (= heads x head size)."""
+                     description: str = "slot size P", name: str = "slot_size") -> widgets.IntSlider:
+    """Slot width P (= heads x head size)."""
     return int_slider(name, value, min, max, step, description=description)
 
 
@@ -371,7 +371,7 @@ def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
     stay identical for ever (notebook 00). None otherwise."""
     if num_slots - slot_size < 2:
         return None
-    return (f"S = {num_slots} slots but only M = {slot_size} features: the identity start covers slots 0-{slot_size - 1}; "
+    return (f"S = {num_slots} slots but only P = {slot_size} features: the identity start covers slots 0-{slot_size - 1}; "
             f"slots {slot_size}-{num_slots - 1} start as the same zero row and stay identical for ever, whatever the "
             f"input (notebook 00). Use M >= S for distinct slots.")
 

@@ -27,7 +27,8 @@ from matplotlib.patches import Rectangle
 from ..lessons import RMCStep, rmc_run, rmc_step
 from . import controls as C
 from .attention_style import (DROPPED_NOTE, attention_colorbar, attention_image, dropped_row_patch, head_title,
-                              label_axes, row_labels, set_dropped_row, set_row_ticks)
+                              grid_labels, place_grid_labels, row_labels, set_dropped_row,
+                              set_row_ticks)
 from .dashboard import Dashboard, register_dashboard
 from .figure import InPlaceFigure, grid_positions
 
@@ -53,7 +54,6 @@ class RMCStepFigure(InPlaceFigure):
     """
 
     figsize = (10.0, 7.2)
-    fixed_empty_labels = False     # inner panels gain axis labels when the heads change
     layout_inputs = ("num_slots", "num_heads")   # tick labels, axis labels, panels
     tight = False       # panels are placed by hand: their number changes with the heads
 
@@ -96,6 +96,7 @@ class RMCStepFigure(InPlaceFigure):
         self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
         self.fig.text(0.06, 0.405, f"{DROPPED_NOTE}.  Cyan column: how much each row reads from the input row.",
                       fontsize=8, color="0.3")
+        self.grid_labels = grid_labels(self.fig)
         self.visible_heads = 0
 
     def draw(self, result: RMCStep):
@@ -117,7 +118,7 @@ class RMCStepFigure(InPlaceFigure):
             set_row_ticks(ax, labels, x=a >= A - columns, fontsize=small)
             set_dropped_row(self.dropped[a], N)
             self.input_column[a].set_bounds(S - 0.5, -0.5, 1, N)
-            label_axes(ax, x=a >= A - columns, y=a % columns == 0)
+        self.in_layout("grid labels", place_grid_labels(self.grid_labels, self.att_axes, labels, small))
         self.visible_heads = A
 
         M = result.memory_before.shape[1]
@@ -134,7 +135,7 @@ class RMCStepFigure(InPlaceFigure):
         T = result.sequence.shape[1]
         reads = result.reads_from_input.mean(axis=0)
         self.title.set_text(f"RMC step t = {result.step} of {T}, pattern {result.pattern!r}:  "
-                            f"S = {S} slots, M = {M}, A = {A} head{'s' if A > 1 else ''} of size {M // A}  "
+                            f"S = {S} slots, P = {M}, A = {A} head{'s' if A > 1 else ''} of size {M // A}  "
                             f"(untrained)\nslot reading most from the input, averaged over heads: "
                             f"slot {int(reads.argmax())} ({reads.max():.2f})")
 

@@ -7,8 +7,8 @@ from rrnn import seed_models, studies, tasks
 from rrnn.dash import attention_style as style
 from rrnn.dash.stepper import StepperFigure, StepView, compute_step, plot_step_attention, stepper_dashboard
 from rrnn.exercises import Check
-from rrnn.exercises.seed_studies import (EXERCISES, check_decay_prediction, check_retention_prediction,
-                                         check_slot0_reads_most)
+from rrnn.exercises.seed_studies import (EXERCISES, check_decay_prediction, check_input_share_over_sequence,
+                                         check_retention_prediction)
 
 SIGMOID_1 = 1 / (1 + np.exp(-1))
 
@@ -187,7 +187,8 @@ def test_a_static_stepper_figure_draws_an_rmc_run():
 
 # --- notebook 06's exercises ------------------------------------------------------------------------
 def test_notebook_06_has_the_new_checks_in_order():
-    assert EXERCISES["06_step_by_step"] == [check_decay_prediction, check_slot0_reads_most, check_retention_prediction]
+    assert EXERCISES["06_step_by_step"] == [check_decay_prediction, check_input_share_over_sequence,
+                                            check_retention_prediction]
 
 
 def measured_decay():

@@ -334,23 +334,6 @@ def check_input_share_over_sequence(answer) -> Check:
                                 "rows and the input row's column, average, and divide by 1/(S+1).")
 
 
-def check_slot0_reads_most(answer) -> Check:
-    """06, exercise 2 (until 2026-12): at step 2, the row slot 0 pays most attention to (0..S-1 a slot,
-    S the input row). Kept for older copies of the notebook; notebook 06 now uses
-    ``check_input_share_over_sequence``, whose answer is not in a figure above it."""
-    if answer is None:
-        return _missing("a row index: 0, 1, 2 for a slot or 3 for the input row")
-    value = _number(answer)
-    if value is None or value != int(value):
-        return Check(False, "give a whole row index.")
-    weights = _steps().attention[1].mean(axis=0)[0]          # step 2, mean over heads, query = slot 0
-    expected = int(np.argmax(weights))
-    if int(value) == expected:
-        where = "itself" if expected == 0 else ("the input row" if expected == len(weights) - 1 else f"slot {expected}")
-        return Check(True, f"slot 0 reads mostly from {where} (weight {weights[expected]:.2f}).")
-    return Check(False, "run.attention[1] is step 2 (A, S+1, S+1); take head mean, row 0, and its argmax.")
-
-
 def check_retention_prediction(answer) -> Check:
     """06, exercise 3: predict the share of the start M_0 left after 10 steps of the seed's hybrid, the
     mean over slots and units of prod_t f_t. Passes within 5% of the measured share or within 5% of

@@ -35,7 +35,7 @@ VARIANTS = {
     "rmc-4heads": ("4 heads of 16 (same slot width)", RMC + ["--num-heads", "4", "--head-size", "16"]),
     "rmc-2blocks": ("2 attention blocks per step", RMC + ["--num-blocks", "2"]),
     "rmc-no-attention": ("no attention: slots updated by MLP and gates alone", RMC + ["--no-attention"]),
-    "hybrid": ("the seed's hybrid: LSTM 64, 2 slots of 64, memory reads h, mean read-out", HYBRID),
+    "hybrid": ("the seed demo's hybrid: LSTM 64, 2 slots of 64, memory reads h, mean read-out", HYBRID),
     "hybrid-flat": ("hybrid, flattened read-out", HYBRID + ["--readout", "flat"]),
     "hybrid-x": ("hybrid, memory reads the input vectors", HYBRID + ["--memory-input", "x"]),
     "hybrid-flat-x": ("hybrid, both changes", HYBRID + ["--readout", "flat", "--memory-input", "x"]),

@@ -38,10 +38,10 @@ from .models import HybridClassifier, RMCClassifier
 from .patterns import PATTERNS, make_sequence
 
 MODELS = {
-    "hybrid": "the seed's LSTM + memory hybrid, untrained",
+    "hybrid": "the seed demo's hybrid (an LSTM with a relational memory), untrained",
     "rmc": "the paper's RMC, untrained",
     "trained-rmc": "the paper's RMC, trained to name the pattern",
-    "trained-hybrid": "the seed's hybrid, trained to name the pattern",
+    "trained-hybrid": "the seed demo's hybrid, trained to name the pattern",
 }
 """Model choice -> its label on figures and controls."""
 

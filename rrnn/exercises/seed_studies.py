@@ -290,7 +290,7 @@ def check_decay_prediction(answer) -> Check:
         (1 - keep, "that is the decay of one unit slot; the memory has 8 of them, and the norm counts them all."),
         ((1 - keep) * S, "norms of orthogonal rows add in squares: 8 unit rows have norm sqrt(8), not 8."),
         (np.sqrt(S), "that is the norm of M_0 itself; the decay is the part the forget gate removes, 1 - f of it."),
-        (seed_decay, "that is the decay with the seed's 3 slots (section 3); with 8 slots M_0 has more rows."),
+        (seed_decay, "that is the decay with the seed demo's 3 slots (section 3); with 8 slots M_0 has more rows."),
         (seed_decay * S / 3, "the decay grows with the norm of M_0, which grows like sqrt(S), not like S."),
         (write, "that is the write, i * tanh(M~), what enters; the decay is (f - 1) * M_0."),
     ])
@@ -368,8 +368,8 @@ def check_retention_prediction(answer) -> Check:
         (1 - reasoned, "that is the share that is gone; the question asks what is left."),
         ((1 - keep) ** 10, "1 - f is what a step removes; what it keeps is f."),
         (0.5 ** 10, "the forget gate sits near sigmoid(1), not at 0.5 (the input gate is the one near 0.5)."),
-        (keep ** 3, "that is after the seed's 3 steps; the question asks about 10."),
-        (float(np.prod(_study3().forget_gate, axis=0).mean()), "that is after the seed's 3 steps; the question "
+        (keep ** 3, "that is after the seed demo's 3 steps; the question asks about 10."),
+        (float(np.prod(_study3().forget_gate, axis=0).mean()), "that is after the seed demo's 3 steps; the question "
                                                                "asks about 10."),
     ], rel=0.1)
     return Check(False, hint or "each step multiplies what is left of M_0 by f (per unit): after 10 steps, "

@@ -95,6 +95,7 @@ class AttentionMapsFigure(InPlaceFigure):
         attention_colorbar(self.fig, self.images[0], cax=self.colorbar_ax)
         self.title = self.animate(self.fig.suptitle("", fontsize=10))     # its numbers change with the data
         self.grid_labels = grid_labels(self.fig, "item", fontsize=9)
+        self.layout_grid = self.grid_place = None
         self.visible_heads = 0
 
     def draw(self, result: AttentionMaps):
@@ -111,7 +112,10 @@ class AttentionMapsFigure(InPlaceFigure):
             self.set_image(ax, image, result.weights[a])
             ax.set_xticks(range(N), labels, fontsize=7 if N > 8 else 8)
             ax.set_yticks(range(N), labels, fontsize=7 if N > 8 else 8)
-        self.in_layout("grid labels", place_grid_labels(self.grid_labels, self.axes, labels, 7 if N > 8 else 8))
+        if self.layout_grid != (A, tuple(labels)):         # placed once per grid: measuring the maps costs
+            self.grid_place = place_grid_labels(self.grid_labels, self.axes, labels, 7 if N > 8 else 8)
+            self.layout_grid = (A, tuple(labels))
+        self.in_layout("grid labels", self.grid_place)
         self.visible_heads = A
         copy = ", item 0' is a copy of item 0" if result.duplicate_last else ""
         self.title.set_text(f"{A} head{'s' if A > 1 else ''}, {N} items, head size K = "

@@ -97,6 +97,7 @@ class RMCStepFigure(InPlaceFigure):
         self.fig.text(0.06, 0.405, f"{DROPPED_NOTE}.  Cyan column: how much each row reads from the input row.",
                       fontsize=8, color="0.3")
         self.grid_labels = grid_labels(self.fig)
+        self.layout_grid = self.grid_place = None
         self.visible_heads = 0
 
     def draw(self, result: RMCStep):
@@ -118,7 +119,10 @@ class RMCStepFigure(InPlaceFigure):
             set_row_ticks(ax, labels, x=a >= A - columns, fontsize=small)
             set_dropped_row(self.dropped[a], N)
             self.input_column[a].set_bounds(S - 0.5, -0.5, 1, N)
-        self.in_layout("grid labels", place_grid_labels(self.grid_labels, self.att_axes, labels, small))
+        if self.layout_grid != (A, S):                     # placed once per grid: measuring the maps costs
+            self.grid_place = place_grid_labels(self.grid_labels, self.att_axes, labels, small)
+            self.layout_grid = (A, S)
+        self.in_layout("grid labels", self.grid_place)
         self.visible_heads = A
 
         M = result.memory_before.shape[1]

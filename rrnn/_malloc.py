@@ -6,8 +6,10 @@ free, so the next step faults it in again page by page. ``mallopt(M_TOP_PAD)`` a
 pad of that many bytes whenever it grows or trims the heap, so a step's temporaries stay mapped and
 the next step reuses them; the cost is up to ``TOP_PAD_BYTES`` of freed memory kept by the process.
 
-Only ``rrnn.training.train`` calls it (so the command line and the notebooks' training cells get it):
-it changes the allocator of the whole process, so a plain ``import rrnn`` must not. Setting M_TOP_PAD
+Only what allocates the same large temporaries again and again calls it: ``rrnn.training.train`` (so
+the command line and the notebooks' training cells get it) and a dashboard's figure, whose every
+redraw resamples images into fresh arrays (``rrnn.dash.figure.InPlaceFigure``). It changes the
+allocator of the whole process, so a plain ``import rrnn`` must not. Setting M_TOP_PAD
 also freezes glibc's dynamic mmap threshold at its current value, so which arrays come from the
 padded heap and which from fresh ``mmap`` calls depends on what the process allocated before the call;
 ``tests/test_train.py`` checks that a training step stops faulting once ``train`` has run. For a

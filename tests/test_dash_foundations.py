@@ -6,6 +6,8 @@ Each test sets ``control.value`` as a learner would and asserts on what the figu
 import io
 import json
 import os
+import subprocess
+import sys
 
 import ipywidgets as widgets
 import numpy as np
@@ -549,8 +551,6 @@ def test_a_cached_draw_that_raises_falls_back_to_matplotlib(cached_text, monkeyp
 
 
 def test_cached_text_runs_only_on_tested_matplotlib_versions_and_has_a_switch(cached_text, monkeypatch):
-    import subprocess
-    import sys
     monkeypatch.setattr(cached_text.mpl, "__version__", "3.12.0")
     cached_text.set_enabled(True)
     assert not cached_text.enabled()
@@ -690,3 +690,30 @@ def test_an_ipympl_figure_asks_for_a_draw_until_shown_then_sends_each_frame_at_o
     for diff in frames[1:]:                                 # painted over the last, as a browser does
         painted = np.where(diff[..., 3:] > 0, diff, painted)
     assert np.array_equal(painted, np.asarray(canvas.buffer_rgba()))
+
+
+# --- the allocator: a figure keeps its redraws' freed memory -----------------------------------------
+_REDRAW_FAULTS = """
+import resource, sys
+from rrnn import _malloc
+if sys.argv[1] == "plain":                          # glibc's own settings
+    _malloc.keep_freed_memory = lambda *args: False
+from rrnn.dash.attention_maps import attention_dashboard
+dash = attention_dashboard(mode="static")
+for i in range(6):
+    dash.controls["width"].value = [16, 20][i % 2]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for i in range(20):
+    dash.controls["width"].value = [16, 20][i % 2]
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
+def test_a_figure_keeps_its_redraws_freed_memory():
+    """Each blit resamples the maps into fresh image-sized arrays; with glibc's defaults they are
+    faulted in again on every redraw. A figure sets M_TOP_PAD (rrnn/_malloc.py), as training does."""
+    def faults(mode):
+        return float(subprocess.run([sys.executable, "-c", _REDRAW_FAULTS, mode], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert faults("plain") > 200 > faults("figure") * 10

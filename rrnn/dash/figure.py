@@ -50,6 +50,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .. import _malloc
 from .cached_text import CachedTextAgg, CachedTextCanvas
 
 MODES = ("widget", "inline", "static")
@@ -219,6 +220,8 @@ class InPlaceFigure:
     backgrounds = 8     # ... or when it is one of the last 8 shown (their backgrounds are kept)
 
     def __init__(self, *, mode: str | None = None, figsize=None, dpi: int | None = None):
+        # every redraw allocates and frees image-sized temporaries: keep them mapped (rrnn/_malloc.py)
+        _malloc.keep_freed_memory()
         self.mode = _check_mode(mode)
         self.fig = new_figure(self.mode, figsize or self.figsize, dpi or self.dpi)
         self.output = widgets.Output()
@@ -263,8 +266,8 @@ class InPlaceFigure:
                 self.fig.tight_layout(rect=self.tight_rect)
             self.updates += 1
             declared = tuple((name, inputs.get(name)) for name in self.layout_inputs) if inputs else ()
-            axes = tuple((ax.get_visible(), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim())
-                         for ax in self.fig.axes)
+            axes = tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim()) if ax.get_visible() else None
+                         for ax in self.fig.axes)      # (a hidden axes draws nothing, whatever it holds)
             layout = (declared, axes, tuple(self._marks.items()))
             if self._relayout:
                 self._backgrounds.pop(layout, None)             # drawn anew

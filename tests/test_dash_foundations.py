@@ -717,3 +717,23 @@ def test_a_figure_keeps_its_redraws_freed_memory():
         return float(subprocess.run([sys.executable, "-c", _REDRAW_FAULTS, mode], capture_output=True, text=True,
                                     check=True).stdout)
     assert faults("plain") > 200 > faults("figure") * 10
+
+
+def test_the_dashboard_in_the_module_docstring_runs_as_written(monkeypatch):
+    """rrnn/dash/dashboard.py shows a complete small dashboard: it must run, and follow the contract."""
+    import re
+
+    from rrnn.dash import dashboard
+    monkeypatch.setattr(dashboard, "DASHBOARDS", {})            # registered here only
+    example = re.search(r"figure's ``update``\. A complete one .*?::\n\n(.*?)\n\nIn a notebook", dashboard.__doc__,
+                        re.S).group(1)
+    namespace = {}
+    exec(compile("\n".join(line[4:] for line in example.splitlines()), "dashboard-docstring", "exec"), namespace)
+    dash = namespace["wave_dashboard"](mode="static")
+    dash.controls["amplitude"].value = 0.5                      # limits kept: a blit
+    assert dash.figure.blits == 1 and np.allclose(dash.figure.line.get_ydata(), 0.5 * np.sin(np.arange(20)))
+    dash.controls["seq_len"].value = 12                          # a declared layout input: drawn in full
+    shown = np.asarray(dash.figure.fig.canvas.buffer_rgba()).copy()
+    dash.figure.refresh()
+    assert np.array_equal(shown, np.asarray(dash.figure.fig.canvas.buffer_rgba()))
+    assert dash.message.text == "" and list(dashboard.DASHBOARDS) == ["wave"]

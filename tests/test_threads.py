@@ -14,8 +14,10 @@ import threading
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from traitlets import TraitError
 
 from rrnn.dash.attention_maps import attention_dashboard
+from rrnn.dash.dashboard import alternative_values
 from rrnn.dash import static_figure
 from rrnn.dash.lstm_gates import lstm_dashboard
 from rrnn.dash.rmc_step import rmc_step_dashboard
@@ -24,15 +26,19 @@ MOVES = int(os.environ.get("RRNN_STRESS_MOVES", "12"))   # per thread; more for 
 
 
 def _mover(dash, seed, errors):
-    choices = [(name, values) for name, values in dash.benchmark_values().items()]
+    names = list(dash.benchmark_values())
     rng = random.Random(seed)
 
     def run():
         try:
             for _ in range(MOVES):
-                name, values = rng.choice(choices)
-                if not dash.controls[name].disabled:
-                    dash.controls[name].value = rng.choice(values)
+                control = dash.controls[rng.choice(names)]
+                if control.disabled:
+                    continue
+                try:                               # a value valid now (the heads follow the slot size) ...
+                    control.value = rng.choice(alternative_values(control))
+                except TraitError:                 # ... unless the other thread moved the slot size since
+                    pass
         except BaseException as err:     # noqa: BLE001 - reported by the test
             errors.append(err)
     return threading.Thread(target=run)

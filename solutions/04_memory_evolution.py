@@ -28,5 +28,6 @@ by_amplitude = seed_models.relative_difference(final("step_up", 1.0), final("ste
 answer_3 = by_pattern / by_amplitude
 
 # %% exercise-4
-means = [studies.mean_offdiagonal(studies.cosine_similarity(memory[0])) for memory in result.memories[1:]]
-answer_4 = 1 + int(np.argmax(np.array(means) > 0.5))
+eight = studies.memory_evolution(num_slots=8)
+means = [studies.mean_offdiagonal(studies.cosine_similarity(memory[0])) for memory in eight.memories[1:]]
+answer_4 = 1 + int(np.argmax(np.array(means) > 0.85))

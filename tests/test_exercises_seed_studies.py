@@ -131,3 +131,19 @@ def test_the_memory_numbers_check_says_where_slots_do_add_weights():
 def test_every_check_says_not_answered_for_none(notebook):
     for check in ex.EXERCISES[notebook]:
         assert check(None).passed is None
+
+
+def test_04_exercise_4_asks_about_8_slots_not_the_4_the_figures_show():
+    from rrnn import studies
+    from rrnn.exercises.seed_studies import check_first_step_similarity_above
+
+    def first_above(num_slots, level=0.85):
+        memories = studies.memory_evolution(num_slots=num_slots).memories
+        means = [studies.mean_offdiagonal(studies.cosine_similarity(m[0])) for m in memories[1:]]
+        return 1 + int(np.argmax(np.array(means) > level))
+
+    assert check_first_step_similarity_above(first_above(8)).passed is True
+    old_answer = first_above(4, level=0.5)          # the question before: readable off 04's two-lens figure
+    assert old_answer != first_above(8)
+    copied = check_first_step_similarity_above(old_answer)
+    assert copied.passed is False and f"step {first_above(8)}" not in copied.message

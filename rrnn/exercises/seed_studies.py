@@ -138,22 +138,26 @@ def check_pattern_against_amplitude(answer) -> Check:
 
 
 def check_first_step_similarity_above(answer) -> Check:
-    """04, exercise 4: the first step t (1-based) after which the mean similarity between slots exceeds 0.5."""
+    """04, exercise 4: for the memory with 8 slots (``studies.memory_evolution(num_slots=8)``; the
+    figures above show 4), the first step t (1-based) after which the mean cosine similarity between
+    distinct slots exceeds 0.85."""
     if answer is None:
         return _missing("a step number t (1 to 15)")
     value = _number(answer)
     if value is None or value != int(value):
         return Check(False, "give a whole step number between 1 and 15.")
-    memories = _evolution().memories
+    memories = studies.memory_evolution(num_slots=8).memories
     means = [studies.mean_offdiagonal(studies.cosine_similarity(m[0])) for m in memories[1:]]
-    expected = 1 + int(np.argmax(np.array(means) > 0.5))
+    expected = 1 + int(np.argmax(np.array(means) > 0.85))
     if int(value) == expected:
-        return Check(True, f"after step {expected} the slots are already more alike than not "
-                           f"(mean similarity {means[expected - 1]:.2f}); they started orthogonal.")
+        return Check(True, f"after step {expected} the 8 slots point almost the same way (mean similarity "
+                           f"{means[expected - 1]:.2f}); they started orthogonal.")
     if int(value) == expected - 1:
         return Check(False, "off by one: result.memories[0] is the memory before step 1.")
-    return Check(False, "for each t, take result.memories[t][0] (S, M), compute cosine_similarity and "
-                        "mean_offdiagonal, and find the first t where it exceeds 0.5.")
+    if 1 <= value <= 15:
+        return Check(False, "with 8 slots, not the 4 of the figures above: for each t take result.memories[t][0] "
+                            "(S, P), cosine_similarity, mean_offdiagonal, and the first t above 0.85.")
+    return Check(False, "the step is between 1 and 15: result.memories has the memory before step 1 and after each step.")
 
 
 # --- notebook 05: with and without memory --------------------------------------------------------

@@ -1,6 +1,5 @@
 """The checks of notebooks 08 and 09 accept every correct form of an answer and explain wrong ones."""
 import numpy as np
-import pytest
 
 from rrnn import tasks
 from rrnn.exercises.trained import (check_farthest_query, check_one_slot_prediction, check_reference_head,

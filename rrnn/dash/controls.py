@@ -122,6 +122,15 @@ class Play(NamedValue, widgets.Play):
     """An ipywidgets Play whose refusals name its argument (``NamedValue``)."""
 
 
+def check_heads_cap(slot_size, num_heads, max_heads: int) -> None:
+    """The heads rule (``rrnn._checks.check_heads_divide``), and at most ``max_heads``: the heads a
+    figure has room for. An error names ``num_heads``, the valid counts and what was given."""
+    _checks.check_heads_divide(slot_size, num_heads)
+    if num_heads > max_heads:
+        raise ValueError(f"num_heads must be at most {max_heads} (the heads the figure has room for), one of "
+                         f"{divisors(slot_size, max_heads)}; got {num_heads}")
+
+
 def named(control, argument: str):
     """``control`` with ``argument`` (the keyword it feeds) recorded for its messages; returns it."""
     control.argument = argument
@@ -249,10 +258,7 @@ class HeadsDropdown(_Settling, NamedValue, widgets.Dropdown):
     def __init__(self, value: int = 2, *, slot_size: int = 64, max_heads: int = 16, description: str = "heads A"):
         self.max_heads = max_heads
         options = divisors(slot_size, max_heads)
-        _checks.check_heads_divide(slot_size, value)
-        if value not in options:
-            raise ValueError(f"num_heads must be at most {max_heads} (the heads the figure has room for), one of "
-                             f"{options}; got {value}")
+        check_heads_cap(slot_size, value, max_heads)
         super().__init__(options=options, value=value, description=description, **control_style())
         self.slot_size = slot_size
 
@@ -373,7 +379,7 @@ def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
         return None
     return (f"S = {num_slots} slots but only P = {slot_size} features: the identity start covers slots 0-{slot_size - 1}; "
             f"slots {slot_size}-{num_slots - 1} start as the same zero row and stay identical for ever, whatever the "
-            f"input (notebook 00). Use M >= S for distinct slots.")
+            f"input (notebook 00). Use P >= S for distinct slots.")
 
 
 def check_memory_study(num_slots, slot_size, num_heads, seq_len, *, max_slot_size: int = 128,
@@ -383,10 +389,7 @@ def check_memory_study(num_slots, slot_size, num_heads, seq_len, *, max_slot_siz
     factory calls it first, so that a bad argument leaves no half-built controls behind."""
     check_value("num_slots", num_slots, *SLOTS_RANGE)
     check_value("slot_size", slot_size, SLOT_SIZE_RANGE[0], max_slot_size, SLOT_SIZE_RANGE[2])
-    _checks.check_heads_divide(slot_size, num_heads)
-    if num_heads > max_heads:
-        raise ValueError(f"num_heads must be at most {max_heads} (the heads the figure has room for), one of "
-                         f"{divisors(slot_size, max_heads)}; got {num_heads}")
+    check_heads_cap(slot_size, num_heads, max_heads)
     check_value("seq_len", seq_len, SEQ_LEN_RANGE[0], max_seq_len)
 
 
@@ -439,9 +442,8 @@ class TimeStepper(widgets.HBox):
         self.slider = StepSlider(value=value, min=1, max=last, description=description,
                                  continuous_update=True, style={"description_width": DESCRIPTION_WIDTH},
                                  layout=widgets.Layout(width="360px"))
-        self.play = Play(value=value, min=1, max=last, step=1, interval=interval_ms,
-                                 description="play", layout=widgets.Layout(width="auto"))
-        self.play.argument = "play"
+        self.play = named(Play(value=value, min=1, max=last, step=1, interval=interval_ms,
+                               description="play", layout=widgets.Layout(width="auto")), "play")
         self.back = widgets.Button(description="◀", tooltip="previous step", layout=widgets.Layout(width="42px"))
         self.forward = widgets.Button(description="▶", tooltip="next step", layout=widgets.Layout(width="42px"))
         widgets.link((self.play, "value"), (self.slider, "value"))

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import statistics
 
-import numpy as np
-
 from .. import ablations
 from ..training import first_step_above
 from .figure import static_figure

@@ -47,3 +47,13 @@ def test_forget_bias_traces_draw_the_cell_size_from_the_pulse_on():
     assert solid.get_xdata()[0] == start
     assert np.allclose(solid.get_ydata(), np.linalg.norm(runs[0.0].c, axis=1)[start - 1:])
     assert ax.get_yscale() == "log" and len(ax.get_lines()) == 4
+
+
+def test_largest_weight_by_key_size_draws_one_line_per_logit_and_the_flat_row():
+    from rrnn.dash.lesson_figures import largest_weight_by_key_size
+    largest = {"q·k": [0.4, 0.6, 0.8, 0.9], "q·k / √K": [0.4, 0.4, 0.41, 0.4]}
+    ax = largest_weight_by_key_size([4, 16, 64, 256], largest, num_items=8)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["q·k", "q·k / √K", "flat row, 1/8"]
+    assert np.allclose(lines[0].get_xdata(), [4, 16, 64, 256]) and np.allclose(lines[1].get_ydata(), largest["q·k / √K"])
+    assert np.allclose(lines[2].get_ydata(), 1 / 8) and ax.get_xscale() == "log"

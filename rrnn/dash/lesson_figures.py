@@ -108,3 +108,21 @@ def forget_bias_traces(runs: Mapping[float, object], *, ax=None):
     ax.title.set_fontsize(10)
     ax.legend(frameon=False, fontsize=8)
     return _done(ax, own)
+
+
+def largest_weight_by_key_size(key_sizes, largest: Mapping[str, np.ndarray], *, num_items: int, ax=None):
+    """01: how peaked softmax rows are as the key size K grows. ``largest`` maps a name (e.g. "q·k",
+    "q·k / √K") to the mean largest weight in a row of ``num_items``, one value per key size; the
+    dashed line is a perfectly flat row, 1 / num_items."""
+    own = ax is None
+    ax = _axes(ax, (5.2, 3.0))
+    key_sizes = [int(K) for K in key_sizes]
+    for (name, values), marker in zip(largest.items(), ("o", "s", "^", "D")):
+        ax.plot(key_sizes, np.asarray(values, dtype=float), marker=marker, label=name)
+    ax.axhline(1 / num_items, color="0.6", ls="--", lw=1, label=f"flat row, 1/{num_items}")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(key_sizes, [str(K) for K in key_sizes])
+    ax.set(xlabel="key size K", ylabel="mean largest weight in a row", ylim=(0, 1.05),
+           title=f"random q and k, {num_items} items")
+    ax.legend(frameon=False, fontsize=8)
+    return _done(ax, own)

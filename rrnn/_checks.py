@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 DEFAULT_SEED = 0
-"""The seed used when ``rng=None``.
+"""The random seed used when ``rng=None``.
 
 ``rng=None`` means "the package's fixed default", not "NumPy's global state": the package
 never reads or advances ``np.random``'s global generator, so a model built without ``rng``

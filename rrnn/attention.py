@@ -1,7 +1,8 @@
 """Dot-product attention, one head and many, as the Relational Memory Core uses it.
 
 Shapes: B batch, N rows (memory slots plus input rows), A heads, K key size per head,
-V value size per head (the RMC's head_size). There is no output projection: the heads'
+V value size per head (the RMC's head_size, K in the package glossary, where K = V unless a key_size
+is given). There is no output projection: the heads'
 outputs are concatenated, so the result is A*V wide (Sonnet v1).
 """
 from __future__ import annotations
@@ -39,7 +40,7 @@ class AttentionCache(NamedTuple):
 def multihead_attention_forward(x: np.ndarray, params: dict, num_heads: int, key_size: int):
     """Multi-head self-attention over the rows of x, with a layer norm on q, k, v.
 
-    x: (B, N, M). params: "qkv.W" (M, A*(2K+V)), "qkv.b" (A*(2K+V),),
+    x: (B, N, P). params: "qkv.W" (P, A*(2K+V)), "qkv.b" (A*(2K+V),),
     "qkv_ln.gamma", "qkv_ln.beta" (A*(2K+V),). Every row is a query, a key and a value;
     nothing is masked. Returns out (B, N, A*V) and the cache (with the attention weights).
     """
@@ -58,7 +59,7 @@ def multihead_attention_forward(x: np.ndarray, params: dict, num_heads: int, key
 def multihead_attention_backward(dout: np.ndarray, cache: AttentionCache):
     """Gradients of multihead_attention_forward. dout: (B, N, A*V).
 
-    Returns dx (B, N, M) and grads keyed like the params: "qkv.W", "qkv.b", "qkv_ln.gamma",
+    Returns dx (B, N, P) and grads keyed like the params: "qkv.W", "qkv.b", "qkv_ln.gamma",
     "qkv_ln.beta".
     """
     grads = Gradients()

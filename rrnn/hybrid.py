@@ -1,19 +1,20 @@
 """The seed demo's LSTM + relational-memory hybrid, rebuilt on the paper's RMC.
 
-One step, for input x (B, D), LSTM state h, c (B, H) and memory (B, S, M):
+One step, for input x (B, D), LSTM state h, c (B, H) and memory (B, S, P):
 
     h, c     = LSTM(x, h, c)                          the LSTM reads the input first
     _, mem   = RMC(h, mem)                            h is the memory's input row this step
-    r        = mean over slots of mem                 (B, M)  read-out, blind to slot order
+    r        = mean over slots of mem                 (B, P)  read-out, blind to slot order
     output   = tanh([h, r] W_combine + b_combine)     (B, H)
 
 Reading the memory out by its slot mean keeps the output independent of slot order (the RMC
 has none), and concatenating it with h lets the output use the LSTM and the memory side by
-side. The seed's original cell used the same read-out and combination, but started the memory
-at zero, so its slots stayed identical for ever; here memory starts from the paper's identity.
+side. The seed demo's original cell (examples/seed_demo.py) used the same read-out and
+combination, but started the memory at zero, so its slots stayed identical for ever; here memory
+starts from the paper's identity.
 
 Two options, for ablations that test why the hybrid learns less than the RMC (the defaults are
-the seed's design): readout="flat" reads r = flatten(mem) (B, S*M), so the output can tell which
+the seed demo's design): readout="flat" reads r = flatten(mem) (B, S*P), so the output can tell which
 slot holds what; memory_input="x" gives the memory the step's input x as its input row instead
 of h, so the memory sees the vectors themselves.
 
@@ -43,8 +44,8 @@ class HybridStepCache(NamedTuple):
     lstm: LSTMStepCache
     combine: LinearCache
     rmc: RMCStepCache
-    readout: np.ndarray   # (B, M) slot mean (or (B, S*M) flattened) new memory; zeros when the path is off
-    combined: np.ndarray  # (B, H + M) [h, r]
+    readout: np.ndarray   # (B, P) slot mean (or (B, S*P) flattened) new memory; zeros when the path is off
+    combined: np.ndarray  # (B, H + P) [h, r]
     output: np.ndarray    # (B, H)
     use_memory: bool
     options: "HybridOptions"
@@ -76,15 +77,15 @@ def hybrid_step_forward(x, h, c, memory, params: dict, rmc_params: dict, config:
     reads zeros instead of it, so one network with the path on and off isolates what the
     memory adds to the output.
 
-    Returns output (B, H), h, c (B, H), the next memory (B, S, M) and the cache.
+    Returns output (B, H), h, c (B, H), the next memory (B, S, P) and the cache.
     """
     h, c, lstm_cache = lstm_step_forward(x, h, c, params["lstm.Wx"], params["lstm.Wh"], params["lstm.b"], x_term)
     _, memory, rmc_cache = rmc_step_forward(x if options.memory_input == "x" else h, memory, rmc_params, config)
-    B, S, M = memory.shape
-    readout = memory.reshape(B, S * M) if options.readout == "flat" else memory.mean(axis=1)   # (B, M or S*M)
+    B, S, P = memory.shape
+    readout = memory.reshape(B, S * P) if options.readout == "flat" else memory.mean(axis=1)   # (B, P or S*P)
     if not use_memory:
         readout = np.zeros_like(readout)
-    combined = np.concatenate([h, readout], axis=-1)                  # (B, H + M or S*M)
+    combined = np.concatenate([h, readout], axis=-1)                  # (B, H + P or S*P)
     pre, combine_cache = linear_forward(combined, params["combine.W"], params["combine.b"])
     output = tanh(pre)
     return output, h, c, memory, HybridStepCache(lstm_cache, combine_cache, rmc_cache, readout, combined, output,
@@ -186,14 +187,14 @@ def _memory_config(hidden_size, num_slots, slot_size, num_heads) -> RMCConfig:
 class HybridCell:
     """One step of the LSTM + relational-memory hybrid (see ``rrnn.hybrid``).
 
-    Parameters (``self.params``, float64; M = slot_size):
+    Parameters (``self.params``, float64; P = slot_size):
       "lstm.Wx" (D, 4H), "lstm.Wh" (H, 4H), "lstm.b" (4H,)   the LSTM, gates i, f, o, g
       "rmc.*"                                                a RelationalMemory with input size H,
-                                                             S slots, num_heads heads of M/num_heads
-      "combine.W" (H + M, H), "combine.b" (H,)               output = tanh([h, r] W + b)
+                                                             S slots, num_heads heads of P/num_heads
+      "combine.W" (H + P, H), "combine.b" (H,)               output = tanh([h, r] W + b)
 
     Args:
-      input_size: D. hidden_size: H. num_slots: S. slot_size: M, must be divisible by
+      input_size: D. hidden_size: H. num_slots: S. slot_size: P, must be divisible by
       num_heads. rng: seed or Generator (None: the package's fixed default seed).
     """
 
@@ -245,7 +246,7 @@ class HybridRNN:
     Parameters (``self.params``): the cell's (see HybridCell) and
       "out.W" (H, O), "out.b" (O,).
 
-    Args: input_size D, hidden_size H, output_size O, num_slots S, slot_size M (divisible by
+    Args: input_size D, hidden_size H, output_size O, num_slots S, slot_size P (divisible by
     num_heads), num_heads, rng (None: the package's fixed default seed).
     """
 

@@ -56,11 +56,11 @@ def questions(count: int, *, num_vectors: int = 4, vector_dim: int = 4, rng) -> 
 
 
 class Trace(NamedTuple):
-    """What an RMC classifier computed on a batch. A heads, S slots, M slot width."""
+    """What an RMC classifier computed on a batch. A heads, S slots, P slot width."""
 
     logits: np.ndarray      # (B, C)
     attention: np.ndarray   # (B, T, A, S+1, S+1) the first block's attention; row/column S is the input
-    memory: np.ndarray      # (B, T, S, M) the memory after each step
+    memory: np.ndarray      # (B, T, S, P) the memory after each step
 
     @property
     def predicted(self) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Each differentiable piece is a ``*_forward`` returning ``(out, cache)``; its ``*_backward``
 sits beside it. Everything acts on the last axis and broadcasts over the leading ones, so
-the same code serves ``(B, D)`` inputs and ``(B, S, M)`` memories.
+the same code serves ``(B, D)`` inputs and ``(B, S, P)`` memories.
 """
 from __future__ import annotations
 

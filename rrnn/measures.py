@@ -1,6 +1,6 @@
 """Small pure-NumPy measures the studies and the model choices share: arrays in, numbers out.
 
-    cosine_similarity(rows)        (S, M) -> (S, S) pairwise cosine similarity of the rows
+    cosine_similarity(rows)        (S, P) -> (S, S) pairwise cosine similarity of the rows
     mean_offdiagonal(matrix)       mean of a square matrix's off-diagonal entries
     relative_difference(a, b)      ||a - b|| / (||a|| + ||b||), in [0, 1]
     window_means(values, parts)    means over consecutive, near-equal windows
@@ -18,7 +18,7 @@ import numpy as np
 
 
 def cosine_similarity(rows: np.ndarray) -> np.ndarray:
-    """Pairwise cosine similarity of the rows of ``rows`` (S, M) -> (S, S); a zero row gives 0."""
+    """Pairwise cosine similarity of the rows of ``rows`` (S, P) -> (S, S); a zero row gives 0."""
     rows = np.asarray(rows, dtype=float)
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     unit = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
@@ -41,13 +41,13 @@ def relative_difference(a, b) -> float:
 
 
 def window_means(values, parts: int = 3) -> np.ndarray:
-    """Means of ``values`` over ``parts`` consecutive, near-equal windows (the seed's
+    """Means of ``values`` over ``parts`` consecutive, near-equal windows (the seed demo's
     'initial / middle / final steps'; for 15 steps: 1-5, 6-10, 11-15)."""
     return np.array([np.mean(chunk) for chunk in np.array_split(np.asarray(values, dtype=float), parts)])
 
 
 class OutputStats(NamedTuple):
-    """Mean, std, min and max of an array (the seed's 'Output Statistics')."""
+    """Mean, std, min and max of an array (the seed demo's 'Output Statistics')."""
 
     mean: float
     std: float
@@ -61,7 +61,7 @@ class OutputStats(NamedTuple):
 
 
 def shared_projection(memories: np.ndarray) -> np.ndarray:
-    """The top two principal directions (2, M) of the rows of ``memories`` (..., M), signed so that
+    """The top two principal directions (2, P) of the rows of ``memories`` (..., P), signed so that
     each direction's largest entry is positive: one 2-D view in which every slot and step can be
     compared."""
     rows = memories.reshape(-1, memories.shape[-1])

@@ -40,17 +40,17 @@ def head_parameter_count(sizes: list) -> int:
 class StepTrace(NamedTuple):
     """What a classifier computed at every step of X (B, T, D), batch-first, in the model's dtype.
 
-    S slots of width M, A heads, G gate width. The memory fields are None for the LSTM (it has
+    S slots of width P, A heads, G gate width. The memory fields are None for the LSTM (it has
     no slots); ``attention`` is None for an RMC without attention, the gates None without gating.
     """
 
     features: np.ndarray             # (B, T, F) the core's output after every step (the last is what the head reads)
     logits: np.ndarray               # (B, T, C) the head on every step's features
-    memory: np.ndarray | None        # (B, T+1, S, M) the memory before step 1, then after every step
+    memory: np.ndarray | None        # (B, T+1, S, P) the memory before step 1, then after every step
     attention: np.ndarray | None     # (B, T, A, S+1, S+1) the first block's weights; row/column S is the input row
     input_gate: np.ndarray | None    # (B, T, S, G) i: how much new content each step writes
     forget_gate: np.ndarray | None   # (B, T, S, G) f: how much of the old memory each step keeps
-    attended: np.ndarray | None      # (B, T, S, M) M~, the slots after attention and the MLP, before the gates
+    attended: np.ndarray | None      # (B, T, S, P) M~, the slots after attention and the MLP, before the gates
 
     @property
     def input_attention(self) -> np.ndarray:
@@ -137,7 +137,7 @@ class SequenceClassifier:
     @_checks.refuse_overflow
     def head_logits(self, features) -> np.ndarray:
         """Class scores (B, C) from the core's features (B, F) through the MLP head alone (for an RMC
-        the flattened last memory, S*M wide), e.g. to score an edited memory."""
+        the flattened last memory, S*P wide), e.g. to score an edited memory."""
         width = self.params["head0.W"].shape[0]
         features = _checks.cast("features", _checks.array("features", features, (None, width), "(B, F)"), self.dtype)
         return self._head_forward(features)[0]
@@ -247,10 +247,10 @@ class LSTMClassifier(SequenceClassifier):
 
 
 class RMCClassifier(SequenceClassifier):
-    """The paper's Relational Memory Core read at its last output, the flattened memory (B, S*M).
+    """The paper's Relational Memory Core read at its last output, the flattened memory (B, S*P).
     attention=False gives the ablation without attention (see ``rrnn.rmc``).
 
-    Parameters: "core.*" as RelationalMemory's params; head from S*M to num_classes.
+    Parameters: "core.*" as RelationalMemory's params; head from S*P to num_classes.
     """
 
     name = "rmc"
@@ -301,11 +301,11 @@ class RMCClassifier(SequenceClassifier):
 
 
 class HybridClassifier(SequenceClassifier):
-    """The seed's LSTM + relational-memory hybrid read at its last output (B, H).
+    """The seed demo's LSTM + relational-memory hybrid read at its last output (B, H).
 
     Parameters: "core.lstm.*", "core.rmc.*", "core.combine.*" as RelationalRNNCell's params;
     head from H to num_classes. readout ("mean" or "flat") and memory_input ("h" or "x") are the
-    ablations of ``rrnn.hybrid``; with "flat", combine.W is (H + S*M, H); with "x", the memory's
+    ablations of ``rrnn.hybrid``; with "flat", combine.W is (H + S*P, H); with "x", the memory's
     input projection reads D features.
     """
 
@@ -317,12 +317,12 @@ class HybridClassifier(SequenceClassifier):
         spec, _ = self.check_spec(dict(input_size=input_size, hidden_size=hidden_size, num_classes=num_classes,
                                        num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
                                        readout=readout, memory_input=memory_input, head_sizes=head_sizes, dtype=dtype))
-        D, H, M = spec["input_size"], spec["hidden_size"], spec["slot_size"]
+        D, H, P = spec["input_size"], spec["hidden_size"], spec["slot_size"]
         self.options = HybridOptions(spec["readout"], spec["memory_input"])
         self.config = self._memory(spec, self.options)
         core = init_lstm_params(rng, D, H)
         core.update({"rmc." + key: value for key, value in init_rmc_params(rng, self.config).items()})
-        core["combine.W"] = init.xavier_uniform(rng, H + self.options.readout_size(spec["num_slots"], M), H)
+        core["combine.W"] = init.xavier_uniform(rng, H + self.options.readout_size(spec["num_slots"], P), H)
         core["combine.b"] = np.zeros(H)
         super().__init__(spec, core, H, rng)
 
@@ -338,8 +338,8 @@ class HybridClassifier(SequenceClassifier):
         H = _checks.positive_int("hidden_size", spec["hidden_size"])
         options = HybridOptions(spec["readout"], spec["memory_input"]).check()
         c = cls._memory(dict(spec, input_size=D, hidden_size=H), options)
-        M, R = c.slot_size, options.readout_size(c.num_slots, c.slot_size)
-        core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=M, num_heads=c.num_heads,
+        P, R = c.slot_size, options.readout_size(c.num_slots, c.slot_size)
+        core = dict(input_size=D, hidden_size=H, num_slots=c.num_slots, slot_size=P, num_heads=c.num_heads,
                     readout=options.readout, memory_input=options.memory_input)
         return core, lstm_parameter_count(D, H) + c.parameter_count + (H + R) * H + H, H
 

@@ -1,4 +1,4 @@
-"""Input sequences for the seed studies and the dashboards: a handful of named patterns.
+"""Input sequences for the seed demo's studies and the dashboards: a handful of named patterns.
 
     from rrnn.patterns import PATTERNS, make_sequence
     x = make_sequence("step_up", batch_size=1, seq_len=15, input_size=32, rng=42)   # (B, T, D)
@@ -7,8 +7,8 @@ Every pattern is a (B, T, D) float64 array, drawn from ``rng`` (an int seed or a
 ``np.random.default_rng(seed)``, never NumPy's global state) and scaled by ``amplitude``.
 Each batch row gets its own draw. The patterns, for a time step t = 0 .. T-1:
 
-    step_up      the seed's study 1: noise * 0.1, and the second half (t >= T//2) five times louder
-    noise        Gaussian noise N(0, 1) at every step (the seed's studies 2-4)
+    step_up      the seed demo's study 1: noise * 0.1, and the second half (t >= T//2) five times louder
+    noise        Gaussian noise N(0, 1) at every step (the seed demo's studies 2-4)
     constant     one random vector v ~ N(0, 1)^D, the same at every step
     ramp         v * t / (T - 1): the same direction, growing linearly from 0 to v
     sine         sin(2π · 2t / T + φ_d): two periods over the sequence, a random phase per feature
@@ -38,7 +38,7 @@ PATTERNS = {
 }
 """Pattern name -> one-line description (the pattern selector shows the descriptions)."""
 
-STEP_UP_BASE = 0.1      # the seed's noise scale in the first half
+STEP_UP_BASE = 0.1      # the seed demo's noise scale in the first half
 STEP_UP_FACTOR = 5.0    # ... and how much louder the second half is
 MOTIF_LENGTH = 4
 SPIKE_EVERY = 5

@@ -1,22 +1,24 @@
 """The Relational Memory Core (Santoro et al., 2018) as DeepMind's Sonnet v1 defines it.
 
-One step, for memory M (B, S, M) and input x (B, D):
+Sizes as in the package glossary (``rrnn.SHAPE_GLOSSARY``): S slots, A heads of size K, slot
+width P = A * K; M is the memory itself, never a size. One step, for memory M (B, S, P) and
+input x (B, D):
 
-    x̂       = x W_in + b_in                                    (B, M)   the input as one more row
-    X       = [M; x̂]                                          (B, S+1, M)
+    x̂       = x W_in + b_in                                    (B, P)   the input as one more row
+    X       = [M; x̂]                                          (B, S+1, P)
     repeat num_blocks times (own attention and norms per block, one MLP shared by all):
         X   = LN(X + MHA(X))       every row attends to every row, q/k/v layer-normed
         X   = LN(X + MLP(X))
     M_att   = X[:, :S]                                         drop the input row
     i, f    = σ(split(x̂ W_gx + tanh(M) W_gm + b) + (input_bias, forget_bias))
-    M_next  = i * tanh(M_att) + f * M                          (B, S, M)
-    output  = flatten(M_next)                                  (B, S*M)
+    M_next  = i * tanh(M_att) + f * M                          (B, S, P)
+    output  = flatten(M_next)                                  (B, S*P)
 
 With attention=False (an ablation, not the paper's model) each block is X = LN(X), then
 X = LN(X + MLP(X)), over the S memory rows only: no slot reads another slot or the input row,
 and the input reaches the memory only through the gates (so a gate style is required).
 
-The initial memory is the identity, zero-padded (or truncated) to width M, so that every
+The initial memory is the identity, zero-padded (or truncated) to width P, so that every
 slot starts different: with no parameter tied to a slot, identical slots would stay
 identical for ever.
 """
@@ -41,11 +43,11 @@ class RMCConfig:
 
     input_size: int                 # D
     num_slots: int                  # S
-    head_size: int                  # V, value size per head
+    head_size: int                  # K, value size per head (and q/k size unless key_size)
     num_heads: int = 1              # A
     num_blocks: int = 1
     attention_mlp_layers: int = 2
-    key_size: int | None = None     # K; None means K = head_size
+    key_size: int | None = None     # q/k size per head; None means head_size
     gate_style: str | None = "unit"
     forget_bias: float = 1.0
     input_bias: float = 0.0
@@ -78,12 +80,12 @@ class RMCConfig:
 
     @property
     def slot_size(self) -> int:
-        """M = A * V, the width of every memory row."""
+        """P = A * K, the width of every memory row."""
         return self.num_heads * self.head_size
 
     @property
     def gate_size(self) -> int:
-        """Gate width per slot: M for 'unit', 1 for 'memory', 0 for no gating."""
+        """Gate width per slot: P for 'unit', 1 for 'memory', 0 for no gating."""
         return {"unit": self.slot_size, "memory": 1, None: 0}[self.gate_style]
 
     @property
@@ -93,38 +95,38 @@ class RMCConfig:
 
 def rmc_parameter_count(input_size: int, slot_size: int, qkv_size: int, gate_size: int, num_blocks: int = 1,
                         attention_mlp_layers: int = 2) -> int:
-    """The parameters of an RMC of slot width M, q/k/v width F (0: no attention) and gate width G."""
-    M, F, G = slot_size, qkv_size, gate_size
-    per_block = M * F + F + 2 * F + 4 * M                      # qkv linear, its norm, ln1 and ln2
-    gates = 2 * (M * 2 * G + 2 * G) if G else 0
-    return input_size * M + M + num_blocks * per_block + attention_mlp_layers * (M * M + M) + gates
+    """The parameters of an RMC of slot width P, q/k/v width F (0: no attention) and gate width G."""
+    P, F, G = slot_size, qkv_size, gate_size
+    per_block = P * F + F + 2 * F + 4 * P                      # qkv linear, its norm, ln1 and ln2
+    gates = 2 * (P * 2 * G + 2 * G) if G else 0
+    return input_size * P + P + num_blocks * per_block + attention_mlp_layers * (P * P + P) + gates
 
 
 def init_rmc_params(rng: np.random.Generator, config: RMCConfig) -> dict:
     """Sonnet v1 initialisation: Linear weights truncated-normal 1/sqrt(fan_in), zero biases,
     layer norms gamma 1 and beta 0. Keys are local to the core (a model adds its prefix)."""
-    M, F, G = config.slot_size, config.qkv_size, config.gate_size
-    p = {"in.W": init.linear_sonnet(rng, config.input_size, M), "in.b": np.zeros(M)}
-    norms = (("qkv_ln", F), ("ln1", M), ("ln2", M)) if config.attention else (("ln1", M), ("ln2", M))
+    P, F, G = config.slot_size, config.qkv_size, config.gate_size
+    p = {"in.W": init.linear_sonnet(rng, config.input_size, P), "in.b": np.zeros(P)}
+    norms = (("qkv_ln", F), ("ln1", P), ("ln2", P)) if config.attention else (("ln1", P), ("ln2", P))
     for j in range(config.num_blocks):
         if config.attention:
-            p[f"block{j}.qkv.W"] = init.linear_sonnet(rng, M, F)
+            p[f"block{j}.qkv.W"] = init.linear_sonnet(rng, P, F)
             p[f"block{j}.qkv.b"] = np.zeros(F)
         for norm, width in norms:
             p[f"block{j}.{norm}.gamma"] = np.ones(width)
             p[f"block{j}.{norm}.beta"] = np.zeros(width)
     for layer in range(config.attention_mlp_layers):  # built once: shared by all blocks
-        p[f"mlp{layer}.W"] = init.linear_sonnet(rng, M, M)
-        p[f"mlp{layer}.b"] = np.zeros(M)
+        p[f"mlp{layer}.W"] = init.linear_sonnet(rng, P, P)
+        p[f"mlp{layer}.b"] = np.zeros(P)
     if G:
         for source in ("x", "m"):
-            p[f"gate_{source}.W"] = init.linear_sonnet(rng, M, 2 * G)
+            p[f"gate_{source}.W"] = init.linear_sonnet(rng, P, 2 * G)
             p[f"gate_{source}.b"] = np.zeros(2 * G)
     return p
 
 
 def rmc_initial_state(config: RMCConfig, batch_size: int, dtype=np.float64) -> np.ndarray:
-    """Identity memory (B, S, M): row s is the one-hot e_s, zero-padded or truncated to M."""
+    """Identity memory (B, S, P): row s is the one-hot e_s, zero-padded or truncated to P."""
     _checks.allocation((batch_size, config.num_slots, config.slot_size), batch_size=batch_size,
                        num_slots=config.num_slots, slot_size=config.slot_size)
     eye = np.eye(config.num_slots, config.slot_size, dtype=dtype)
@@ -142,16 +144,16 @@ class RMCStepCache(NamedTuple):
     """Everything one RMC step computed; the fields a notebook plots are documented."""
 
     x: np.ndarray
-    memory: np.ndarray             # (B, S, M) memory before the step
+    memory: np.ndarray             # (B, S, P) memory before the step
     input_proj: LinearCache
-    x_proj: np.ndarray             # (B, M) projected input row x̂
+    x_proj: np.ndarray             # (B, P) projected input row x̂
     blocks: tuple                  # BlockCache per block
-    memory_attended: np.ndarray    # (B, S, M) M_att, the slots after attention + MLP
+    memory_attended: np.ndarray    # (B, S, P) M_att, the slots after attention + MLP
     gate_inputs: tuple | None      # (LinearCache from x̂, LinearCache from tanh(M)) or None
     input_gate: np.ndarray | None  # (B, S, G) i, None without gating
     forget_gate: np.ndarray | None  # (B, S, G) f, None without gating
     gates: np.ndarray | None = None          # (B, S, 2G) [i, f] side by side (i and f are views of it)
-    tanh_attended: np.ndarray | None = None  # (B, S, M) tanh(M_att), kept for the backward pass
+    tanh_attended: np.ndarray | None = None  # (B, S, P) tanh(M_att), kept for the backward pass
 
     @property
     def attention(self) -> tuple:
@@ -166,7 +168,7 @@ class RMCStepCache(NamedTuple):
 def rmc_input_terms(x: np.ndarray, params: dict, config: RMCConfig):
     """The input-only part of a step, for x (..., D) with any leading axes (one step or all).
 
-    Returns x̂ = x W_in + b_in (..., M) and the gates' pre-activations from x̂,
+    Returns x̂ = x W_in + b_in (..., P) and the gates' pre-activations from x̂,
     x̂ W_gx + b_gx + (input_bias, forget_bias) (..., 2G), or None without gating.
     """
     x_proj, _ = linear_forward(x, params["in.W"], params["in.b"])
@@ -180,20 +182,20 @@ def rmc_input_terms(x: np.ndarray, params: dict, config: RMCConfig):
 
 
 def rmc_step_forward(x: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
-    """One RMC step (see the module docstring). x: (B, D); memory: (B, S, M).
+    """One RMC step (see the module docstring). x: (B, D); memory: (B, S, P).
 
-    Returns output (B, S*M), the next memory (B, S, M) and an RMCStepCache.
+    Returns output (B, S*P), the next memory (B, S, P) and an RMCStepCache.
     """
     x_proj, from_x = rmc_input_terms(x, params, config)
     return rmc_memory_step(x, x_proj, from_x, memory, params, config)
 
 
 def rmc_memory_step(x, x_proj, from_x, memory: np.ndarray, params: dict, config: RMCConfig):
-    """The rest of a step, given its input terms from rmc_input_terms: x (B, D), x̂ (B, M) and
+    """The rest of a step, given its input terms from rmc_input_terms: x (B, D), x̂ (B, P) and
     the gates' input term (B, 2G) or None. Returns what rmc_step_forward returns."""
     B, S, _ = memory.shape
     # without attention the input row would reach nothing: the blocks see the slots alone
-    X = np.concatenate([memory, x_proj[:, None, :]], axis=1) if config.attention else memory   # (B, S+1, M)
+    X = np.concatenate([memory, x_proj[:, None, :]], axis=1) if config.attention else memory   # (B, S+1, P)
     mlp_W = [params[f"mlp{layer}.W"] for layer in range(config.attention_mlp_layers)]
     mlp_b = [params[f"mlp{layer}.b"] for layer in range(config.attention_mlp_layers)]
     blocks = []
@@ -212,7 +214,7 @@ def rmc_memory_step(x, x_proj, from_x, memory: np.ndarray, params: dict, config:
         transformed += X                                                        # residual
         X, norm2 = layer_norm_forward(transformed, blk["ln2.gamma"], blk["ln2.beta"])
         blocks.append(BlockCache(attn, norm1, mlp, norm2))
-    memory_attended = X                                                         # (B, S, M): no input row
+    memory_attended = X                                                         # (B, S, P): no input row
 
     x_cache = LinearCache(x, params["in.W"])
     if config.gate_style is None:
@@ -235,8 +237,8 @@ def rmc_memory_step(x, x_proj, from_x, memory: np.ndarray, params: dict, config:
 def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, config: RMCConfig):
     """Gradients of one RMC step.
 
-    doutput: (B, S*M) or None, on the step's output; dnext_memory: (B, S, M) or None, on the
-    next memory (from later steps). Returns dx (B, D), dmemory (B, S, M) and grads keyed like
+    doutput: (B, S*P) or None, on the step's output; dnext_memory: (B, S, P) or None, on the
+    next memory (from later steps). Returns dx (B, D), dmemory (B, S, P) and grads keyed like
     the core's params.
     """
     grads = Gradients()
@@ -249,15 +251,15 @@ def rmc_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, 
 
 def rmc_memory_step_backward(doutput, dnext_memory, cache: RMCStepCache, params: dict, config: RMCConfig,
                              grads: Gradients):
-    """Gradients of rmc_memory_step, summed into ``grads``. Returns dmemory (B, S, M) and the
-    gradients on the step's input terms: dx̂ (B, M) from the input row's attention (None
+    """Gradients of rmc_memory_step, summed into ``grads``. Returns dmemory (B, S, P) and the
+    gradients on the step's input terms: dx̂ (B, P) from the input row's attention (None
     without attention) and d(gates' input term) (B, 2G) (None without gating)."""
     memory = cache.memory
-    B, S, M = memory.shape
+    B, S, P = memory.shape
     if doutput is None:
         dM = np.zeros_like(memory) if dnext_memory is None else dnext_memory
     else:                                              # output = flatten(M_next)
-        dM = doutput.reshape(B, S, M) if dnext_memory is None else dnext_memory + doutput.reshape(B, S, M)
+        dM = doutput.reshape(B, S, P) if dnext_memory is None else dnext_memory + doutput.reshape(B, S, P)
     # dM is only read below (it may be the caller's array)
     if config.gate_style is None:
         dM_att, dmemory, dfrom_x = dM, np.zeros_like(memory), None
@@ -301,7 +303,7 @@ def rmc_memory_step_backward(doutput, dnext_memory, cache: RMCStepCache, params:
 
 def rmc_input_terms_backward(x, x_proj, dx_proj, dfrom_x, params: dict, config: RMCConfig, grads: Gradients):
     """Gradients of rmc_input_terms over (B, T) steps at once, summed into ``grads``: x (B, T, D),
-    x̂ (B, T, M), dx̂ (B, T, M) or None, d(gates' input term) (B, T, 2G) or None. Returns dx."""
+    x̂ (B, T, P), dx̂ (B, T, P) or None, d(gates' input term) (B, T, 2G) or None. Returns dx."""
     if dfrom_x is not None:
         from_gates = grads.linear(dfrom_x, LinearCache(x_proj, params["gate_x.W"]), "gate_x.W", "gate_x.b")
         dx_proj = from_gates if dx_proj is None else from_gates + dx_proj
@@ -314,9 +316,9 @@ def _in_order(grads: dict, params: dict) -> dict:
 
 
 def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCConfig):
-    """Run the core over xs (B, T, D) from memory (B, S, M).
+    """Run the core over xs (B, T, D) from memory (B, S, P).
 
-    Returns outputs (B, T, S*M), the final memory and the list of step caches.
+    Returns outputs (B, T, S*P), the final memory and the list of step caches.
     """
     x_proj, from_x = rmc_input_terms(xs, params, config)          # every step's input terms at once
     outputs = np.empty(xs.shape[:2] + (memory[0].size,), np.result_type(xs, memory, params["in.W"]))
@@ -331,14 +333,14 @@ def rmc_forward(xs: np.ndarray, memory: np.ndarray, params: dict, config: RMCCon
 def rmc_backward(doutputs, caches, params: dict, config: RMCConfig, dmemory_last=None):
     """Backpropagation through time for rmc_forward: one reversed loop carrying dmemory.
 
-    doutputs: (B, T, S*M) gradient on every output (zeros where unused), or None for none (then
+    doutputs: (B, T, S*P) gradient on every output (zeros where unused), or None for none (then
     dmemory_last, the gradient on the final memory, is the only one). Returns dxs (B, T, D),
     the gradient on the initial memory and grads keyed like params.
     """
     first = caches[0]
-    (B, T), M = (first.x.shape[0], len(caches)), first.x_proj.shape[-1]
+    (B, T), P = (first.x.shape[0], len(caches)), first.x_proj.shape[-1]
     dtype = first.memory.dtype if doutputs is None else doutputs.dtype
-    dx_proj = np.empty((B, T, M), dtype) if config.attention else None
+    dx_proj = np.empty((B, T, P), dtype) if config.attention else None
     dfrom_x = None if config.gate_style is None else np.empty((B, T, 2 * config.gate_size), dtype)
     grads = Gradients()
     dmemory = dmemory_last
@@ -358,21 +360,21 @@ def rmc_backward(doutputs, caches, params: dict, config: RMCConfig, dmemory_last
 class RelationalMemory:
     """The paper's Relational Memory Core, faithful to Sonnet v1 (see ``rrnn.rmc``).
 
-    Parameters (``self.params``, float64; M = num_heads * head_size, K = key_size,
-    F = num_heads * (2K + head_size), G = M for gate_style "unit", 1 for "memory"):
-      "in.W" (D, M), "in.b" (M,)                                input projection
-      "block{j}.qkv.W" (M, F), "block{j}.qkv.b" (F,)            per block j
+    Parameters (``self.params``, float64; P = num_heads * head_size = A * K, K_qk = key_size,
+    F = num_heads * (2 K_qk + head_size), G = P for gate_style "unit", 1 for "memory"):
+      "in.W" (D, P), "in.b" (P,)                                input projection
+      "block{j}.qkv.W" (P, F), "block{j}.qkv.b" (F,)            per block j
       "block{j}.qkv_ln.gamma", "block{j}.qkv_ln.beta" (F,)      per block
-      "block{j}.ln1.*", "block{j}.ln2.*" (M,)                   per block, after attention / MLP
-      "mlp{l}.W" (M, M), "mlp{l}.b" (M,)                        shared by all blocks
-      "gate_x.W" (M, 2G), "gate_x.b" (2G,)                      gates from the projected input
-      "gate_m.W" (M, 2G), "gate_m.b" (2G,)                      gates from tanh(previous memory)
+      "block{j}.ln1.*", "block{j}.ln2.*" (P,)                   per block, after attention / MLP
+      "mlp{l}.W" (P, P), "mlp{l}.b" (P,)                        shared by all blocks
+      "gate_x.W" (P, 2G), "gate_x.b" (2G,)                      gates from the projected input
+      "gate_m.W" (P, 2G), "gate_m.b" (2G,)                      gates from tanh(previous memory)
 
     Args:
-      input_size: D. num_slots: S, memory rows. head_size: V, value width per head.
+      input_size: D. num_slots: S, memory rows. head_size: K, value width per head.
       num_heads: A. num_blocks: attention + MLP rounds per step. attention_mlp_layers:
-      layers of the shared MLP. key_size: K (default head_size). gate_style: "unit"
-      (a gate per element), "memory" (one per slot) or None (M_next = M_att).
+      layers of the shared MLP. key_size: K_qk, query/key width per head (default head_size).
+      gate_style: "unit" (a gate per element), "memory" (one per slot) or None (M_next = M_att).
       forget_bias, input_bias: constants added before the sigmoids. attention: False for the
       ablation without attention (see the module docstring). rng: seed or Generator
       (None: the package's fixed default seed).
@@ -392,16 +394,16 @@ class RelationalMemory:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def initial_state(self, batch_size: int) -> np.ndarray:
-        """The identity-padded memory (B, S, M)."""
+        """The identity-padded memory (B, S, P)."""
         return rmc_initial_state(self.config, _checks.positive_int("batch_size", batch_size))
 
     def _check_memory(self, memory, batch_size: int) -> np.ndarray:
         c = self.config
-        return _checks.array("memory", memory, (batch_size, c.num_slots, c.slot_size), "(B, S, M)")
+        return _checks.array("memory", memory, (batch_size, c.num_slots, c.slot_size), "(B, S, P)")
 
     @_checks.refuse_overflow
     def step(self, x, memory, return_cache: bool = False):
-        """One step. x: (B, D); memory: (B, S, M). Returns (output (B, S*M), next memory),
+        """One step. x: (B, D); memory: (B, S, P). Returns (output (B, S*P), next memory),
         plus the RMCStepCache (attention weights, gates) when return_cache is true."""
         x = _checks.array("x", x, (None, self.config.input_size), "(B, D)")
         memory = self._check_memory(memory, x.shape[0])
@@ -412,8 +414,8 @@ class RelationalMemory:
     def forward(self, sequence, memory=None, return_sequences: bool = True, return_caches: bool = False):
         """Run over ``sequence`` (B, T, D) from ``memory`` (default: the initial state).
 
-        Returns (outputs, final memory): outputs (B, T, S*M) if return_sequences else the last
-        step's (B, S*M); with return_caches also the list of T step caches.
+        Returns (outputs, final memory): outputs (B, T, S*P) if return_sequences else the last
+        step's (B, S*P); with return_caches also the list of T step caches.
         """
         sequence = _checks.array("sequence", sequence, (None, None, self.config.input_size), "(B, T, D)")
         B = sequence.shape[0]

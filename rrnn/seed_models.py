@@ -1,4 +1,4 @@
-"""The memories the seed studies (notebooks 04-07) can look at, and one way to run any of them.
+"""The memories the seed demo's studies (notebooks 04-07) can look at, and one way to run any of them.
 
     MODELS                       name -> how the figures label it
     memory_model(name, ...)      the classifier for a choice, at the study's sizes
@@ -10,16 +10,16 @@
 
 The choices (``model=`` in every study of ``rrnn.studies``):
 
-    "hybrid"          the seed's LSTM + memory hybrid, untrained (not the paper's model: its memory
+    "hybrid"          the seed demo's LSTM + memory hybrid, untrained (not the paper's model: its memory
                       reads the LSTM's bounded output h; ``rrnn.hybrid``)
     "rmc"             the paper's relational memory core, untrained (its memory reads the input x)
     "trained-rmc"     the paper's RMC trained on ``rrnn.tasks.which_pattern``: name the pattern of a
                       sequence made like the studies' own (shipped in ``rrnn.pretrained``); 1, 2, 4
                       or 8 slots of 64, 2 heads, input 32
-    "trained-hybrid"  the seed's hybrid trained on the same task: LSTM 64, 4 slots of 64, 2 heads
+    "trained-hybrid"  the seed demo's hybrid trained on the same task: LSTM 64, 4 slots of 64, 2 heads
 
 Untrained models are built from ``model_seed`` exactly as ``rrnn.hybrid.RelationalRNNCell`` and the
-classifiers build them, so "hybrid" here is the very network the seed's studies ran.
+classifiers build them, so "hybrid" here is the very network the seed demo's studies ran.
 """
 from __future__ import annotations
 
@@ -139,15 +139,15 @@ def memory_model(model: str, *, input_size: int, hidden_size: int, num_slots: in
 
 class MemoryTrace(NamedTuple):
     """``model.trace(X)`` (a ``rrnn.models.StepTrace``) in float64, with the memory fields time-first:
-    the seed studies index them by step first (``memories[t]``, ``attention[t]``), as the
-    notebooks 04-07 and their exercises do. S slots of M, A heads, G gate width."""
+    the seed demo's studies index them by step first (``memories[t]``, ``attention[t]``), as the
+    notebooks 04-07 and their exercises do. S slots of width P, A heads, G gate width."""
 
-    memories: np.ndarray      # (T+1, B, S, M) the memory before step 0, then after every step
+    memories: np.ndarray      # (T+1, B, S, P) the memory before step 0, then after every step
     features: np.ndarray      # (B, T, F) what the head reads after each step (RMC: the flat memory; hybrid: output)
     attention: np.ndarray     # (T, B, A, S+1, S+1) the first block's weights; row/column S is the input row
     input_gate: np.ndarray    # (T, B, S, G)
     forget_gate: np.ndarray   # (T, B, S, G)
-    attended: np.ndarray      # (T, B, S, M) M~, the slots after attention and the MLP, before the gates
+    attended: np.ndarray      # (T, B, S, P) M~, the slots after attention and the MLP, before the gates
     logits: np.ndarray        # (B, T, C) the classifier's head on each step's features
 
     @property
@@ -237,13 +237,13 @@ class InputSensitivity(NamedTuple):
     silent_norms: np.ndarray   # (T,) the same with no input at all (amplitude 0)
     norm_spread: float         # (max - min) / mean of the final norms over the patterns
     content_difference: float  # mean relative_difference of the final memories over pattern pairs
-    stats_difference: float    # the same for the seed's statistics (norm, mean, std, slot norms, similarity)
+    stats_difference: float    # the same for the seed demo's statistics (norm, mean, std, slot norms, similarity)
     silence_difference: float  # mean relative_difference between each pattern's final memory and silence's
     input_attention: float     # mean attention a slot pays to the input row (1/(S+1) is uniform)
 
 
 def _seed_statistics(memory: np.ndarray) -> np.ndarray:
-    """The seed's lenses on one final memory (S, M): its norm, mean, std, the slot norms and the
+    """The seed demo's lenses on one final memory (S, P): its norm, mean, std, the slot norms and the
     slots' mean cosine similarity, as one vector."""
     similarity = mean_offdiagonal(cosine_similarity(memory)) if len(memory) > 1 else 1.0
     return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *np.linalg.norm(memory, axis=-1),
@@ -256,7 +256,7 @@ def input_sensitivity(model: str = "hybrid", *, num_slots: int = 4, slot_size: i
     """Run one model choice on every pattern of ``rrnn.patterns`` (amplitude 1, one batch row each,
     each from ``seed``) and on silence (amplitude 0), and measure how much the memory moves.
 
-    Defaults: study 1's settings (the seed's sizes, 15 steps).
+    Defaults: study 1's settings (the seed demo's sizes, 15 steps).
     """
     net = memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
                        slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
@@ -264,9 +264,9 @@ def input_sensitivity(model: str = "hybrid", *, num_slots: int = 4, slot_size: i
     X = np.concatenate([make_sequence(name, 1, seq_len, input_size, rng=seed) for name in names]
                        + [np.zeros((1, seq_len, input_size))])
     tr = trace(net, X)
-    after = tr.memories[1:]                                              # (T, P+1, S, M)
-    norms = np.sqrt((after ** 2).sum(axis=(2, 3))).T                     # (P+1, T)
-    final = after[-1]                                                    # (P+1, S, M)
+    after = tr.memories[1:]                                              # (T, n+1, S, P): n patterns, then silence
+    norms = np.sqrt((after ** 2).sum(axis=(2, 3))).T                     # (n+1, T)
+    final = after[-1]                                                    # (n+1, S, P)
     pairs = list(itertools.combinations(range(len(names)), 2))
     stats = [_seed_statistics(m) for m in final[:-1]]
     return InputSensitivity(

@@ -2,7 +2,7 @@
 
 No plotting and no printing here: the notebooks print, the figures in ``rrnn.dash`` plot, and
 the tests check these same results. Every function takes the study's settings as keywords
-(defaults: the seed's settings, see ``examples/seed_demo.py``), builds its sequence with
+(defaults: the seed demo's settings, see ``examples/seed_demo.py``), builds its sequence with
 ``rrnn.patterns.make_sequence(pattern, ..., rng=seed)`` and its networks with
 ``rng=model_seed`` (None: rrnn's fixed default seed, as in the seed demo).
 
@@ -11,8 +11,8 @@ the tests check these same results. Every function takes the study's settings as
     step_by_step(...)         study 3: one step at a time: changes, attention weights, gates
     memory_capacity(...)      study 4: the same network with 1, 2, 4, 8 slots
 
-``model=`` chooses the memory (``rrnn.seed_models.MODELS``): "hybrid", the seed's LSTM + memory
-hybrid with untrained weights (the default, as the seed ran it: the mechanics, not learnt behaviour),
+``model=`` chooses the memory (``rrnn.seed_models.MODELS``): "hybrid", the seed demo's LSTM + memory
+hybrid with untrained weights (the default, as the seed demo ran it: the mechanics, not learnt behaviour),
 "rmc", the paper's RMC untrained, or "trained-rmc" / "trained-hybrid", trained to name the pattern
 of a sequence (``rrnn.tasks.which_pattern``; they need the sizes they were trained with).
 """
@@ -47,12 +47,12 @@ class MemoryEvolution(NamedTuple):
 
     pattern: str
     sequence: np.ndarray        # (B, T, D) the input
-    memories: np.ndarray        # (T+1, B, S, M) the memory before step 0, then after every step
-    memory_norm: np.ndarray     # (T,) L2 norm of the whole memory (all batch rows), as in the seed
+    memories: np.ndarray        # (T+1, B, S, P) the memory before step 0, then after every step
+    memory_norm: np.ndarray     # (T,) L2 norm of the whole memory (all batch rows), as in the seed demo
     memory_mean: np.ndarray     # (T,)
     memory_std: np.ndarray      # (T,)
     slot_norms: np.ndarray      # (T, S) L2 norm of each slot, batch row 0
-    slot_variance: float        # variance over slots of slot_norms[-1], the seed's 'specialisation' number
+    slot_variance: float        # variance over slots of slot_norms[-1], the seed demo's 'specialisation' number
     similarity: np.ndarray      # (S, S) cosine similarity of the final slots, batch row 0
     initial_similarity: np.ndarray  # (S, S) the same for the initial memory
     boundary: int | None        # the step where the step-up pattern gets louder (T // 2), else None
@@ -67,16 +67,16 @@ def memory_evolution(*, model: str = "hybrid", num_slots: int = 4, slot_size: in
                      pattern: str = "step_up", amplitude: float = 1.0, seed=42, model_seed=None) -> MemoryEvolution:
     """Study 1: run a memory over the sequence, step by step, and track it.
 
-    model: one of ``rrnn.seed_models.MODELS`` ("hybrid", the seed's, by default; "rmc";
+    model: one of ``rrnn.seed_models.MODELS`` ("hybrid", the seed demo's, by default; "rmc";
     "trained-rmc", "trained-hybrid", which need the sizes they were trained with).
-    Defaults are the seed's: batch 1, 15 steps, input 32, hidden 64, 4 slots of 64, 2 heads,
+    Defaults are the seed demo's: batch 1, 15 steps, input 32, hidden 64, 4 slots of 64, 2 heads,
     noise x 0.1 whose second half is x 5 (pattern "step_up").
     """
     net = seed_models.memory_model(model, input_size=input_size, hidden_size=hidden_size, num_slots=num_slots,
                                    slot_size=slot_size, num_heads=num_heads, model_seed=model_seed)
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
     trace = seed_models.trace(net, sequence)
-    memories = trace.memories                                                  # (T+1, B, S, M)
+    memories = trace.memories                                                  # (T+1, B, S, P)
     after = memories[1:]
     slot_norms = np.linalg.norm(after[:, 0], axis=-1)                           # (T, S)
     probabilities = softmax(trace.logits[0]) if seed_models.is_trained(model) else None
@@ -92,9 +92,9 @@ def memory_evolution(*, model: str = "hybrid", num_slots: int = 4, slot_size: in
 
 # --- study 2 -------------------------------------------------------------------------------------
 class WithWithoutMemory(NamedTuple):
-    """Study 2. Outputs are (B, T, O) at every step; the seed compared the last step only.
+    """Study 2. Outputs are (B, T, O) at every step; the seed demo compared the last step only.
 
-    For model="hybrid" (the seed's study) the outputs are the seed's 16 linear outputs of untrained
+    For model="hybrid" (the seed demo's study) the outputs are the seed demo's 16 linear outputs of untrained
     networks; for the other choices they are the classifiers' beliefs in each of the 9 patterns
     (softmax of the head on each step's features), and for a trained model ``accuracy`` holds each
     network's accuracy on ``seed_models.evaluation_set()``."""
@@ -105,7 +105,7 @@ class WithWithoutMemory(NamedTuple):
     memory: np.ndarray            # (B, T, O) the memory model (the hybrid or the RMC)
     memory_off: np.ndarray | None  # (B, T, O) the same hybrid, memory path switched off (None for the RMC,
                                   #   whose output is its memory)
-    diff_models: np.ndarray       # (T,) mean |lstm - memory| per step: the seed's comparison
+    diff_models: np.ndarray       # (T,) mean |lstm - memory| per step: the seed demo's comparison
     diff_memory: np.ndarray | None  # (T,) mean |memory - memory_off| per step: the memory's part alone
     shared_lstm_weights: bool     # do the baseline and the hybrid's LSTM hold the same weights?
     model: str = "hybrid"
@@ -114,11 +114,11 @@ class WithWithoutMemory(NamedTuple):
     @property
     def names(self) -> tuple:
         """The networks' labels: LSTM, the memory model, and (for a hybrid) it with the memory off."""
-        label = "seed's hybrid" if seed_models.is_hybrid(self.model) else "RMC"
+        label = "hybrid" if seed_models.is_hybrid(self.model) else "RMC"
         return ("LSTM", label) + ((f"{label}, memory off",) if self.memory_off is not None else ())
 
     def stats(self) -> dict:
-        """Name -> OutputStats of the last step's outputs (the seed's table), and the
+        """Name -> OutputStats of the last step's outputs (the seed demo's table), and the
         absolute differences at the last step."""
         lstm, label = self.names[:2]
         outputs = (self.lstm, self.memory) + ((self.memory_off,) if self.memory_off is not None else ())
@@ -135,10 +135,10 @@ def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size:
                         model_seed=None) -> WithWithoutMemory:
     """Study 2: an LSTM and a memory model on one sequence, plus (for a hybrid) the same network
     with its memory path off (``use_memory=False``) - the only comparison where the difference is
-    the memory's alone. Defaults: the seed's (batch 2, 10 steps, 32 -> 64 -> 16, 4 slots of 64,
+    the memory's alone. Defaults: the seed demo's (batch 2, 10 steps, 32 -> 64 -> 16, 4 slots of 64,
     2 heads, Gaussian noise).
 
-    model: "hybrid" (the seed's study: untrained LSTM and hybrid with 16 linear outputs), "rmc"
+    model: "hybrid" (the seed demo's study: untrained LSTM and hybrid with 16 linear outputs), "rmc"
     (untrained LSTM and RMC classifiers), "trained-rmc" or "trained-hybrid" (the shipped LSTM and
     that model, trained to name the pattern; output_size does not apply to these classifiers).
     """
@@ -163,7 +163,7 @@ def with_without_memory(*, model: str = "hybrid", seq_len: int = 10, input_size:
         shared = bool(np.array_equal(lstm.params["core.lstm.Wx"], net.params.get("core.lstm.Wx")))
         if seed_models.is_trained(model):
             name = seed_models.trained_name(model, num_slots)
-            label = "seed's hybrid" if model == "trained-hybrid" else "RMC"
+            label = "hybrid" if model == "trained-hybrid" else "RMC"
             accuracy = {"LSTM": seed_models.trained_accuracy("lstm"), label: seed_models.trained_accuracy(name)}
             if y_off is not None:
                 accuracy[f"{label}, memory off"] = seed_models.trained_accuracy(name, use_memory=False)
@@ -181,14 +181,14 @@ def lstm_step_logits(model, X) -> np.ndarray:
 # --- study 3 -------------------------------------------------------------------------------------
 class StepByStep(NamedTuple):
     """Study 3. Arrays indexed by state (T+1: before step 0, after each step) or by step (T),
-    for batch row 0; the *_change norms are over the whole batch, as in the seed. The RMC has no
+    for batch row 0; the *_change norms are over the whole batch, as in the seed demo. The RMC has no
     LSTM: for it h, c, output, h_change, c_change and readout are None."""
 
     pattern: str
     sequence: np.ndarray        # (B, T, D)
     h: np.ndarray | None        # (T+1, H)
     c: np.ndarray | None        # (T+1, H)
-    memory: np.ndarray          # (T+1, S, M)
+    memory: np.ndarray          # (T+1, S, P)
     output: np.ndarray | None   # (T, H) the cell's output (tanh of the combined h and read-out)
     h_change: np.ndarray | None  # (T,) ||h_t - h_{t-1}||
     c_change: np.ndarray | None  # (T,) ||c_t - c_{t-1}||
@@ -198,7 +198,7 @@ class StepByStep(NamedTuple):
                                 #   index S (the last) is the input row (the projected h)
     input_gate: np.ndarray      # (T, S, G) the memory's input gate i (how much new content is written)
     forget_gate: np.ndarray     # (T, S, G) the memory's forget gate f (how much old content is kept)
-    readout: np.ndarray | None  # (T, M) the slot mean the output reads
+    readout: np.ndarray | None  # (T, P) the slot mean the output reads
     model: str = "hybrid"
     probabilities: np.ndarray | None = None  # (T, 9) a trained model's belief in each pattern after step t
 
@@ -213,7 +213,7 @@ def step_by_step(*, model: str = "hybrid", seq_len: int = 3, input_size: int = 8
                  pattern: str = "noise", amplitude: float = 0.5, seed=42, model_seed=None) -> StepByStep:
     """Study 3: step a memory by hand and keep everything each step computed.
 
-    Defaults: the seed's (batch 1, 3 steps, input 8, hidden 16, 3 slots of 16, 1 head,
+    Defaults: the seed demo's (batch 1, 3 steps, input 8, hidden 16, 3 slots of 16, 1 head,
     noise x 0.5) and its hybrid cell. model: see ``rrnn.seed_models.MODELS``; the trained ones
     need input_size 32, slot_size 64 and 2 heads (and for the hybrid, hidden 64 and 4 slots)."""
     sequence = make_sequence(pattern, batch_size, seq_len, input_size, amplitude=amplitude, rng=seed)
@@ -250,7 +250,7 @@ def _memory_steps(model, pattern, sequence, **sizes) -> StepByStep:
     """Study 3 for the RMC choices and the trained hybrid, from ``seed_models.trace``."""
     net = seed_models.memory_model(model, **sizes)
     trace = seed_models.trace(net, sequence)
-    mems = trace.memories                                                       # (T+1, B, S, M)
+    mems = trace.memories                                                       # (T+1, B, S, P)
     hybrid = seed_models.is_hybrid(model)
     h = trace.features[0] if hybrid else None        # the hybrid's output; its h and c are inside the cell
     return StepByStep(
@@ -268,8 +268,8 @@ class MemoryCapacity(NamedTuple):
     pattern: str
     sequence: np.ndarray          # (B, T, D)
     slot_counts: np.ndarray       # (N,)
-    outputs: np.ndarray           # (N, B, T, O) hybrid: the seed's 16 outputs; RMC: beliefs in the 9 patterns
-    output_mean: np.ndarray       # (N,) mean of the last step's outputs (the seed's numbers)
+    outputs: np.ndarray           # (N, B, T, O) hybrid: the seed demo's 16 outputs; RMC: beliefs in the 9 patterns
+    output_mean: np.ndarray       # (N,) mean of the last step's outputs (the seed demo's numbers)
     output_std: np.ndarray        # (N,)
     memory_effect: np.ndarray     # (N,) mean |output with memory - output with the memory path off| (nan for the
                                   #   RMC, whose output is its memory)
@@ -288,10 +288,10 @@ def memory_capacity(*, model: str = "hybrid", slot_counts=(1, 2, 4, 8), seq_len:
                     model_seed=None) -> MemoryCapacity:
     """Study 4: the memory with each number of slots in ``slot_counts``, on one sequence.
 
-    Defaults: the seed's (batch 2, 10 steps, 32 -> 64 -> 16, slots 1, 2, 4, 8 of size 64,
+    Defaults: the seed demo's (batch 2, 10 steps, 32 -> 64 -> 16, slots 1, 2, 4, 8 of size 64,
     2 heads, Gaussian noise). No weight of the memory depends on the slot count, so with one
     model_seed every untrained network gets the same weights: the slot count is the only
-    difference. model: "hybrid" (the seed's study), "rmc" (the untrained RMC classifier; its head
+    difference. model: "hybrid" (the seed demo's study), "rmc" (the untrained RMC classifier; its head
     reads all S slots, so only the head grows with S) or "trained-rmc" (the shipped RMCs, one per
     slot count in 1, 2, 4, 8, each trained on its own: ``accuracy`` says how well each names the
     pattern - the capacity curve).

@@ -10,8 +10,8 @@ Three tasks:
 
 - :func:`associative_recall`: see key-value pairs, then a key; answer its value.
 - :func:`nth_farthest`: the paper's relational task, exactly as Sonnet generates it.
-- :func:`which_pattern`: the seed studies' input patterns; name the pattern a sequence was
-  made of. The trained models of the seed studies (notebooks 04-07) learnt it.
+- :func:`which_pattern`: the seed demo's studies' input patterns; name the pattern a sequence was
+  made of. The trained models of the seed demo's studies (notebooks 04-07) learnt it.
 """
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ PATTERN_NAMES = tuple(PATTERNS)
 
 def which_pattern(batch_size: int, *, input_size: int = 32, min_len: int = 10, max_len: int = 25,
                   min_amplitude: float = 0.25, max_amplitude: float = 4.0, rng):
-    """Which pattern is this? The seed studies' sequences with random settings, and their name.
+    """Which pattern is this? The seed demo's studies' sequences with random settings, and their name.
 
     Each example is one ``rrnn.patterns.make_sequence`` sequence of a pattern drawn uniformly
     from ``PATTERN_NAMES`` (9 classes, chance 1/9), scaled by its own amplitude, drawn

@@ -370,11 +370,11 @@ def parser() -> argparse.ArgumentParser:
                    help="rmc: gate per unit, per slot, or none (the next memory is M_att)")
     m.add_argument("--no-attention", action="store_true",
                    help="rmc: the ablation without attention (slots updated by the MLP and gates alone)")
-    m.add_argument("--slot-size", type=_positive(int), default=64, help="hybrid: slot width M")
+    m.add_argument("--slot-size", type=_positive(int), default=64, help="hybrid: slot width P")
     m.add_argument("--readout", choices=["mean", "flat"], default="mean",
-                   help="hybrid: read the memory as its slot mean (the seed's) or flattened")
+                   help="hybrid: read the memory as its slot mean (the seed demo's) or flattened")
     m.add_argument("--memory-input", choices=["h", "x"], default="h",
-                   help="hybrid: the memory's input row is the LSTM's h (the seed's) or the input x")
+                   help="hybrid: the memory's input row is the LSTM's h (the seed demo's) or the input x")
     m.add_argument("--head-sizes", type=_int_list, default=[128, 128], help="MLP head widths, e.g. 128,128")
     return p
 

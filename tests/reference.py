@@ -20,7 +20,7 @@ def layer_norm_row(row, gamma, beta, eps=1e-5):
 
 
 def attention_rows(X, blk, A, K, V):
-    """X: (N, M) rows of one example. Returns the attended rows and weights[a][i][j]."""
+    """X: (N, P) rows of one example. Returns the attended rows and weights[a][i][j]."""
     N = len(X)
     qkv = [layer_norm_row(X[i] @ blk["qkv.W"] + blk["qkv.b"], blk["qkv_ln.gamma"], blk["qkv_ln.beta"])
            for i in range(N)]
@@ -44,7 +44,7 @@ def attention_rows(X, blk, A, K, V):
 
 def rmc_step(x, memory, params, cfg):
     """One RMC step for a batch, looping over examples. Returns (next memory, weights per block)."""
-    S, M = cfg.num_slots, cfg.slot_size
+    S, P = cfg.num_slots, cfg.slot_size
     next_memory = np.zeros_like(memory)
     all_weights = []
     for b in range(len(x)):
@@ -75,8 +75,8 @@ def rmc_step(x, memory, params, cfg):
             gx = x_proj @ params["gate_x.W"] + params["gate_x.b"]
             gm = np.tanh(memory[b, s]) @ params["gate_m.W"] + params["gate_m.b"]
             g = gx + gm
-            for e in range(M):
-                ge = e if G == M else 0  # a 'memory' gate is one scalar per slot
+            for e in range(P):
+                ge = e if G == P else 0  # a 'memory' gate is one scalar per slot
                 i_gate = sigmoid(g[ge] + cfg.input_bias)
                 f_gate = sigmoid(g[G + ge] + cfg.forget_bias)
                 next_memory[b, s, e] = i_gate * math.tanh(attended[e]) + f_gate * memory[b, s, e]

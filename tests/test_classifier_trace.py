@@ -37,9 +37,9 @@ def test_the_lstm_has_no_memory_to_trace():
 def test_the_rmc_trace_is_the_core_stepped_by_hand_batch_first():
     model = CLASSIFIERS["rmc"]()
     tr = model.trace(x())
-    S, M = 3, 8
-    assert tr.memory.shape == (B, T + 1, S, M) and tr.attention.shape == (B, T, 2, S + 1, S + 1)
-    assert tr.input_gate.shape == tr.forget_gate.shape == tr.attended.shape == (B, T, S, M)
+    S, P = 3, 8
+    assert tr.memory.shape == (B, T + 1, S, P) and tr.attention.shape == (B, T, 2, S + 1, S + 1)
+    assert tr.input_gate.shape == tr.forget_gate.shape == tr.attended.shape == (B, T, S, P)
     memory = rmc_initial_state(model.config, B)
     np.testing.assert_array_equal(tr.memory[:, 0], memory)
     for t in range(T):

@@ -18,7 +18,7 @@ def good_step_args(B=2):
 @pytest.mark.parametrize("position, bad, message", [
     (0, np.zeros((2, 7)), r"x_t must have shape \(B, D\) = \(any, 8\), got \(2, 7\)"),
     (0, np.zeros(8), r"x_t must have shape \(B, D\) = \(any, 8\), got \(8,\)"),
-    (1, np.zeros((16, 2)), r"h must have shape \(B, H\) = \(2, 16\), got \(16, 2\)"),  # the seed's (H, B) layout
+    (1, np.zeros((16, 2)), r"h must have shape \(B, H\) = \(2, 16\), got \(16, 2\)"),  # the seed demo's (H, B) layout
     (2, np.zeros((16, 2)), r"c must have shape \(B, H\) = \(2, 16\), got \(16, 2\)"),
     (1, np.zeros((3, 16)), r"h must have shape \(B, H\) = \(2, 16\), got \(3, 16\)"),
     (3, np.zeros((2, 16, 3)), r"memory must have shape \(B, S, slot_size\) = \(2, 3, 16\), got \(2, 16, 3\)"),
@@ -60,9 +60,9 @@ def test_rmc_rejects_bad_step_arguments():
     core = rrnn.RelationalMemory(5, 3, 4, 2)
     with pytest.raises(ValueError, match=r"x must have shape \(B, D\) = \(any, 5\), got \(2, 4\)"):
         core.step(np.zeros((2, 4)), core.initial_state(2))
-    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, M\) = \(2, 3, 8\), got \(2, 8, 3\)"):
+    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, P\) = \(2, 3, 8\), got \(2, 8, 3\)"):
         core.step(np.zeros((2, 5)), np.zeros((2, 8, 3)))
-    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, M\) = \(1, 3, 8\), got \(2, 3, 8\)"):
+    with pytest.raises(ValueError, match=r"memory must have shape \(B, S, P\) = \(1, 3, 8\), got \(2, 3, 8\)"):
         core.forward(np.zeros((1, 2, 5)), memory=core.initial_state(2))
 
 

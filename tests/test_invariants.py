@@ -38,13 +38,13 @@ def test_layer_norm_rows_have_zero_mean_unit_variance(rng):
 def test_initial_memory_is_identity_padded_or_truncated(S, A, V, expected_nonzero_rows):
     core = rrnn.RelationalMemory(2, S, V, A)
     memory = core.initial_state(2)
-    M = A * V
-    assert memory.shape == (2, S, M)
+    P = A * V
+    assert memory.shape == (2, S, P)
     for s in range(S):
-        expected = np.zeros(M)
-        if s < M:
-            expected[s] = 1.0  # e_s, padded with zeros to width M ...
-        np.testing.assert_array_equal(memory[0, s], expected)  # ... or an all-zero row once s >= M
+        expected = np.zeros(P)
+        if s < P:
+            expected[s] = 1.0  # e_s, padded with zeros to width P ...
+        np.testing.assert_array_equal(memory[0, s], expected)  # ... or an all-zero row once s >= P
     assert int((np.abs(memory[1]).sum(-1) > 0).sum()) == expected_nonzero_rows
 
 

@@ -115,7 +115,7 @@ def test_input_sensitivity_of_the_seeds_hybrid_is_what_the_issue_measured():
     assert s.norms[names.index("step_up"), -1] == pytest.approx(24.5, abs=0.05)
     assert s.silent_norms[-1] == pytest.approx(26.7, abs=0.05)
     assert 24.4 < s.norms[:, -1].min() and s.norms[:, -1].max() < 28.1
-    # the seed's statistics barely move, the contents do
+    # the seed demo's statistics barely move, the contents do
     assert s.stats_difference < 0.05 < 0.3 < s.content_difference
 
 

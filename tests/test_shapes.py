@@ -25,39 +25,39 @@ def test_lstm_shapes(B, T, D, H, O, rng):
 @pytest.mark.parametrize("gate_style", ["unit", "memory", None])
 def test_rmc_shapes(B, T, D, S, V, A, blocks, K, gate_style, rng):
     core = rrnn.RelationalMemory(D, S, V, A, num_blocks=blocks, key_size=K, gate_style=gate_style, rng=rng)
-    M = A * V
+    P = A * V
     xs = rng.standard_normal((B, T, D))
     memory = core.initial_state(B)
-    assert memory.shape == (B, S, M)
+    assert memory.shape == (B, S, P)
     out, next_memory = core.step(xs[:, 0], memory)
-    assert out.shape == (B, S * M) and next_memory.shape == (B, S, M)
+    assert out.shape == (B, S * P) and next_memory.shape == (B, S, P)
     outs, final, caches = core.forward(xs, return_caches=True)
-    assert outs.shape == (B, T, S * M) and final.shape == (B, S, M) and len(caches) == T
-    assert core.forward(xs, return_sequences=False)[0].shape == (B, S * M)
+    assert outs.shape == (B, T, S * P) and final.shape == (B, S, P) and len(caches) == T
+    assert core.forward(xs, return_sequences=False)[0].shape == (B, S * P)
     cache = caches[-1]
     assert len(cache.attention) == blocks
     assert all(w.shape == (B, A, S + 1, S + 1) for w in cache.attention)
-    G = {"unit": M, "memory": 1, None: None}[gate_style]
+    G = {"unit": P, "memory": 1, None: None}[gate_style]
     if G is None:
         assert cache.input_gate is None and cache.forget_gate is None
     else:
         assert cache.input_gate.shape == cache.forget_gate.shape == (B, S, G)
 
 
-@pytest.mark.parametrize("B, T, D, H, O, S, M, A", [
+@pytest.mark.parametrize("B, T, D, H, O, S, P, A", [
     (1, 1, 1, 1, 1, 1, 1, 1), (2, 3, 8, 16, 5, 3, 16, 1), (2, 4, 6, 5, 3, 4, 12, 3)])
-def test_hybrid_shapes(B, T, D, H, O, S, M, A, rng):
-    model = rrnn.RelationalRNN(D, H, O, num_slots=S, slot_size=M, num_heads=A, rng=rng)
+def test_hybrid_shapes(B, T, D, H, O, S, P, A, rng):
+    model = rrnn.RelationalRNN(D, H, O, num_slots=S, slot_size=P, num_heads=A, rng=rng)
     xs = rng.standard_normal((B, T, D))
     assert model.forward(xs).shape == (B, T, O)
     out, (h, c, memory) = model.forward(xs, return_sequences=False, return_state=True)
-    assert out.shape == (B, O) and h.shape == c.shape == (B, H) and memory.shape == (B, S, M)
+    assert out.shape == (B, O) and h.shape == c.shape == (B, H) and memory.shape == (B, S, P)
 
     cell = model.cell
-    assert cell.init_memory(B).shape == (B, S, M)
+    assert cell.init_memory(B).shape == (B, S, P)
     h0, c0, m0 = cell.init_state(B)
     output, h1, c1, m1 = cell.forward(xs[:, 0], h0, c0, m0)
-    assert output.shape == h1.shape == c1.shape == (B, H) and m1.shape == (B, S, M)
+    assert output.shape == h1.shape == c1.shape == (B, H) and m1.shape == (B, S, P)
 
 
 def test_attention_function_shapes(rng):
@@ -72,7 +72,7 @@ def test_attention_function_shapes(rng):
 
 
 def test_parameter_shapes_match_the_spec_table():
-    # docs/rmc.md §5, worked example: S=8, A=8, K=32 (M=256), D=40, 1 block, L=2 -> 605,184
+    # docs/rmc.md §5, worked example: S=8, A=8, K=32 (P=256), D=40, 1 block, L=2 -> 605,184
     core = rrnn.RelationalMemory(40, 8, 32, 8)
     assert sum(p.size for p in core.params.values()) == 605_184
     assert all(p.dtype == np.float64 for p in core.params.values())

@@ -1,4 +1,4 @@
-"""rrnn.studies: the four seed studies compute what their docstrings say, with the seed's settings."""
+"""rrnn.studies: the seed demo's four studies compute what their docstrings say, with the seed demo's settings."""
 import numpy as np
 import pytest
 
@@ -56,10 +56,10 @@ def test_with_without_memory_shapes_and_the_seeds_statistics(comparison):
     for outputs in (comparison.lstm, comparison.memory, comparison.memory_off):
         assert outputs.shape == (2, 10, 16)
     stats = comparison.stats()
-    assert set(stats) == {"LSTM", "seed's hybrid", "seed's hybrid, memory off", "|LSTM - seed's hybrid|",
+    assert set(stats) == {"LSTM", "hybrid", "hybrid, memory off", "|LSTM - hybrid|",
                           "|memory on - memory off|"}
     last = comparison.memory[:, -1]
-    assert np.isclose(stats["seed's hybrid"].mean, last.mean()) and np.isclose(stats["seed's hybrid"].max, last.max())
+    assert np.isclose(stats["hybrid"].mean, last.mean()) and np.isclose(stats["hybrid"].max, last.max())
 
 
 def test_memory_off_is_the_same_network_reading_zeros(comparison):
@@ -194,8 +194,8 @@ def test_step_by_step_of_the_rmc_keeps_the_memory_and_leaves_out_what_it_does_no
 
 def test_trained_studies_report_accuracy_and_beliefs():
     comparison = studies.with_without_memory(model="trained-hybrid")
-    assert set(comparison.accuracy) == {"LSTM", "seed's hybrid", "seed's hybrid, memory off"}
-    assert comparison.accuracy["seed's hybrid"] > comparison.accuracy["seed's hybrid, memory off"]
+    assert set(comparison.accuracy) == {"LSTM", "hybrid", "hybrid, memory off"}
+    assert comparison.accuracy["hybrid"] > comparison.accuracy["hybrid, memory off"]
     capacity = studies.memory_capacity(model="trained-rmc", slot_counts=(1, 8))
     assert capacity.accuracy.shape == (2,) and np.all(capacity.accuracy > 0.5) and not capacity.same_weights
     evolution = studies.memory_evolution(model="trained-rmc", pattern="ramp")

@@ -54,7 +54,7 @@ def lstm(xs, p: dict):
 
 # ------------------------------------------------------------------------------- attention
 def multihead_attention(X, p: dict, num_heads: int, key_size: int):
-    """X: (B, N, M); p: "qkv.W", "qkv.b", "qkv_ln.gamma", "qkv_ln.beta".
+    """X: (B, N, P); p: "qkv.W", "qkv.b", "qkv_ln.gamma", "qkv_ln.beta".
 
     Head a owns features [a*(2K+V), (a+1)*(2K+V)) of the normed qkv, laid out [q | k | v].
     Returns out (B, N, A*V) and weights (B, A, N, N).
@@ -74,7 +74,7 @@ def multihead_attention(X, p: dict, num_heads: int, key_size: int):
 # ------------------------------------------------------------------------------- RMC
 @dataclass(frozen=True)
 class RMCSpec:
-    """The settings an RMC step needs beyond its weights (S and M come from the shapes)."""
+    """The settings an RMC step needs beyond its weights (S and P come from the shapes)."""
 
     num_heads: int
     key_size: int
@@ -86,20 +86,20 @@ class RMCSpec:
 
 
 def initial_memory(batch_size: int, num_slots: int, slot_size: int):
-    """eye(S) zero-padded or truncated to M columns, tiled over the batch: (B, S, M)."""
+    """eye(S) zero-padded or truncated to P columns, tiled over the batch: (B, S, P)."""
     eye = torch.eye(num_slots, slot_size, dtype=torch.float64)
     return eye.expand(batch_size, num_slots, slot_size).clone()
 
 
 def rmc_step(x, memory, p: dict, spec: RMCSpec):
-    """One Sonnet v1 RMC step (docs/rmc.md §2). x: (B, D); memory: (B, S, M).
+    """One Sonnet v1 RMC step (docs/rmc.md §2). x: (B, D); memory: (B, S, P).
 
-    Returns the next memory (B, S, M) and a dict of what the step saw: "attention" (a
+    Returns the next memory (B, S, P) and a dict of what the step saw: "attention" (a
     weights tensor per block), "input_gate", "forget_gate" (B, S, G) or None.
     """
     S = memory.shape[1]
-    x_proj = x @ p["in.W"] + p["in.b"]                               # x̂: (B, M)
-    X = torch.cat([memory, x_proj.unsqueeze(1)], dim=1)              # input row last: (B, S+1, M)
+    x_proj = x @ p["in.W"] + p["in.b"]                               # x̂: (B, P)
+    X = torch.cat([memory, x_proj.unsqueeze(1)], dim=1)              # input row last: (B, S+1, P)
     attention = []
     for j in range(spec.num_blocks):
         blk = sub(p, f"block{j}.")
@@ -118,7 +118,7 @@ def rmc_step(x, memory, p: dict, spec: RMCSpec):
         return memory_att, seen
     gates = ((x_proj @ p["gate_x.W"] + p["gate_x.b"]).unsqueeze(1)
              + torch.tanh(memory) @ p["gate_m.W"] + p["gate_m.b"])   # (B, S, 2G)
-    i_raw, f_raw = gates.chunk(2, dim=-1)                            # G = M ('unit') or 1 ('memory')
+    i_raw, f_raw = gates.chunk(2, dim=-1)                            # G = P ('unit') or 1 ('memory')
     i = torch.sigmoid(i_raw + spec.input_bias)
     f = torch.sigmoid(f_raw + spec.forget_bias)
     seen.update(input_gate=i, forget_gate=f)
@@ -126,7 +126,7 @@ def rmc_step(x, memory, p: dict, spec: RMCSpec):
 
 
 def rmc(xs, p: dict, spec: RMCSpec, num_slots: int, memory=None):
-    """xs: (B, T, D) from ``memory`` (default: the identity). Returns outputs (B, T, S*M),
+    """xs: (B, T, D) from ``memory`` (default: the identity). Returns outputs (B, T, S*P),
     the final memory and the per-step dicts of rmc_step."""
     B, T, _ = xs.shape
     if memory is None:
@@ -143,7 +143,7 @@ def rmc(xs, p: dict, spec: RMCSpec, num_slots: int, memory=None):
 def hybrid(xs, p: dict, spec: RMCSpec, num_slots: int):
     """The rrnn.hybrid cell over xs (B, T, D) from zero h, c and the identity memory.
 
-    p: "lstm.*", "rmc.*", "combine.W" (H + M, H), "combine.b". Returns outputs (B, T, H).
+    p: "lstm.*", "rmc.*", "combine.W" (H + P, H), "combine.b". Returns outputs (B, T, H).
     """
     B, T, _ = xs.shape
     p_lstm, p_rmc = sub(p, "lstm."), sub(p, "rmc.")
@@ -153,7 +153,7 @@ def hybrid(xs, p: dict, spec: RMCSpec, num_slots: int):
     for t in range(T):
         h, c = lstm_step(xs[:, t], h, c, p_lstm)
         memory, _ = rmc_step(h, memory, p_rmc, spec)                 # h is the memory's input row
-        readout = memory.mean(dim=1)                                 # (B, M)
+        readout = memory.mean(dim=1)                                 # (B, P)
         outputs.append(torch.tanh(torch.cat([h, readout], dim=-1) @ p["combine.W"] + p["combine.b"]))
     return torch.stack(outputs, dim=1)
 

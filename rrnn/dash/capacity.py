@@ -5,8 +5,8 @@
     fig = CapacityFigure(mode="static").update(CapacityView(rrnn.studies.memory_capacity(), 4))
 
 Five panels against the number of slots S (the selected S is ringed), for the model chosen (the
-seed's hybrid, the untrained RMC, or the RMCs trained with 1, 2, 4 and 8 slots):
-  the last step's output mean and std (the seed's numbers)
+seed demo's hybrid, the untrained RMC, or the RMCs trained with 1, 2, 4 and 8 slots):
+  the last step's output mean and std (the seed demo's numbers)
   the memory's part of the output: mean |memory on - memory off| (the hybrid only)
   accuracy at naming the pattern (the trained RMCs: the capacity curve), against chance 1/9
   the attention a slot pays to the input row, next to 1/(S+1), what a uniform reader would pay
@@ -73,7 +73,7 @@ class CapacityFigure(InPlaceFigure):
         (self.std_line,) = self.ax_out.plot([], [], "s-", color="C1", label="std")
         self.ax_out.axhline(0, color="0.75", lw=0.6)
         self.ax_out.legend(loc="center right", frameon=False)     # a fixed place: "best" moves with the data, the legend does not
-        self.ax_out.set_title("last-step outputs (the seed's numbers)")
+        self.ax_out.set_title("last-step outputs (the seed demo's numbers)")
         (self.effect_line,) = self.ax_effect.plot([], [], "o-", color="C3")
         self.ax_effect.set_title("the memory's part: mean |memory on − off|")
         (self.attn_line,) = self.ax_attn.plot([], [], "o-", color="C2", label="measured")
@@ -126,7 +126,7 @@ def model_note(study: studies.MemoryCapacity) -> str:
     """What the panel beside the curves says about the model."""
     lines = [seed_models.MODELS[study.model] + "."]
     if study.model == "hybrid":
-        lines.append("Outputs: the seed's 16 linear outputs.")
+        lines.append("Outputs: the seed demo's 16 linear outputs.")
     else:
         lines.append("Outputs: beliefs in the 9 patterns\n(their mean is always 1/9).")
         lines.append("The memory's weights do not depend on S;\nonly the head, which reads all S slots, grows.")
@@ -143,7 +143,7 @@ def _study(model, slot_size, num_heads, seq_len, pattern, amplitude, seed):
 
 
 def compute_capacity(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed) -> CapacityView:
-    """The dashboard's compute: study 4 for S = 1 .. 8 (trained: 1, 2, 4, 8) with the seed's sizes
+    """The dashboard's compute: study 4 for S = 1 .. 8 (trained: 1, 2, 4, 8) with the seed demo's sizes
     (batch 2, input 32, hidden 64, output 16), cached, and the slot count to highlight."""
     return CapacityView(_study(model, slot_size, num_heads, seq_len, pattern, float(amplitude), seed), num_slots)
 

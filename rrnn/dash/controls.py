@@ -208,7 +208,7 @@ def amplitude_slider(value: float = 1.0, *, min: float = 0.0, max: float = 5.0, 
 
 def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed",
                 name: str = "seed") -> widgets.IntSlider:
-    """The seed of the input sequence (``np.random.default_rng(seed)``)."""
+    """The input seed: the random seed of the input sequence (``np.random.default_rng(seed)``)."""
     return int_slider(name, value, min, max, description=description)
 
 
@@ -432,7 +432,7 @@ class TimeStepper(widgets.HBox):
 
     ``slider`` (a StepSlider) holds the step: put it in the controls as ``"step"``; ``play``
     is linked to it (kernel-side, so setting either moves both). ``set_num_steps(T)`` or
-    ``follow(seq_len_slider)`` keeps the range right. Steps count from 1, as the seed's
+    ``follow(seq_len_slider)`` keeps the range right. Steps count from 1, as the seed demo's
     "[Step 1]" does.
     """
 

@@ -8,7 +8,7 @@ The figure has seven panels; the top ones are over steps t = 1 .. T (the memory 
 and a dashed line marks where the step-up pattern gets louder:
   memory norm ||M_t||  |  mean and std of M_t's entries  |  how much each slot reads the input row
   slot norms (S x T)  |  slot norms, last step  |  cosine similarity, final slots  |  slot trajectories (2-D)
-The first five are the seed's lenses; the last two see what the input changes. A line above the
+The first five are the seed demo's lenses; the last two see what the input changes. A line above the
 panels names the model (and, for a trained one, the pattern it names after the last step).
 """
 from __future__ import annotations
@@ -143,7 +143,7 @@ class MemoryEvolutionFigure(InPlaceFigure):
 
 
 def compute_memory_evolution(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed):
-    """The dashboard's compute: study 1 with the seed's sizes (batch 1, input 32, hidden 64)."""
+    """The dashboard's compute: study 1 with the seed demo's sizes (batch 1, input 32, hidden 64)."""
     return studies.memory_evolution(model=model, num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
                                     seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed)
 
@@ -164,4 +164,4 @@ def memory_evolution_dashboard(*, model: str = "hybrid", num_slots: int = 4, slo
                      title="Study 1 · how the memory evolves",
                      help="Batch 1, input 32 (the hybrid: hidden 64). Untrained models keep one set of "
                           "random weights; the trained ones learnt to name the pattern (1, 2, 4 or 8 slots for the "
-                          "RMC; slot size and heads are then fixed). The seed is the input sequence's.")
+                          "RMC; slot size and heads are then fixed). The input seed draws the input sequence.")

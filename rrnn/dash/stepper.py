@@ -5,9 +5,9 @@
     run = rrnn.studies.step_by_step(seq_len=5)
     fig = StepperFigure(mode="static").update(StepView(run, step=2))
 
-The model is one of ``rrnn.seed_models.MODELS``: the seed's hybrid (its study) or the paper's RMC,
+The model is one of ``rrnn.seed_models.MODELS``: the seed demo's hybrid (its study) or the paper's RMC,
 untrained, or either trained to name the pattern. A line above the panels names it (and, for a
-trained one, the pattern it names after step t). Four panels for step t (1-based, as the seed's
+trained one, the pattern it names after step t). Four panels for step t (1-based, as the seed demo's
 "[Step 1]"):
   how much h, c and the memory changed at every step (the current step marked); the RMC has no
       LSTM and the trained hybrid's h, c are not recorded, so for them only the memory's change
@@ -41,7 +41,7 @@ from .figure import InPlaceFigure
 
 MAX_SLOT_SIZE, MAX_SEQ_LEN = 64, 30   # the ranges of the dashboard's slot size and steps sliders
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
-SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed's study 3 (untrained models)
+SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed demo's study 3 (untrained models)
 NO_LSTM_STATE = {"rmc": "the RMC has no LSTM, so no h or c", "trained-rmc": "the RMC has no LSTM, so no h or c",
                  "trained-hybrid": "the trained hybrid's h and c are not recorded"}
 """Why a model's run has no h, c (said in the legend and under the panel)."""
@@ -165,7 +165,7 @@ class StepperFigure(InPlaceFigure):
         self.fit_layout(S + 1)      # slanted column labels and the slots need more room (or less)
 
     def _legend(self, model: str, has_lstm: bool) -> None:
-        """The change panel's legend: h, c and M for the seed's hybrid; M alone (and why) otherwise."""
+        """The change panel's legend: h, c and M for the seed demo's hybrid; M alone (and why) otherwise."""
         key = "lstm" if has_lstm else NO_LSTM_STATE.get(model, "no h or c")
         if key == self._legend_key:
             return
@@ -217,7 +217,7 @@ def plot_step_attention(run: studies.StepByStep, step: int, ax=None, *, annotate
 
 
 def study_sizes(model: str) -> dict:
-    """Input (and LSTM) sizes of the stepper's run: the seed's study 3 (input 8, hidden 16) for the
+    """Input (and LSTM) sizes of the stepper's run: the seed demo's study 3 (input 8, hidden 16) for the
     untrained models, what they were trained with (``seed_models.trained_sizes``) for the trained
     ones (the trained RMC has no LSTM: its hidden size is not used)."""
     return {key: seed_models.trained_sizes(model).get(key, value) for key, value in SEED_SIZES.items()}
@@ -290,8 +290,8 @@ def stepper_dashboard(*, step: int = 1, model: str = "hybrid", num_slots: int = 
                      figures=[C.PatternPreview(mode=mode)], panel=panel, name="stepper", caches=[_run],
                      note=C.identical_slots_note,
                      title="Study 3 · one step at a time",
-                     help="Batch 1. Untrained (random weights: mechanics, not behaviour): the seed's hybrid and "
-                          "the paper's RMC, at the seed's sizes (input 8; the hybrid's LSTM 16). Trained to name the pattern: "
+                     help="Batch 1. Untrained (random weights: mechanics, not behaviour): the seed demo's hybrid and "
+                          "the paper's RMC, at the seed demo's sizes (input 8; the hybrid's LSTM 16). Trained to name the pattern: "
                           "the RMC (input 32, 1, 2, 4 or 8 slots) and the hybrid (input 32, hidden 64, 4 slots); "
                           "their slot size (64) and heads (2) are fixed. Press ▶ or Play to walk through the "
                           "steps; the settings below rerun the sequence.")

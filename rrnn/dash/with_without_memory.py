@@ -4,13 +4,13 @@
     dash = with_without_memory_dashboard()
     fig = WithWithoutMemoryFigure(mode="static").update(rrnn.studies.with_without_memory())
 
-Three panels, for the model chosen (the seed's hybrid by default, or the RMC; untrained or trained):
-  mean |difference| per step: the seed's comparison (LSTM vs the memory model, two networks)
+Three panels, for the model chosen (the seed demo's hybrid by default, or the RMC; untrained or trained):
+  mean |difference| per step: the seed demo's comparison (LSTM vs the memory model, two networks)
       next to the memory's part alone (one hybrid, memory path on vs off; the RMC has no such path)
   the last step's outputs, one point per (batch row, output): the memory model on the y axis
       against the LSTM (grey) and against itself with the memory off (colour); points on the
       diagonal did not change. For the classifiers the outputs are beliefs in the 9 patterns.
-  the seed's output statistics at the last step (mean, std, min, max) for the networks; for
+  the seed demo's output statistics at the last step (mean, std, min, max) for the networks; for
       trained models, their accuracies at naming the pattern instead
 """
 from __future__ import annotations
@@ -91,7 +91,7 @@ class WithWithoutMemoryFigure(InPlaceFigure):
                                   if result.shared_lstm_weights else "the two LSTMs have different weights")
         trained = " (trained to name the pattern)" if result.accuracy else ""
         self.model_text.set_text(f"LSTM against {seed_models.MODELS[result.model]}{trained}; outputs: "
-                                 + ("the seed's 16 linear outputs" if result.model == "hybrid" else
+                                 + ("the seed demo's 16 linear outputs" if result.model == "hybrid" else
                                     "beliefs in the 9 patterns"))
 
         on, lstm = result.memory[:, -1].ravel(), result.lstm[:, -1].ravel()
@@ -142,7 +142,7 @@ class WithWithoutMemoryFigure(InPlaceFigure):
 
 
 def compute_with_without_memory(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed, model_seed):
-    """The dashboard's compute: study 2 with the seed's sizes (batch 2, input 32, hidden 64, output 16)."""
+    """The dashboard's compute: study 2 with the seed demo's sizes (batch 2, input 32, hidden 64, output 16)."""
     return studies.with_without_memory(model=model, num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
                                        seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed,
                                        model_seed=model_seed)
@@ -164,5 +164,5 @@ def with_without_memory_dashboard(*, model: str = "hybrid", num_slots: int = 4, 
                      figures=[C.PatternPreview(mode=mode)], name="with_without_memory", note=C.identical_slots_note,
                      title="Study 2 · the output with and without the memory",
                      help="Batch 2, input 32, hidden 64. Untrained: 'weights seed' draws both networks' weights "
-                          "(the seed's hybrid has 16 linear outputs). Trained: the shipped LSTM and the chosen "
+                          "(the seed demo's hybrid has 16 linear outputs). Trained: the shipped LSTM and the chosen "
                           "model, which learnt to name the pattern. 'seed' draws the input.")

@@ -1,7 +1,7 @@
-"""Checks for the exercises of notebooks 04-07 (the seed's four studies).
+"""Checks for the exercises of notebooks 04-07 (the seed demo's four studies).
 
 Each ``check_...`` takes the learner's answer, recomputes the right one from ``rrnn.studies``
-with the study's default (the seed's) settings, and returns a ``Check`` that shows as one line:
+with the study's default (the seed demo's) settings, and returns a ``Check`` that shows as one line:
 "✔ Correct: ...", "✘ Not yet: <a hint, never the answer>" or "… Not answered yet: ..." while
 the answer is still ``None``. Nothing is printed, and a wrong answer never raises.
 
@@ -59,7 +59,7 @@ def _seed_hybrid_trace(pattern: str, seq_len: int, amplitude: float = 1.0, model
 
 
 def check_plateau_prediction(answer) -> Check:
-    """04, exercise 1: predict, from the fixed point after step 15, where the 8-slot hybrid (the seed
+    """04, exercise 1: predict, from the fixed point after step 15, where the 8-slot hybrid (the seed demo
     demo's other settings, untrained) levels off on the seed demo's step-up input. Passes a prediction
     within 3% of ||M*_15|| (the computation asked for) or within 5% of the norm after 60 steps; the
     message says how far the prediction was from that measurement. A hint never gives a value."""
@@ -247,7 +247,7 @@ def _sigmoid(z: float) -> float:
 
 @functools.lru_cache(maxsize=None)
 def _study3(num_slots: int = 3, seq_len: int = 3):
-    """Study 3 at the seed's settings, with another slot count or length."""
+    """Study 3 at the seed demo's settings, with another slot count or length."""
     return studies.step_by_step(num_slots=num_slots, seq_len=seq_len)
 
 
@@ -260,7 +260,7 @@ def _nearest_mistake(value, mistakes, rel=0.05):
 
 def check_decay_prediction(answer) -> Check:
     """06, exercise 1: predict ||(f - 1) * M_0||, the decay at step 1, with 8 slots (slot size 16, the
-    seed's other settings), from the forget bias and the identity start. Passes within 10% of the
+    seed demo's other settings), from the forget bias and the identity start. Passes within 10% of the
     measured decay, or within 3% of (1 - sigmoid(1)) * sqrt(8)."""
     if answer is None:
         return _missing("your prediction of the decay's size ||(f - 1) * M_0|| at step 1 with 8 slots")
@@ -268,7 +268,7 @@ def check_decay_prediction(answer) -> Check:
     if value is None:
         return Check(False, "give one number: the predicted norm of the decay (f - 1) * M_0 at step 1.")
     run = _study3(num_slots=8)
-    f, start = run.forget_gate[0], run.memory[0]                          # step 1's forget gate, M_0: (S, M)
+    f, start = run.forget_gate[0], run.memory[0]                          # step 1's forget gate, M_0: (S, P)
     measured = float(np.linalg.norm((f - 1) * start))
     write = float(np.linalg.norm(run.memory[1] - f * start))             # M_1 = write + f * M_0
     keep, S = _sigmoid(1.0), start.shape[0]
@@ -339,7 +339,7 @@ def check_input_share_over_sequence(answer) -> Check:
 
 
 def check_retention_prediction(answer) -> Check:
-    """06, exercise 3: predict the share of the start M_0 left after 10 steps of the seed's hybrid, the
+    """06, exercise 3: predict the share of the start M_0 left after 10 steps of the seed demo's hybrid, the
     mean over slots and units of prod_t f_t. Passes within 5% of the measured share or within 5% of
     sigmoid(1) ** 10 (the prediction from the bias alone) or of the product of the mean gates; a round
     number copied from elsewhere fails."""
@@ -350,7 +350,7 @@ def check_retention_prediction(answer) -> Check:
         return Check(False, "give one number: a share between 0 and 1.")
     if not 0 <= value <= 1:
         return Check(False, "a share is a number between 0 and 1: the part of M_0 that is still there.")
-    gates = _study3(seq_len=10).forget_gate                              # (T, S, M)
+    gates = _study3(seq_len=10).forget_gate                              # (T, S, P)
     measured = float(np.prod(gates, axis=0).mean())
     keep = _sigmoid(1.0)
     reasoned = keep ** 10

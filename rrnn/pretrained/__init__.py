@@ -5,13 +5,13 @@ Two families, one per task:
 - ``task="nth-farthest"`` (the default): Sonnet's reduced Nth-farthest example, 4 vectors of
   dimension 4 (input width 16, 4 steps, 4 classes; chance 25%, shortcut plateau 50%). Names:
   "lstm", "rmc", "hybrid". Made by ``experiments/nth_farthest/run.py``.
-- ``task="which-pattern"``: ``rrnn.tasks.which_pattern``, the seed studies' own input patterns
+- ``task="which-pattern"``: ``rrnn.tasks.which_pattern``, the seed demo's studies' own input patterns
   (32 features, 10-25 steps, random amplitude; name the pattern, 9 classes, chance 11%). Names:
   "rmc-1slot", "rmc-2slots", "rmc-4slots", "rmc-8slots" (2 heads of 32, slots of 64, as in the
-  seed's studies), "lstm" (64 units) and "hybrid" (the seed's: LSTM 64, 4 slots of 64, 2 heads).
+  seed demo's studies), "lstm" (64 units) and "hybrid" (the seed demo's: LSTM 64, 4 slots of 64, 2 heads).
   These are the trained models of notebooks 04-07. Made by ``experiments/which_pattern/run.py``.
 
-Each record holds the per-step history, the held-out accuracy curve, the spec, the seed and the
+Each record holds the per-step history, the held-out accuracy curve, the spec, the random seed and the
 exact command line (``record["argv"]``) that reproduces the run bit for bit:
 
     model, record = rrnn.pretrained.load("rmc-4slots", task="which-pattern")

@@ -3,16 +3,24 @@
 # afterwards they reuse it, and rebuild only when pyproject.toml changes.
 # For a lecture hall:  `make present NB=04_memory_evolution`  serves one notebook as a Voila app
 # (controls and figures, no code).
+# To lecture:  `make slides NB=03_rmc_step_by_step`  serves one notebook as a reveal.js slide deck
+# with a live kernel (sliders work on the projector; arrow keys or space move on, S opens the
+# speaker notes). It needs no network: reveal.js's style sheet is served from tools/slide_template.
+# Font context: the slide is 1280 x 720, scaled to the screen, with body text at 26 px (1/28 of its
+# height; tools/slide_template/.../rrnn.css), and every figure's text and lines drawn
+# RRNN_FONT_SCALE = 1.4 (SLIDES_FONT_SCALE=) times their notebook size relative to the figure
+# (rrnn/dash/figure.py).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.rrnn-installed
 
-.PHONY: lab test e2e present venv clean
+.PHONY: lab test e2e present slides venv clean
 
 NB   ?= 04_memory_evolution
 PORT ?= 8866
+SLIDES_FONT_SCALE ?= 1.4
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
@@ -40,6 +48,18 @@ present: $(STAMP)
 	fi; \
 	echo "Presenting $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
 	exec $(BIN)/voila "$$nb" --Voila.ip=127.0.0.1 --port=$(PORT)
+
+# A notebook as live lecture slides on http://127.0.0.1:$(PORT): NB=03_rmc_step_by_step (or .ipynb).
+# Which cells are slides is the notebook's slide metadata (tools/slides.py; View > Slide Type in Lab).
+slides: $(STAMP)
+	@nb=notebooks/$(basename $(notdir $(NB))).ipynb; \
+	if [ ! -f "$$nb" ]; then \
+	    echo "make slides: no $$nb; choose NB= one of:"; ls notebooks/*.ipynb | sed 's|notebooks/||; s|\.ipynb$$||; s|^|    |'; \
+	    exit 2; \
+	fi; \
+	echo "Slides of $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
+	JUPYTER_PATH="$(CURDIR)/tools/slide_template$${JUPYTER_PATH:+:$$JUPYTER_PATH}" RRNN_FONT_SCALE=$(SLIDES_FONT_SCALE) \
+	exec $(BIN)/voila "$$nb" --template=rrnn-slides --Voila.ip=127.0.0.1 --port=$(PORT)
 
 venv: $(STAMP)
 

@@ -47,20 +47,28 @@ no arguments but ``mode=``; ``discover()`` imports every module of ``rrnn.dash``
 
 Threads: each dashboard holds a lock around compute and update, and each figure one around its
 drawing, so a dashboard moved from two threads shows the result of its latest values.
+
+A static picture: displayed, a dashboard's output carries, beside the live widget, an ``image/png``
+of what it shows (``snapshot()``: a strip of its controls' labels and values above its figure).
+Jupyter front ends show the widget; a page that has no kernel - the course website (``make site``),
+GitHub - shows the picture.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import importlib
 import inspect
+import io
 import pkgutil
 import threading
 from typing import Any, Callable
 
 import ipywidgets as widgets
+import numpy as np
 
-from .figure import InPlaceFigure
+from .figure import InPlaceFigure, figure_png
 
 # --- messages instead of tracebacks --------------------------------------------------------------
 class MessageArea(widgets.HTML):
@@ -135,6 +143,7 @@ class Dashboard(widgets.VBox):
         self.error = None
         self.updates = 0
         self.name = name or getattr(compute, "__name__", "dashboard")
+        self._title = title
         self.caches = tuple(caches)
         self._inputs = self._input_names(compute, self.controls)
         self._last = None
@@ -241,6 +250,160 @@ class Dashboard(widgets.VBox):
 
     def __repr__(self):
         return f"<Dashboard {self.name!r}: controls {', '.join(self.controls)}>"
+
+    # --- a static picture, for pages without a kernel ----------------------------------------
+    def snapshot(self) -> bytes:
+        """What the dashboard shows now, as PNG bytes: a strip with the title, every control's
+        label and value (a slider's track and knob, a menu's choice, a checkbox) and the message,
+        the extra figures (a pattern preview) to its right, and the main figure below."""
+        with self._lock:
+            pixels = [_figure_pixels(fig) for fig in self.figures]
+            controls = [_control_state(name, control) for name, control in self.controls.items()]
+            title, message, level = self._title, self.message.text, self.message.level
+        main, side = pixels[0], pixels[1:]
+        strip = _controls_strip(controls, title, message, level, width=main.shape[1], side=side,
+                                dpi=self.figure.fig.dpi)
+        width = max(strip.shape[1], main.shape[1])
+        picture = np.concatenate([_pad_width(strip, width), _pad_width(main, width)], axis=0)
+        from matplotlib.image import imsave
+        buffer = io.BytesIO()
+        imsave(buffer, picture, format="png")
+        return buffer.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget's own bundle (the live dashboard in Jupyter) with ``image/png`` beside it:
+        front ends with a kernel render the widget, static pages the picture (``snapshot``)."""
+        data = super()._repr_mimebundle_(**kwargs)
+        if isinstance(data, dict) and "application/vnd.jupyter.widget-view+json" in data:
+            try:
+                data["image/png"] = base64.b64encode(self.snapshot()).decode("ascii")
+            except Exception:      # the picture is an extra: never let it stop the live dashboard
+                pass
+        return data
+
+
+# --- drawing the picture -----------------------------------------------------------------------------
+def _figure_pixels(figure: InPlaceFigure) -> np.ndarray:
+    """The figure rendered as an RGBA uint8 array, as ``InPlaceFigure.image`` renders it."""
+    from matplotlib.image import imread
+    with figure.lock:
+        png = figure_png(figure.fig, dpi=figure.fig.dpi)
+        # savefig re-rendered the canvas: draw the frame (and its background) again
+        if figure.mode == "widget":
+            figure.forget_backgrounds()                   # as InPlaceFigure.image does
+            figure.fig.canvas.draw_idle()
+        else:
+            figure.fig.canvas.draw()
+    rgba = imread(io.BytesIO(png))                        # floats in 0..1
+    if rgba.shape[-1] == 3:
+        rgba = np.concatenate([rgba, np.ones(rgba.shape[:2] + (1,), rgba.dtype)], axis=-1)
+    return (rgba * 255).round().astype(np.uint8)
+
+
+def _control_state(name: str, control) -> dict:
+    """What a control shows: its label, its value as text, and what to draw ("slider" with the
+    knob's place in 0..1, "menu", "check" or "text")."""
+    label = getattr(control, "description", "") or name
+    value = getattr(control, "value", None)
+    disabled = bool(getattr(control, "disabled", False))
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return dict(label=label, text="on" if value else "off", kind="check", on=bool(value), disabled=disabled)
+    if hasattr(control, "options") and hasattr(control, "label"):
+        return dict(label=label, text=str(control.label if control.label is not None else value), kind="menu",
+                    disabled=disabled)
+    if isinstance(control, widgets.Play):
+        return dict(label=label or "play", text=f"step {value}", kind="text", disabled=disabled)
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and low is not None and high is not None:
+        try:
+            text = format(value, getattr(control, "readout_format", "") or "")
+        except (TypeError, ValueError):
+            text = str(value)
+        where = (value - low) / (high - low) if high > low else 0.0
+        return dict(label=label, text=text, kind="slider", where=float(min(1.0, max(0.0, where))), disabled=disabled)
+    return dict(label=label, text=str(value), kind="text", disabled=disabled)
+
+
+_STRIP_COLORS = {"error": "#8a1c1c", "warning": "#7a4f01", "info": "#0b4f6c"}
+
+
+def _controls_strip(controls: list, title, message: str, level, *, width: int, side: list, dpi: float) -> np.ndarray:
+    """The strip above the figure: title, controls in a grid, message; side figures to the right."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    pad, row, cell = 8, 26, 250
+    side_width = sum(s.shape[1] + pad for s in side)
+    columns = max(1, min(len(controls), (width - side_width - pad) // cell)) if controls else 1
+    rows = -(-len(controls) // columns)
+    top = pad + (26 if title else 0)
+    controls_height = top + rows * row + (24 if message else 0) + pad
+    height = max(controls_height, *(s.shape[0] + 2 * pad for s in side)) if side else controls_height
+    total = max(width, columns * cell + side_width + 2 * pad)
+
+    fig = Figure(figsize=(total / dpi, height / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, total)
+    ax.set_ylim(height, 0)                               # pixels, from the top left
+    ax.set_axis_off()
+    points = 72 / dpi                                    # font sizes in pixels
+    if title:
+        ax.text(pad, pad + 10, title, fontsize=15 * points, fontweight="bold", va="center")
+    for n, state in enumerate(controls):
+        r, c = divmod(n, columns)
+        x, y = pad + c * cell, top + r * row + row / 2
+        color = "#999999" if state["disabled"] else "#222222"
+        ax.text(x + 100, y, state["label"], fontsize=12 * points, ha="right", va="center", color=color)
+        left, right = x + 108, x + cell - 16
+        if state["kind"] == "slider":
+            end = right - 56
+            ax.plot([left, end], [y, y], color="#bbbbbb", lw=3 * points, solid_capstyle="round")
+            knob = left + state["where"] * (end - left)
+            ax.plot([left, knob], [y, y], color="#2f6fb0" if not state["disabled"] else "#bbbbbb", lw=3 * points,
+                    solid_capstyle="round")
+            ax.add_patch(Circle((knob, y), 6, color="#ffffff", ec="#2f6fb0" if not state["disabled"] else "#999999",
+                                lw=1.5 * points, zorder=3))
+            ax.text(end + 10, y, state["text"], fontsize=12 * points, va="center", color=color)
+        elif state["kind"] == "menu":
+            ax.add_patch(FancyBboxPatch((left, y - 10), right - left, 20, boxstyle="round,pad=0,rounding_size=3",
+                                        fc="#ffffff", ec="#999999", lw=points))
+            ax.text(left + 6, y, _fit(state["text"], right - left - 24), fontsize=12 * points, va="center",
+                    color=color)
+            ax.text(right - 6, y, "\u25be", fontsize=12 * points, va="center", ha="right", color="#555555")
+        elif state["kind"] == "check":
+            ax.add_patch(FancyBboxPatch((left, y - 7), 14, 14, boxstyle="round,pad=0,rounding_size=2",
+                                        fc="#2f6fb0" if state["on"] else "#ffffff", ec="#777777", lw=points))
+            ax.text(left + 22, y, state["text"], fontsize=12 * points, va="center", color=color)
+        else:
+            ax.text(left, y, state["text"], fontsize=12 * points, va="center", color=color)
+    if message:
+        ax.text(pad, top + rows * row + 12, message, fontsize=12 * points, va="center",
+                color=_STRIP_COLORS.get(level, "#222222"))
+    fig.canvas.draw()
+    strip = np.asarray(fig.canvas.buffer_rgba()).copy()
+    x = columns * cell + 2 * pad
+    for picture in side:                                 # the extra figures, beside the controls
+        h, w = picture.shape[:2]
+        strip[pad:pad + h, x:x + w] = picture[:strip.shape[0] - pad, :strip.shape[1] - x]
+        x += w + pad
+    return strip
+
+
+def _fit(text: str, pixels: float, char: float = 6.8) -> str:
+    """``text`` cut, with an ellipsis, to about ``pixels`` wide at 12 px (a menu's box)."""
+    most = max(1, int(pixels // char))
+    return text if len(text) <= most else text[:most - 1].rstrip() + "\u2026"
+
+
+def _pad_width(picture: np.ndarray, width: int) -> np.ndarray:
+    """``picture`` widened to ``width`` pixels with white on the right."""
+    missing = width - picture.shape[1]
+    if missing <= 0:
+        return picture
+    white = np.full((picture.shape[0], missing, 4), 255, np.uint8)
+    return np.concatenate([picture, white], axis=1)
 
 
 def alternative_values(control) -> list:

@@ -23,16 +23,21 @@ answer_2 = np.sqrt(4 * 4 * 16 / 16)      # 4.0
 # or measure it: q, k = 2 * rng.standard_normal((2, 100_000, 16)); ((q * k).sum(-1) / 4).std()
 
 # %% exercise-3
-x = np.zeros((2, 5, 16))                                   # B = 2, N = 5, any width
-A, V = 4, 8
-F = A * (2 * V + V)                                        # key size = value size = 8
-params = {"qkv.W": np.zeros((16, F)), "qkv.b": np.zeros(F), "qkv_ln.gamma": np.ones(F), "qkv_ln.beta": np.zeros(F)}
-out, weights = multihead(x, params, A, V)
-answer_3 = (out.shape, weights.shape)                      # ((2, 5, 32), (2, 4, 5, 5))
+# output (B, N, A*V): the heads' outputs side by side; weights (B, A, N, N): one map per batch row and head
+x3 = np.zeros((2, 5, 16))                                  # B = 2, N = 5, any width
+A3, V3 = 4, 8
+F3 = A3 * (2 * V3 + V3)                                    # key size = value size = 8
+params3 = {"qkv.W": np.zeros((16, F3)), "qkv.b": np.zeros(F3), "qkv_ln.gamma": np.ones(F3), "qkv_ln.beta": np.zeros(F3)}
+out3, weights3 = multihead(x3, params3, A3, V3)
+answer_3 = (out3.shape, weights3.shape)                    # ((2, 5, 32), (2, 4, 5, 5))
 
 # %% exercise-4
+def equivariance_gap(f, x, order):
+    """How far f is from shuffling its outputs as its inputs were shuffled (items: axis 1)."""
+    return np.abs(f(x[:, order]) - f(x)[:, order]).max()   # row i of both sides is item order[i]
+
+f = lambda items: multihead(items, params, A, K)[0]
 order = np.random.default_rng(0).permutation(x.shape[1])
-shuffled, _ = multihead(x[:, order], params, A, K)
-plain, _ = multihead(x, params, A, K)
-print("outputs shuffled the same way:", np.allclose(shuffled, plain[:, order]))
-answer_4 = "b"
+print("self-attention:  ", equivariance_gap(f, x, order))                      # ~1e-16
+print("causal attention:", equivariance_gap(lambda items: causal_attention(items, items, items)[0], x, order))
+answer_4 = equivariance_gap

@@ -340,14 +340,16 @@ RIGHT = {
     "check_causal_attention": [_causal],
     "check_scaled_logit_std": [4, 4.0, np.sqrt(16)],
     "check_multihead_shapes": [((2, 5, 32), (2, 4, 5, 5)), [[2, 5, 32], np.array([2, 4, 5, 5])]],
-    "check_permutation": ["b", "B", "(b)", " b "],
+    "check_equivariance_gap": [lambda f, x, order: np.abs(f(x[:, order]) - f(x)[:, order]).max(),
+                               lambda f, x, order: np.linalg.norm(f(x[:, order])[:, np.argsort(order)] - f(x)),
+                               lambda f, x, order: np.float32(np.abs(f(x[:, order]) - f(x)[:, order]).mean())],
     "check_steps_to_one_percent": [15, 15.0, np.int64(15)],
     "check_forget_bias": [np.log(0.9 ** 0.1 / (1 - 0.9 ** 0.1)), 4.55],
     "check_lstm_param_count": [lambda D, H: 4 * H * (D + H + 1)],
-    "check_rmc_attention_shape": [(2, 2, 5, 5), [2, 2, 5, 5]],
+    "check_attention_growth": [3.24, 81 / 25, np.float64(3.24), "3.24"],
     "check_slot_param_change": [0, 0.0],
     "check_rmc_param_count": [_rmc_count],
-    "check_weights_that_matter": [20, 20.0],
+    "check_weights_that_matter": [45, 45.0],
     "check_layer_norm_backward": [_layer_norm_backward, _layer_norm_backward_from_rrnn,
                                   lambda dy, x, gamma: [g.tolist() for g in _layer_norm_backward(dy, x, gamma)]],
 }
@@ -359,14 +361,20 @@ WRONG = {
                                "not a function"],
     "check_scaled_logit_std": [16, 1, 2, 8, "four", float("nan"), True],
     "check_multihead_shapes": [((2, 5, 8), (2, 4, 5, 5)), ((2, 5, 32), (2, 5, 5)), (2, 5, 32), "shape"],
-    "check_permutation": ["a", "c", "d", 3],
+    "check_equivariance_gap": [lambda f, x, order: np.abs(f(x[:, order]) - f(x)).max(),            # not unshuffled
+                               lambda f, x, order: np.abs(f(x[:, order])[:, order] - f(x)).max(),  # the wrong way
+                               lambda f, x, order: 0.0, lambda f, x, order: np.allclose(f(x[:, order]), f(x)[:, order]),
+                               lambda f, x, order: f(x[:, order]) - f(x)[:, order],               # an array
+                               lambda f, x, order: (f(x[:, order]) - f(x)[:, order]).sum() - 1,   # negative
+                               lambda f, x, order: np.abs(f(x[order]) - f(x)[order]).max(),       # the batch axis
+                               "b"],
     "check_steps_to_one_percent": [14, 16, 0.0436, 1e9, [15]],
     "check_forget_bias": [1.0, 3.0, 0.9, "big"],
     "check_lstm_param_count": [lambda D, H: 4 * H * (D + H), lambda D, H: None, lambda D: 1, 42],
-    "check_rmc_attention_shape": [(2, 2, 4, 4), (2, 2, 4, 5), (2, 5, 5), "x"],
+    "check_attention_growth": [4, 2, 1.8, 25 / 81, 3, (2, 2, 9, 9), "x"],
     "check_slot_param_change": [4, -1, "none"],
     "check_rmc_param_count": [lambda D, h, A: _rmc_count(D, h, A) + 1, lambda D, h, A: "many", None.__class__],
-    "check_weights_that_matter": [25, 16, 5, "twenty"],
+    "check_weights_that_matter": [40, 50, 20, 25, 90, 16, "forty-five"],
     "check_layer_norm_backward": [lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, mean_term=False),
                                   lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, variance_term=False),
                                   lambda dy, x, gamma: (None, None, None),                   # the stub, untouched
@@ -737,3 +745,61 @@ def test_the_dashboard_in_the_module_docstring_runs_as_written(monkeypatch):
     dash.figure.refresh()
     assert np.array_equal(shown, np.asarray(dash.figure.fig.canvas.buffer_rgba()))
     assert dash.message.text == "" and list(dashboard.DASHBOARDS) == ["wave"]
+
+
+def test_hints_never_name_the_answer():
+    """A wrong answer gets a hint about the reasoning, never the value the exercise asks for."""
+    for answer in WRONG["check_attention_growth"]:
+        message = foundations.check_attention_growth(answer).message
+        assert "3.24" not in message and "81" not in message, (answer, message)
+    for answer in WRONG["check_weights_that_matter"]:
+        assert "45" not in foundations.check_weights_that_matter(answer).message, answer
+    for answer in WRONG["check_equivariance_gap"]:
+        message = foundations.check_equivariance_gap(answer).message
+        assert "f(x)[:, order]" not in message and "argsort" not in message, (answer, message)
+
+
+def test_equivariance_cases_are_what_the_check_says_they_are():
+    x = np.random.default_rng(0).standard_normal((2, len(foundations.EQUIVARIANCE_ORDER), 8))
+    order = np.array(foundations.EQUIVARIANCE_ORDER)
+    assert not np.array_equal(np.argsort(order), order)                       # not its own inverse
+    for name, f, equivariant in foundations._equivariance_cases():
+        gap = np.abs(f(x[:, order]) - f(x)[:, order]).max()
+        assert (gap < 1e-12) == equivariant and (equivariant or gap > 1e-3), (name, gap)
+
+
+@pytest.mark.parametrize("num_blocks", [1, 2, 3])
+def test_weights_that_matter_counts_the_rows_of_the_maps_that_reach_the_new_memory(num_blocks, monkeypatch):
+    """Nudge one row of one block's attention output (all a row of weights can change) and see
+    whether M_t moves; the rows that move it, times S + 1 columns, are weights_that_matter."""
+    import rrnn.rmc as rmc
+    S = 3
+    core = RelationalMemory(4, S, 4, 2, num_blocks=num_blocks, rng=0)
+    x = np.random.default_rng(1).standard_normal((1, 4))
+    memory = core.initial_state(1)
+    plain = core.step(x, memory)[1]
+    forward = rmc.multihead_attention_forward
+    count = 0
+    for block in range(num_blocks):
+        for row in range(S + 1):
+            calls = []
+
+            def nudged(X, params, *args, block=block, row=row, **kwargs):
+                attended, cache = forward(X, params, *args, **kwargs)
+                if len(calls) == block:
+                    attended = attended.copy()
+                    attended[:, row] += 1e-3 * np.arange(attended.shape[-1])    # not a constant: LN removes those
+                calls.append(1)
+                return attended, cache
+
+            monkeypatch.setattr(rmc, "multihead_attention_forward", nudged)
+            count += (S + 1) * (not np.allclose(core.step(x, memory)[1], plain, rtol=0, atol=1e-9))
+    monkeypatch.setattr(rmc, "multihead_attention_forward", forward)
+    assert count == foundations.weights_that_matter(S, num_blocks)
+
+
+def test_attention_weights_per_step_counts_what_the_core_computes():
+    for B, S, A, blocks in [(2, 4, 2, 1), (1, 8, 4, 2), (3, 1, 1, 3)]:
+        core = RelationalMemory(4, S, 4, A, num_blocks=blocks, rng=0)
+        cache = core.step(np.zeros((B, 4)), core.initial_state(B), return_cache=True)[2]
+        assert sum(a.size for a in cache.attention) == foundations.attention_weights_per_step(B, S, A, blocks)

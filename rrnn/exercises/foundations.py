@@ -1,7 +1,7 @@
 """Checks for the exercises of notebooks 01-03 (attention, the LSTM, one RMC step and its layer norm's
 backward pass, checked against finite differences with ``rrnn.gradcheck``).
 
-Every ``check_...`` takes the learner's answer (a number, a shape, a letter or a function) and
+Every ``check_...`` takes the learner's answer (a number, a shape or a function) and
 returns a ``Check`` (the course's result type, from ``rrnn.exercises``) that shows
 as one line: "✔ Correct: ...", "✘ Not yet: <a hint>" or "… Not answered yet: ..." while the
 answer is still ``None``. Nothing is printed, and a wrong answer (or a learner's function that
@@ -137,22 +137,76 @@ def check_multihead_shapes(answer) -> Check:
     return _right("output (B, N, A*V) = (2, 5, 32); weights (B, A, N, N) = (2, 4, 5, 5).")
 
 
-def check_permutation(answer) -> Check:
-    """Exercise 01.4: shuffle the items; the output rows are shuffled the same way: (b)."""
-    if answer is None:
-        return _missing('"a", "b" or "c"')
-    choice = str(answer).strip().lower().strip("()")
-    if choice == "b":
-        return _right("every item is treated by the same weights and attends to the set of all items, with "
-                      "no notion of position: shuffle the items and the outputs are shuffled the same way "
-                      "(self-attention is permutation-equivariant). The RMC's slots have no order either.")
-    if choice == "a":
-        return _wrong("row i of the output belongs to the item in row i: try it with x[:, order] and compare "
-                      "the outputs")
-    if choice == "c":
-        return _wrong("each item still sees the same set of items, only listed in another order: does the "
-                      "softmax-weighted sum depend on the order of its terms?")
-    return _wrong(f'answer "a", "b" or "c", got {answer!r}')
+EQUIVARIANCE_ORDER = (2, 0, 4, 1, 5, 3)   # not its own inverse: it tells x[:, order] from the inverse shuffle
+
+
+def _equivariance_cases():
+    """(name, f, equivariant?) for exercise 01.4: functions from items (B, N, P) to outputs (B, N, .)."""
+    from ..attention import multihead_attention_forward
+    rng = np.random.default_rng(2018)
+    P, A, K = 8, 2, 4
+    F = A * 3 * K
+    params = {"qkv.W": rng.standard_normal((P, F)) / np.sqrt(P), "qkv.b": np.zeros(F),
+              "qkv_ln.gamma": np.ones(F), "qkv_ln.beta": np.zeros(F)}
+    W = rng.standard_normal((P, P)) / np.sqrt(P)
+    positions = rng.standard_normal((len(EQUIVARIANCE_ORDER), P))
+
+    def attend(x):
+        return multihead_attention_forward(x, params, num_heads=A, key_size=K)[0]
+
+    def causal(x):
+        q = k = v = np.tanh(x @ W)
+        return causal_attention_reference(q, k, v)[0]
+
+    return [("multi-head self-attention", attend, True),
+            ("a row-wise layer plus the mean of all items", lambda x: np.tanh(x @ W) + x.mean(1, keepdims=True), True),
+            ("causal attention (exercise 1)", causal, False),
+            ("self-attention after adding each position's vector", lambda x: attend(x + positions), False)]
+
+
+def check_equivariance_gap(fn) -> Check:
+    """Exercise 01.4: ``fn(f, x, order)`` -> one number, how far ``f`` is from permutation equivariance
+    for this shuffle: the size of f(x[:, order]) - f(x)[:, order] (any norm, max or mean of it). The
+    check runs it on equivariant functions (gap 0 expected) and on functions that depend on position
+    (gap clearly above 0), with a shuffle that is not its own inverse."""
+    if fn is None:
+        return _missing("your function equivariance_gap")
+    if not callable(fn):
+        return _wrong(f"expected a function, got {type(fn).__name__}")
+    x = np.random.default_rng(1806).standard_normal((2, len(EQUIVARIANCE_ORDER), 8))
+    order = np.array(EQUIVARIANCE_ORDER)
+    for name, f, equivariant in _equivariance_cases():
+        got, error = _call(fn, f, x.copy(), order.copy())
+        if error is not None:
+            return _wrong(error.message + ". The items are axis 1 of x, which is (B, N, P)")
+        if isinstance(got, (bool, np.bool_)):
+            return _wrong("return the size of the difference (a number), not a verdict: 0 for an equivariant "
+                          "function, clearly above 0 for one that is not")
+        try:
+            size = np.size(got)
+        except Exception:                  # a ragged list, say: not one number either
+            size = 0
+        gap = _number(np.asarray(got).item()) if size == 1 else None
+        if gap is None:
+            return _wrong("return one number, the size of the difference: reduce the array of differences to its "
+                          "largest absolute entry, or a norm" if size > 1 else
+                          f"return one number, the size of the difference, got {type(got).__name__}")
+        if gap < 0:
+            return _wrong("a size is never negative: take absolute values (or a norm) of the difference")
+        scale = float(np.abs(f(x)).max())
+        if equivariant and gap > 1e-8 * max(scale, 1.0):
+            return _wrong(f"for {name}, which treats every item alike and so is equivariant, your gap is not 0. "
+                          "Compare each output row with the output row of the same item: after the shuffle, row i "
+                          "holds item order[i]. (This shuffle is not its own inverse, so shuffling one side the "
+                          "opposite way shows up.)")
+        if not equivariant and gap < 1e-6 * max(scale, 1.0):
+            return _wrong(f"your gap is 0 also for {name}, whose output depends on where an item sits: make your "
+                          "function run f on the shuffled items and compare with f's output on the unshuffled ones")
+    return _right("your gap is 0 for self-attention and a row-wise layer, and clearly not for causal attention or "
+                  "for attention after adding positions: shuffle the items and self-attention's outputs are "
+                  "shuffled the same way (it is permutation-equivariant), because every item meets the same "
+                  "weights and a softmax-weighted sum does not care about the order of its terms. The RMC's "
+                  "slots have no order either; a causal mask or position vectors are what give items one.")
 
 
 # --- notebook 02: the LSTM ---------------------------------------------------------------------------------
@@ -217,20 +271,33 @@ def check_lstm_param_count(fn) -> Check:
 
 
 # --- notebook 03: one RMC step ---------------------------------------------------------------------------
-def check_rmc_attention_shape(answer) -> Check:
-    """Exercise 03.1: the shape of ``cache.attention[0]`` for B = 2, S = 4 slots, A = 2 heads: (2, 2, 5, 5)."""
+def attention_weights_per_step(batch_size: int, num_slots: int, num_heads: int, num_blocks: int = 1) -> int:
+    """How many attention weights one ``RelationalMemory.step`` computes: B A (S+1)^2 per block."""
+    return num_blocks * batch_size * num_heads * (num_slots + 1) ** 2
+
+
+def check_attention_growth(answer) -> Check:
+    """Exercise 03.1: going from S = 4 to S = 8 slots (same B, A, one block), by what factor does the
+    number of attention weights one step computes grow: (9 / 5)^2 = 3.24."""
     if answer is None:
-        return _missing("a shape, e.g. (1, 2, 3)")
-    shape = _shape(answer)
-    if shape is None:
-        return _wrong("write the shape as a tuple of ints")
-    if shape == (2, 2, 5, 5):
-        return _right("(B, A, S+1, S+1): every head has a map over the 4 slots and the input row.")
-    if shape == (2, 2, 4, 4):
-        return _wrong("the input row attends and is attended to as well: S + 1 rows")
-    if shape == (2, 2, 4, 5):
-        return _wrong("all S + 1 rows are queries (the input row's query is dropped only later)")
-    return _wrong("one (rows x rows) map per batch row and per head: (B, A, ?, ?)")
+        return _missing("a number (the factor)")
+    value = _number(answer)
+    if value is None:
+        return _wrong(f"expected a number, got {answer!r}")
+    want = attention_weights_per_step(1, 8, 1) / attention_weights_per_step(1, 4, 1)
+    if abs(value - want) < 0.01:
+        return _right(f"(9 / 5)^2 = {want:.2f}: every one of the S + 1 rows attends to every row, the input row "
+                      "included, so the work of a step grows like (S + 1)^2, in every head and batch row alike. "
+                      "More slots cost time (exercise 2 asks whether they also cost weights).")
+    if abs(value - 4.0) < 0.01:
+        return _wrong("that counts the slots alone: which rows attend, and which rows are attended to, at a step?")
+    if abs(value - 2.0) < 0.01 or abs(value - 1.8) < 0.01:
+        return _wrong("that is how the number of rows grows; but every row attends to every row: what does that "
+                      "make the number of weights per map?")
+    if abs(value * want - 1.0) < 0.01:
+        return _wrong("that is the ratio the other way round: the weights with 8 slots over those with 4")
+    return _wrong("write the number of weights one step computes as a product of B, A and the map's size, for "
+                  "S = 4 and for S = 8; B and A are the same in both, so they cancel in the ratio")
 
 
 def check_slot_param_change(answer) -> Check:
@@ -274,24 +341,38 @@ def check_rmc_param_count(fn) -> Check:
                   "gates, and no term in S.")
 
 
+def weights_that_matter(num_slots: int, num_blocks: int) -> int:
+    """Of one head's num_blocks (S+1)^2 attention weights in a step, how many can change M_t: every
+    block but the last keeps all S + 1 rows (the input row is read by the next block); the last
+    block's input-row query row only shapes the row that is then dropped."""
+    S = num_slots
+    return (num_blocks - 1) * (S + 1) ** 2 + S * (S + 1)
+
+
 def check_weights_that_matter(answer) -> Check:
-    """Exercise 03.4: with one block and S = 4 slots, how many of a head's (S+1)^2 = 25 attention
-    weights can change the new memory: S (S + 1) = 20 (the input row's own query row is dropped)."""
+    """Exercise 03.4: a core with S = 4 slots and **two** blocks draws per head two maps, 50 weights;
+    how many can change the new memory M_t: 25 + 20 = 45."""
     if answer is None:
         return _missing("a number")
     value = _number(answer)
     if value is None:
         return _wrong(f"expected a number, got {answer!r}")
-    if value == 20:
-        return _right("20 = S (S + 1): the 4 slot rows, each over all 5 columns. The input row's own row of "
-                      "weights only shapes the input row, which is dropped after the MLP; the gates read "
-                      "x_proj from before attention.")
-    if value == 25:
-        return _wrong("one row of the map is the query of a row that is dropped after the MLP: does it "
-                      "reach M_t?")
-    if value == 16:
-        return _wrong("the slots' queries read the input row too: the last column counts")
-    return _wrong("count the rows of the map whose output is kept, times the columns each of them reads")
+    if value == weights_that_matter(4, 2):
+        return _right("45 = 25 + 20. After the first block the input row is still a row: the second block's "
+                      "slots read it, so all 25 weights of the first map count, the input row's own query row "
+                      "included. Only after the last block is the input row dropped, so there the 5 weights of its "
+                      "query row shape nothing that is kept.")
+    if value == 2 * weights_that_matter(4, 1):
+        return _wrong("the input row is dropped only after the last block: after the first block, is the input "
+                      "row's output read again?")
+    if value == 50:
+        return _wrong("after the last block one row of its map is the query of a row that is then dropped: does "
+                      "it reach M_t?")
+    if value in (20, 25):
+        return _wrong("the question is about both blocks: each draws its own map, 2 x 25 weights per head")
+    if value in (90, 100, 2 * 45):
+        return _wrong("count per head: one map per block")
+    return _wrong("go block by block: which rows of each map are kept, and what reads them afterwards?")
 
 
 LN_TOLERANCE = 1e-6     # centred differences agree with a right backward to ~1e-9 here; a slip is >1e-3
@@ -411,9 +492,9 @@ def check_layer_norm_backward(fn) -> Check:
 
 EXERCISES = {
     "01_attention_from_scratch": [check_causal_attention, check_scaled_logit_std, check_multihead_shapes,
-                                  check_permutation],
+                                  check_equivariance_gap],
     "02_lstm_baseline": [check_steps_to_one_percent, check_forget_bias, check_lstm_param_count],
-    "03_rmc_step_by_step": [check_rmc_attention_shape, check_slot_param_change, check_rmc_param_count,
+    "03_rmc_step_by_step": [check_attention_growth, check_slot_param_change, check_rmc_param_count,
                             check_weights_that_matter, check_layer_norm_backward],
 }
 """Notebook name -> its checks, in exercise order."""

@@ -104,6 +104,50 @@ def _optional_positive(name: str, value):
     return value
 
 
+_STOPPED = {"steps": "all steps", "time_budget": "time budget", "accuracy": "target accuracy",
+            "interrupted": "interrupted", "non_finite_loss": "diverged", "non_finite_update": "diverged"}
+
+
+def _widget_bar() -> bool:
+    """Is ``tqdm.auto``'s bar the Jupyter widget (it chose it on import: a kernel with ipywidgets)?"""
+    try:
+        from tqdm.notebook import tqdm as notebook_tqdm
+    except ImportError:
+        return False
+    return issubclass(tqdm, notebook_tqdm)
+
+
+@contextlib.contextmanager
+def _progress_bar(steps: int, enabled: bool, history: dict):
+    """tqdm's bar over ``steps``: a widget in Jupyter, text on stderr elsewhere.
+
+    A widget's text form (what a saved notebook shows where no widget can render, e.g. on GitHub)
+    is taken when it is displayed, at 0 steps. So in Jupyter the bar is displayed with a display id
+    and that display is updated once the run ends: the saved notebook shows the final state (steps
+    done, time taken, why it stopped). A run that stops where it was asked to (the target accuracy,
+    the time budget) ends green, not in tqdm's red for "fewer steps than the total"."""
+    widget = enabled and _widget_bar()
+    bar = tqdm(total=steps, disable=not enabled, unit="step",      # the widget's text form is not cut to a width
+               **({"display": False} if widget else {"dynamic_ncols": True}))
+    handle = None
+    if widget:
+        from IPython.display import display
+        handle = display(bar.container, display_id=True)
+    try:
+        with bar:
+            yield bar
+            if enabled:   # the final state: no time left to estimate, and why the run stopped
+                bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
+                last = (f"loss={history['loss'][-1]:.3f}, " if history["loss"] else "") + \
+                    (f"test_acc={history['test_accuracy'][-1]:.2f}, " if history["test_accuracy"] else "")
+                bar.set_postfix_str(f"{last}stopped: {_STOPPED[history['stop_reason']]}", refresh=False)
+    finally:
+        if handle is not None:
+            if history["stop_reason"] in ("steps", "time_budget", "accuracy"):
+                bar.disp(bar_style="success", check_delay=False)
+            handle.update(bar.container)
+
+
 def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", lr: float = 1e-3,
           clip: float | None = None, eval_every: int = 100, eval_batch_size: int = 1000, rng=None,
           progress: bool = True, time_budget: float | None = None, stop_at_accuracy: float | None = None,
@@ -125,7 +169,8 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
       eval_batch_size: size of the held-out batch.
       rng: int seed or np.random.Generator; split into one stream for the held-out batch
         and one for training batches.
-      progress: show a tqdm progress bar (on stderr) with loss and accuracy.
+      progress: show a tqdm progress bar with loss and accuracy (on stderr; in Jupyter a widget
+        whose saved form shows the run's final state).
       time_budget: seconds; stop after the first step that ends past this.
       stop_at_accuracy: if given, in (0, 1]: stop at the first evaluation (after a step) whose
         held-out accuracy reaches it, e.g. 0.8 for an ablation's budget.
@@ -191,8 +236,7 @@ def train(model, task, *, steps: int, batch_size: int, optimizer: str = "adam", 
 
     evaluate(0)
     start = time.perf_counter()
-    with _Interrupt().active() as interrupt, \
-            tqdm(total=steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
+    with _Interrupt().active() as interrupt, _progress_bar(steps, progress, history) as bar:
         for step in range(1, steps + 1):
             X, y = _draw(task, batch_size, train_rng)
             loss, grads, logits = model.loss(X, y, return_logits=True)

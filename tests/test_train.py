@@ -176,6 +176,31 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
     assert out == "" and "3/3" in err and "loss=" in err
 
 
+def test_progress_bar_ends_on_the_final_state_and_why_it_stopped(capsys):
+    history = train(easy_model(), EASY, **quiet(steps=200, eval_every=1, progress=True, stop_at_accuracy=0.01))
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert history["stop_reason"] == "accuracy" and "1/200" in last and "stopped: target accuracy" in last
+    assert "<" not in last                         # no time left to estimate once the run has stopped
+
+
+def test_a_notebook_bar_updates_its_display_at_the_end(monkeypatch):
+    """In Jupyter the widget's text form (what a saved notebook shows) is taken when it is displayed;
+    the bar is displayed with a display id and updated at the end, so the saved text is the final state."""
+    tqdm_notebook = pytest.importorskip("tqdm.notebook").tqdm
+    import IPython.display
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(repr(obj))
+
+    monkeypatch.setattr(training, "tqdm", tqdm_notebook)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=None: shown.append(repr(obj)) or Handle())
+    train(easy_model(), EASY, **quiet(steps=3, progress=True))
+    assert len(shown) == 2 and "0/3" in shown[0], shown
+    assert "3/3" in shown[1] and "stopped: all steps" in shown[1] and len(shown[1]) <= 110, shown
+
+
 @pytest.mark.parametrize("overrides, error, message", [
     (dict(steps=0), ValueError, r"steps must be a positive int \(>= 1\), got 0"),
     (dict(batch_size=2.5), TypeError, r"batch_size must be a positive int, got 2.5"),

@@ -7,9 +7,9 @@ with:  python tools/make_solutions_notebook.py notebooks/03_rmc_step_by_step.ipy
 """
 
 # %% exercise-1
-# (B, A, S+1, S+1): one map per batch row and head, over the 4 slots and the input row
-answer_1 = (2, 2, 5, 5)
-# or run it: core2 = rrnn.RelationalMemory(4, 4, 8, 2); core2.step(np.zeros((2, 4)), core2.initial_state(2), return_cache=True)[2].attention[0].shape
+# one step computes B * A * (S+1)^2 weights per block: every row, the input row included, attends to every row
+answer_1 = (8 + 1) ** 2 / (4 + 1) ** 2   # 3.24; B and A cancel
+# or count them: sum(a.size for a in core.step(x, memory, return_cache=True)[2].attention) for S = 8 and S = 4
 
 # %% exercise-2
 count = lambda core: sum(p.size for p in core.params.values())
@@ -28,10 +28,10 @@ def rmc_param_count(input_size, head_size, num_heads):
 answer_3 = rmc_param_count
 
 # %% exercise-4
-# the 4 slot rows of the map (each over all 5 columns, the input included) reach M_t; the input row's
-# own row only updates the input row, which is dropped after the MLP (and the gates read x_proj)
+# block 1 keeps all S+1 rows (block 2's slots read the input row), so its whole map counts; after block 2
+# the input row is dropped, so only its S slot rows count (the gates read x_proj from before attention)
 S = 4
-answer_4 = S * (S + 1)                   # 20
+answer_4 = (S + 1) ** 2 + S * (S + 1)    # 25 + 20 = 45
 
 # %% exercise-5
 def layer_norm_backward(dy, x, gamma, eps=1e-5):

@@ -7,9 +7,8 @@
 # with a live kernel (sliders work on the projector; arrow keys or space move on, S opens the
 # speaker notes). It needs no network: reveal.js's style sheet is served from tools/slide_template.
 # Font context: the slide is 1280 x 720, scaled to the screen, with body text at 26 px (1/28 of its
-# height; tools/slide_template/.../rrnn.css), and every figure's text and lines drawn
-# RRNN_FONT_SCALE = 1.4 (SLIDES_FONT_SCALE=) times their notebook size relative to the figure
-# (rrnn/dash/figure.py).
+# height; tools/slide_template/.../rrnn.css), and every figure drawn RRNN_FIGURE_SCALE = 1.25 times
+# its notebook size in pixels, text and lines with it (SLIDES_FIGURE_SCALE=; rrnn/dash/figure.py).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,7 +19,7 @@ STAMP   = $(VENV)/.rrnn-installed
 
 NB   ?= 04_memory_evolution
 PORT ?= 8866
-SLIDES_FONT_SCALE ?= 1.4
+SLIDES_FIGURE_SCALE ?= 1.25
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
@@ -58,7 +57,7 @@ slides: $(STAMP)
 	    exit 2; \
 	fi; \
 	echo "Slides of $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
-	JUPYTER_PATH="$(CURDIR)/tools/slide_template$${JUPYTER_PATH:+:$$JUPYTER_PATH}" RRNN_FONT_SCALE=$(SLIDES_FONT_SCALE) \
+	JUPYTER_PATH="$(CURDIR)/tools/slide_template$${JUPYTER_PATH:+:$$JUPYTER_PATH}" RRNN_FIGURE_SCALE=$(SLIDES_FIGURE_SCALE) \
 	exec $(BIN)/voila "$$nb" --template=rrnn-slides --Voila.ip=127.0.0.1 --port=$(PORT)
 
 venv: $(STAMP)

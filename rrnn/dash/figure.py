@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import threading
 import weakref
 
@@ -123,15 +124,40 @@ def _widget_canvas_class():
     return WidgetCanvas
 
 
+# --- the slides' figure scale ---------------------------------------------------------------------
+SCALE_VARIABLE = "RRNN_FIGURE_SCALE"
+
+
+def figure_scale() -> float:
+    """How many times larger than in the notebook every figure is drawn, in pixels - its text, lines
+    and markers with it, its layout unchanged: ``RRNN_FIGURE_SCALE`` from the environment
+    (``make slides`` sets 1.25, for the back of a lecture room), 1 when unset. Clipped to
+    [0.5, 3]; a value that is not a number is an error."""
+    text = os.environ.get(SCALE_VARIABLE, "").strip()
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{SCALE_VARIABLE} must be a number such as 1.25, got {text!r}") from None
+    return float(np.clip(value, 0.5, 3.0)) if np.isfinite(value) else 1.0
+
+
 def new_figure(mode: str = "static", figsize=(8, 4), dpi: int = 80) -> Figure:
     """A matplotlib Figure for ``mode``, outside pyplot (so nothing shows it behind our back).
 
     widget: an ipympl canvas with its header, footer and resize handle hidden, toolbar on hover.
     inline/static: an Agg canvas. Either way the canvas is locked and draws cached text
     (``LockedCanvas``, ``rrnn.dash.cached_text``).
+
+    Under a figure scale s (``figure_scale()``; ``make slides``) the figure has s times the dpi:
+    the same layout, s times as many pixels, every text and line s times larger on screen.
+    ``figure_png`` renders such a figure at s times the dpi asked.
     """
     mode = _check_mode(mode)
-    fig = Figure(figsize=figsize, dpi=dpi)
+    scale = figure_scale()
+    fig = Figure(figsize=figsize, dpi=dpi * scale)
+    fig.rrnn_figure_scale = scale
     if mode == "widget":
         from ipympl.backend_nbagg import FigureManager
         canvas = _widget_canvas_class()(fig)
@@ -152,7 +178,7 @@ def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
     """The figure rendered as PNG bytes."""
     buffer = io.BytesIO()
     with getattr(fig.canvas, "lock", contextlib.nullcontext()):     # savefig draws, bypassing draw()
-        fig.savefig(buffer, format="png", dpi=dpi or fig.dpi)
+        fig.savefig(buffer, format="png", dpi=dpi * getattr(fig, "rrnn_figure_scale", 1.0) if dpi else fig.dpi)
     return buffer.getvalue()
 
 

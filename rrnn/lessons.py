@@ -36,11 +36,11 @@ def make_input(pattern: str, seq_len: int, input_size: int = INPUT_SIZE, *, ampl
 
 # --- notebook 01: attention maps ------------------------------------------------------------------
 class AttentionMaps(NamedTuple):
-    """What ``attention_maps`` computed. N items, A heads, M = width, K = M / A."""
+    """What ``attention_maps`` computed. N items, A heads, P = width, K = P / A."""
 
-    items: np.ndarray        # (N, M) the input rows
+    items: np.ndarray        # (N, P) the input rows
     weights: np.ndarray      # (A, N, N) row i: how much query item i reads from each key item j
-    output: np.ndarray       # (N, M) the heads' outputs, concatenated
+    output: np.ndarray       # (N, P) the heads' outputs, concatenated
     num_heads: int
     sharpness: float
     duplicate_last: bool
@@ -49,39 +49,39 @@ class AttentionMaps(NamedTuple):
 def random_attention_params(width: int, num_heads: int, *, sharpness: float = 1.0, rng=None) -> dict:
     """Parameters for ``rrnn.multihead_attention_forward`` with K = V = width / num_heads.
 
-    "qkv.W" (M, A*3K) ~ N(0, 1/M), "qkv.b" zeros, "qkv_ln.gamma" sqrt(sharpness) on the q and k
+    "qkv.W" (P, A*3K) ~ N(0, 1/P), "qkv.b" zeros, "qkv_ln.gamma" sqrt(sharpness) on the q and k
     features and 1 on v (so every logit is multiplied by ``sharpness``), "qkv_ln.beta" zeros.
     """
-    M, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
+    P, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
     if _checks.finite_float("sharpness", sharpness) <= 0:
         raise ValueError(f"sharpness must be a positive number, got {sharpness}")
     rng = np.random.default_rng(rng)
-    K = M // A
+    K = P // A
     F = A * 3 * K
     gamma = np.ones((A, 3 * K))
     gamma[:, :2 * K] = math.sqrt(sharpness)       # q and k of every head; v keeps gain 1
-    return {"qkv.W": rng.standard_normal((M, F)) / math.sqrt(M), "qkv.b": np.zeros(F),
+    return {"qkv.W": rng.standard_normal((P, F)) / math.sqrt(P), "qkv.b": np.zeros(F),
             "qkv_ln.gamma": gamma.reshape(F), "qkv_ln.beta": np.zeros(F)}
 
 
 def attention_maps(num_items: int = 6, num_heads: int = 2, width: int = 16, sharpness: float = 1.0,
                    duplicate_last: bool = True, seed: int = 0) -> AttentionMaps:
-    """Self-attention over ``num_items`` random items of width M = ``width`` with ``num_heads`` heads.
+    """Self-attention over ``num_items`` random items of width P = ``width`` with ``num_heads`` heads.
 
     The items are drawn first from ``np.random.default_rng(seed)``, the projection after them,
     so changing the number of heads keeps the same items. Raises ValueError when the heads do
     not divide the width or there are fewer than 2 items, TypeError for a size that is not an int.
     """
     N = _checks.positive_int("num_items", num_items)
-    M, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
+    P, A = _checks.check_heads_divide(width, num_heads, names=("width", "num_heads"))
     if N < 2:
         raise ValueError(f"num_items must be at least 2 (attention needs items to compare), got {N}")
     rng = np.random.default_rng(seed)
-    items = rng.standard_normal((1, N, M))                                   # (B=1, N, M)
+    items = rng.standard_normal((1, N, P))                                   # (B=1, N, P)
     if duplicate_last:
         items[0, -1] = items[0, 0]
-    params = random_attention_params(M, A, sharpness=sharpness, rng=rng)
-    out, cache = multihead_attention_forward(items, params, num_heads=A, key_size=M // A)
+    params = random_attention_params(P, A, sharpness=sharpness, rng=rng)
+    out, cache = multihead_attention_forward(items, params, num_heads=A, key_size=P // A)
     return AttentionMaps(items[0], cache.weights[0], out[0], A, float(sharpness), bool(duplicate_last))
 
 
@@ -161,12 +161,12 @@ class RMCStep(NamedTuple):
     sequence: np.ndarray          # (1, T, D) the whole input sequence
     step: int                     # t, the step shown (1 .. T)
     attention: np.ndarray         # (A, S+1, S+1) block 0; row/column S is the input row x̂
-    memory_before: np.ndarray     # (S, M) M_{t-1}
-    x_proj: np.ndarray            # (M,) x̂_t, the projected input: the extra row
-    memory_attended: np.ndarray   # (S, M) M_att: the slots after attention + MLP (input row dropped)
-    input_gate: np.ndarray        # (S, M) i
-    forget_gate: np.ndarray       # (S, M) f
-    memory_after: np.ndarray      # (S, M) M_t = i * tanh(M_att) + f * M_{t-1}
+    memory_before: np.ndarray     # (S, P) M_{t-1}
+    x_proj: np.ndarray            # (P,) x̂_t, the projected input: the extra row
+    memory_attended: np.ndarray   # (S, P) M_att: the slots after attention + MLP (input row dropped)
+    input_gate: np.ndarray        # (S, P) i
+    forget_gate: np.ndarray       # (S, P) f
+    memory_after: np.ndarray      # (S, P) M_t = i * tanh(M_att) + f * M_{t-1}
 
     @property
     def num_heads(self) -> int:
@@ -178,7 +178,7 @@ class RMCStep(NamedTuple):
 
     @property
     def concatenated(self) -> np.ndarray:
-        """(S+1, M) [M_{t-1}; x̂_t]: the rows that attend to one another."""
+        """(S+1, P) [M_{t-1}; x̂_t]: the rows that attend to one another."""
         return np.vstack([self.memory_before, self.x_proj[None]])
 
     @property
@@ -200,11 +200,11 @@ def rmc_run(num_slots, slot_size, num_heads, pattern, seq_len, seed, amplitude, 
 def rmc_step(num_slots: int = 4, slot_size: int = 16, num_heads: int = 2, pattern: str = "noise",
              seq_len: int = 10, step: int = 1, seed: int = 0, amplitude: float = 1.0, *,
              model_seed=None, input_size: int = INPUT_SIZE) -> RMCStep:
-    """Step ``step`` (1 .. seq_len) of an untrained RMC with S = ``num_slots``, M = ``slot_size`` and
-    A = ``num_heads`` (head size M / A, unit gates, one block) over a ``pattern`` sequence.
+    """Step ``step`` (1 .. seq_len) of an untrained RMC with S = ``num_slots``, P = ``slot_size`` and
+    A = ``num_heads`` (head size P / A, unit gates, one block) over a ``pattern`` sequence.
 
     Runs are cached (``rmc_run``). Raises ValueError, with the valid choices, for heads that do
-    not divide M or a step outside 1 .. seq_len; TypeError / ValueError naming the argument for a
+    not divide P or a step outside 1 .. seq_len; TypeError / ValueError naming the argument for a
     size that is not a positive int or an amplitude that is not finite.
     """
     num_slots, seq_len = (_checks.positive_int(name, value) for name, value in

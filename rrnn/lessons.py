@@ -155,7 +155,7 @@ def lstm_gates(pattern: str = "pulse", seq_len: int = 20, amplitude: float = 1.0
 
 # --- notebook 03: one RMC step --------------------------------------------------------------------
 class RMCStep(NamedTuple):
-    """One RMC step, batch row 0. S slots of width M, A heads, G = M (unit gates)."""
+    """One RMC step, batch row 0. S slots of width P, A heads, G = P (unit gates)."""
 
     pattern: str
     sequence: np.ndarray          # (1, T, D) the whole input sequence

@@ -9,13 +9,16 @@
 # Font context: the slide is 1280 x 720, scaled to the screen, with body text at 26 px (1/28 of its
 # height; tools/slide_template/.../rrnn.css), and every figure drawn RRNN_FIGURE_SCALE = 1.25 times
 # its notebook size in pixels, text and lines with it (SLIDES_FIGURE_SCALE=; rrnn/dash/figure.py).
+# To read it anywhere:  `make site`  builds the course website in build/site/html (open its
+# index.html): every notebook as a page from its committed outputs (nothing runs), with search;
+# it needs no network to build or to view (site/README.md).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.rrnn-installed
 
-.PHONY: lab test e2e present slides venv clean
+.PHONY: lab test e2e present slides site venv clean
 
 NB   ?= 04_memory_evolution
 PORT ?= 8866
@@ -60,6 +63,12 @@ slides: $(STAMP)
 	JUPYTER_PATH="$(CURDIR)/tools/slide_template$${JUPYTER_PATH:+:$$JUPYTER_PATH}" RRNN_FIGURE_SCALE=$(SLIDES_FIGURE_SCALE) \
 	exec $(BIN)/voila "$$nb" --template=rrnn-slides --Voila.ip=127.0.0.1 --port=$(PORT)
 
+# The course website (Sphinx + MyST-NB; site/conf.py) in build/site/html. Warnings are errors: a
+# broken link or a missing page fails the build. tests/e2e/test_site.py builds it the same way.
+site: $(STAMP)
+	$(BIN)/python -m sphinx -b html -W --keep-going -q -d build/site/doctrees site build/site/html
+	@echo "The course website is in build/site/html: open build/site/html/index.html in a browser."
+
 venv: $(STAMP)
 
 # jupyter/overrides.json: JupyterLab settings the course needs (jupyter/README.md)
@@ -67,7 +76,7 @@ $(STAMP): pyproject.toml jupyter/overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "rrnn needs Python 3.10 or newer; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,site]'
 	install -D -m 644 jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 

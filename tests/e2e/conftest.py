@@ -137,7 +137,7 @@ def workspace(tmp_path_factory):
 def servers(workspace, tmp_path_factory):
     """``servers(frontend)``: the session's JupyterLab or Voila, started on first use (a worker
     that runs only one front end's tests starts only that server), stopped at the end."""
-    from .servers import lab_server, running, voila_server
+    from .servers import lab_server, running, slides_server, voila_server
 
     started, stack = {}, contextlib.ExitStack()
 
@@ -149,6 +149,9 @@ def servers(workspace, tmp_path_factory):
             elif frontend == "voila":
                 pytest.importorskip("voila", reason="Voila is a dependency of rrnn: pip install -e '.[test]'")
                 make = voila_server
+            elif frontend == "slides":          # the lecture slides (test_slides.py; make slides)
+                pytest.importorskip("voila", reason="Voila is a dependency of rrnn: pip install -e '.[test]'")
+                make = slides_server
             else:
                 raise ValueError(f"unknown front end {frontend!r}; RRNN_E2E_FRONTENDS takes lab and/or voila")
             started[frontend] = stack.enter_context(

@@ -242,6 +242,23 @@ def voila_server(root: Path, base: Path, log: Path) -> Server:
     return Server("Voila", cmd, root, env, log, port, "/voila/render/{notebook}", "/")
 
 
+SLIDE_TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "tools" / "slide_template"
+SLIDES_FIGURE_SCALE = "1.25"        # what `make slides` sets (Makefile, SLIDES_FIGURE_SCALE)
+
+
+def slides_server(root: Path, base: Path, log: Path) -> Server:
+    """Voila serving every notebook in ``root`` as lecture slides at ``/voila/render/<notebook>``:
+    the course's reveal template (tools/slide_template, found through JUPYTER_PATH) and the
+    figure scale, as ``make slides`` does; otherwise like ``voila_server``."""
+    server = voila_server(root, base, log)
+    server.kind = "Voila slides"
+    server.env["JUPYTER_PATH"] = os.pathsep.join(
+        [str(SLIDE_TEMPLATE_ROOT)] + [p for p in server.env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    server.env["RRNN_FIGURE_SCALE"] = SLIDES_FIGURE_SCALE
+    server.cmd.append("--template=rrnn-slides")
+    return server
+
+
 @contextlib.contextmanager
 def running(server: Server, timeout: float = 180.0):
     """``with running(lab_server(...)) as s:`` - started, and stopped whatever happens."""

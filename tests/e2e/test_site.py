@@ -17,6 +17,8 @@ import ast
 import html as html_module
 import json
 import re
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -137,6 +139,17 @@ class TestSite:
         assert "solutions/" not in "\n".join(p.as_posix() for p in html.rglob("*")), "a solutions file was copied"
         leaked = [line for line in solution_lines() if line in text]
         assert not leaked, f"instructor solutions appear on the site: {leaked[:5]}"
+
+    def test_the_solutions_check_sees_a_solved_notebook(self, tmp_path):
+        """The check above is not vacuous: in an instructor copy (tools/make_solutions_notebook.py)
+        it finds the solutions."""
+        notebook = NOTEBOOKS / "02_lstm_baseline.ipynb"
+        if not notebook.is_file():
+            pytest.skip(f"no {notebook.name} in {NOTEBOOKS}")
+        subprocess.run([sys.executable, str(ROOT / "tools" / "make_solutions_notebook.py"), str(notebook),
+                        "--out", str(tmp_path)], check=True, capture_output=True, timeout=120)
+        solved = "\n".join(p.read_text() for p in tmp_path.rglob("*.ipynb"))
+        assert sum(line in solved for line in solution_lines()) >= 3
 
     def test_every_page_loads_offline_without_errors_and_typesets_its_equations(self, site_build, visits,
                                                                                 offline_context):
@@ -263,7 +276,7 @@ def solution_lines() -> list:
                           for cell in json.loads(nb.read_text())["cells"])
     lines = []
     for path in sorted((ROOT / "solutions").glob("*.py")):
-        body = path.read_text().split("# %% exercise-", 1)[-1]          # after the module docstring
+        body = re.split(r"^# %% exercise-\d+\s*$", path.read_text(), maxsplit=1, flags=re.M)[-1]   # the sections
         for line in body.splitlines():
             code = line.split("#")[0].strip()
             if len(code) >= 12 and code not in notebooks:

@@ -58,10 +58,14 @@ class CapacityFigure(InPlaceFigure):
         axes = self.fig.subplots(2, 3)
         self.ax_out, self.ax_effect, self.ax_acc, self.ax_attn, self.ax_sim, self.ax_note = axes.ravel()
         self.ax_note.set_axis_off()
-        (self.acc_line,) = self.ax_acc.plot([], [], "o-", color="C5", label="trained, seed 0")
-        self.ax_acc.axhline(1 / seed_models.NUM_CLASSES, color="0.5", ls=":", label="chance 1/9")
+        (self.acc_line,) = self.ax_acc.plot([], [], "o-", color="C5", label="trained, random seed 0")
+        chance = 1 / seed_models.NUM_CLASSES
+        self.ax_acc.axhline(chance, color="0.5", ls=":")
+        self.ax_acc.text(0.02, chance + 0.02, "chance 1/9", transform=self.ax_acc.get_yaxis_transform(),
+                         fontsize=9, color="0.4", va="bottom")      # named on its line, not in the legend
         self.ax_acc.set_ylim(0, 1.05)
-        self.ax_acc.legend(loc="lower right", bbox_to_anchor=(1, 0.14), frameon=False)   # above the chance line
+        # between the chance line (0.11) and the trained curves (above 0.9); shown for trained models only
+        self.acc_legend = self.ax_acc.legend(loc="center right", frameon=False)
         self.ax_acc.set_title("accuracy naming the pattern")
         self.acc_text = self.ax_acc.text(0.5, 0.5, "", transform=self.ax_acc.transAxes, ha="center", va="center",
                                          fontsize=10, color="0.3")
@@ -73,7 +77,7 @@ class CapacityFigure(InPlaceFigure):
         (self.std_line,) = self.ax_out.plot([], [], "s-", color="C1", label="std")
         self.ax_out.axhline(0, color="0.75", lw=0.6)
         self.ax_out.legend(loc="center right", frameon=False)     # a fixed place: "best" moves with the data, the legend does not
-        self.ax_out.set_title("last-step outputs (the seed demo's numbers)")
+        self.ax_out.set_title("outputs at the last step")
         (self.effect_line,) = self.ax_effect.plot([], [], "o-", color="C3")
         self.ax_effect.set_title("the memory's part: mean |memory on − off|")
         (self.attn_line,) = self.ax_attn.plot([], [], "o-", color="C2", label="measured")
@@ -105,7 +109,11 @@ class CapacityFigure(InPlaceFigure):
         effect = study.memory_effect[np.isfinite(study.memory_effect)]
         self.fit_ylim(self.ax_effect, effect if effect.size else np.zeros(1), floor=0.0)
         self.acc_line.set_data(*((S, study.accuracy) if study.accuracy is not None else ([], [])))
-        self.acc_text.set_text("" if study.accuracy is not None else "untrained: no accuracy\n(choose the trained RMC)")
+        trained = study.accuracy is not None
+        self.acc_text.set_text("" if trained else "accuracy is shown for trained models:\n"
+                                                  "an untrained one has not learnt the task\n(choose the trained RMC)")
+        self.acc_legend.set_visible(trained)
+        self.in_layout("accuracy legend", trained)
         self.effect_text.set_text("" if effect.size else "the hybrid only: the RMC's\noutput is its memory")
         self.note_text.set_text(model_note(study))
         self.in_layout("note", self.note_text.get_text())

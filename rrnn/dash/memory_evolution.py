@@ -36,10 +36,14 @@ class MemoryEvolutionFigure(InPlaceFigure):
         self.ax_norm = self.fig.add_subplot(grid[0, :4])
         self.ax_stats = self.fig.add_subplot(grid[0, 4:8])
         self.ax_read = self.fig.add_subplot(grid[0, 8:])
-        self.ax_heat = self.fig.add_subplot(grid[1, :3])
-        self.ax_final = self.fig.add_subplot(grid[1, 3:6])
-        self.ax_sim = self.fig.add_subplot(grid[1, 6:9])
-        self.ax_path = self.fig.add_subplot(grid[1, 9:])
+        # the colour bars get columns of their own, with room for their tick labels before the next panel
+        # (a colour bar taken from its panel's space is invisible to tight_layout and ran into its neighbour)
+        bottom = grid[1, :].subgridspec(1, 4, wspace=0.42)
+        heat, sim = (bottom[i].subgridspec(1, 2, width_ratios=(1, 0.06), wspace=0.06) for i in (0, 2))
+        self.ax_heat, heat_bar = self.fig.add_subplot(heat[0]), self.fig.add_subplot(heat[1])
+        self.ax_final = self.fig.add_subplot(bottom[1])
+        self.ax_sim, sim_bar = self.fig.add_subplot(sim[0]), self.fig.add_subplot(sim[1])
+        self.ax_path = self.fig.add_subplot(bottom[3])
         colours = [f"C{s % 10}" for s in range(self.max_slots)]
         self.read_lines = [self.ax_read.plot([], [], "o-", ms=2.5, lw=1.2, color=c, label=f"slot {s}")[0]
                            for s, c in enumerate(colours)]
@@ -62,14 +66,15 @@ class MemoryEvolutionFigure(InPlaceFigure):
         self.ax_stats.legend(loc="upper left", frameon=False)
         self.ax_stats.set_title("mean and std of the memory's entries")
         self.heat = self.ax_heat.imshow(np.zeros((1, 1)), aspect="auto", cmap="viridis", interpolation="nearest")
-        colorbar = self.fig.colorbar(self.heat, ax=self.ax_heat, fraction=0.06, pad=0.02)
+        colorbar = self.fig.colorbar(self.heat, cax=heat_bar)
         colorbar.locator = MaxNLocator(3)
         self.ax_heat.set_title("slot norms ‖M_t[s]‖")
         self.ax_heat.set_ylabel("slot s")
         self.bars = None
         self.ax_final.set_title("slot norms at the last step")
-        self.sim = self.ax_sim.imshow(np.eye(2), cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
-        self.fig.colorbar(self.sim, ax=self.ax_sim, fraction=0.06, pad=0.02, ticks=[-1, 0, 1])
+        self.sim = self.ax_sim.imshow(np.eye(2), aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1,
+                                      interpolation="nearest")
+        self.fig.colorbar(self.sim, cax=sim_bar, ticks=[-1, 0, 1])
         self.ax_sim.set_title("cosine similarity, final slots")
         self.boundaries = [ax.axvline(0, color="k", ls="--", lw=1, visible=False)
                            for ax in (self.ax_norm, self.ax_stats, self.ax_heat)]

@@ -10,11 +10,11 @@ answer_1 = np.abs(result.memory_off[:, -1] - result.lstm[:, -1]).mean()   # the 
 # They do not add up: |a + b| <= |a| + |b|, with equality only where the two terms have the same sign.
 
 # %% exercise-2
-from rrnn.tasks import PATTERN_NAMES
+prediction_2 = 1 / 9                   # written before measuring: answers spread over the nine patterns
 net = seed_models.trained_model("hybrid")
 answers = np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, -1].argmax(axis=1)
                           for X, _ in seed_models.evaluation_set()])
-answer_2 = PATTERN_NAMES[int(np.argmax(np.bincount(answers, minlength=9)))]
+answer_2 = np.bincount(answers).max() / answers.size     # it names one pattern (spikes) for about 2 in 3
 
 # %% exercise-3
 one = studies.with_without_memory(num_slots=1)

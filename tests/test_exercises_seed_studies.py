@@ -69,16 +69,30 @@ def test_pattern_against_amplitude_wants_the_measured_ratio_the_right_way_up():
     assert upside_down.passed is False and "upside down" in upside_down.message
 
 
-def test_memory_off_answer_is_the_most_common_answer_without_memory():
+def test_memory_off_share_checks_the_measurement_and_reports_the_prediction():
     net = seed_models.trained_model("hybrid")
+    batches = seed_models.evaluation_set()
     answers = np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, -1].argmax(axis=1)
-                              for X, _ in seed_models.evaluation_set()])
+                              for X, _ in batches])
+    labels = np.concatenate([y for _, y in batches])
     counts = np.bincount(answers, minlength=9)
-    assert ex.check_memory_off_answer(PATTERN_NAMES[int(counts.argmax())]).passed
-    other = PATTERN_NAMES[int(counts.argmin())]
-    assert ex.check_memory_off_answer(other).passed is False
-    assert "%" not in ex.check_memory_off_answer(other).message                   # no measured share in a hint
-    assert "give one of the pattern names" in ex.check_memory_off_answer("zigzag").message
+    share = counts.max() / counts.sum()
+    right = ex.check_memory_off_share(0.2, share)
+    assert right.passed and "0.20" in right.message and PATTERN_NAMES[int(counts.argmax())] in right.message
+    assert ex.check_memory_off_share(0.2, np.float32(share)).passed                # numeric equivalents
+    assert ex.check_memory_off_share(0.2).passed is None                           # measured not given yet
+    assert ex.check_memory_off_share(None, share).passed is None                   # no prediction: nothing told
+    assert ex.check_memory_off_share(1.5, share).passed is False                   # a prediction is a share too
+    on = np.concatenate([seed_models.trace(net, X).logits[:, -1].argmax(axis=1) for X, _ in batches])
+    cases = {float(np.mean(answers == labels)): "share it gets right", 1 / 9: "spread evenly",
+             float(counts.max()): "count", float(np.bincount(on).max() / on.size): "memory on",
+             float(np.bincount(answers[:len(batches[0][1])]).max() / len(batches[0][1])): "one batch",
+             0.5: "divide the largest count", -0.1: "between 0 and 1"}
+    for wrong, hint in cases.items():
+        check = ex.check_memory_off_share(0.2, wrong)
+        assert check.passed is False and hint in check.message, (wrong, check.message)
+        assert f"{share:.2f}" not in check.message and "%" not in check.message   # a hint never gives the value
+        assert not any(name in check.message for name in PATTERN_NAMES)           # ... nor the pattern
 
 
 def test_readout_difference_wants_the_other_term_and_names_each_wrong_one():

@@ -203,24 +203,64 @@ def _memory_off_answers():
                            for X, _ in seed_models.evaluation_set()])
 
 
-def check_memory_off_answer(answer) -> Check:
-    """05, exercise 2: the pattern the trained hybrid names most often with its memory path off."""
+@functools.lru_cache(maxsize=None)
+def _memory_on_answers():
+    """The same, memory path on."""
+    net = seed_models.trained_model("hybrid")
+    return np.concatenate([seed_models.trace(net, X).logits[:, -1].argmax(axis=1)
+                           for X, _ in seed_models.evaluation_set()])
+
+
+def _top_share(answers: np.ndarray) -> float:
+    """The share of the answers that are the most common one."""
+    return float(np.bincount(answers).max() / answers.size)
+
+
+def check_memory_off_share(prediction, measurement=None) -> Check:
+    """05, exercise 2 (predict, then measure): the share of the 1,600 evaluation sequences to which the
+    trained hybrid, memory path off, gives its most common answer. ``prediction`` is written before
+    measuring (1/9 if its answers spread evenly, near 1 if it names one pattern for everything); the
+    check tests ``measurement``, then says how far the prediction was. A hint never gives a value."""
     from ..tasks import PATTERN_NAMES
-    if answer is None:
-        return _missing("a pattern name, e.g. \"ramp\"")
-    if not isinstance(answer, str) or answer not in PATTERN_NAMES:
-        return Check(False, f"give one of the pattern names: {', '.join(PATTERN_NAMES)}.")
-    counts = np.bincount(_memory_off_answers(), minlength=len(PATTERN_NAMES))
-    share = counts / counts.sum()
-    expected = PATTERN_NAMES[int(np.argmax(counts))]
-    if answer == expected:
-        return Check(True, f"{answer}, for {share.max():.0%} of the 1,600 sequences. The head learnt to read the "
-                           "memory; with zeros in its place, most sequences look alike to it and land on one answer. "
-                           "The LSTM inside the hybrid knows the patterns too (as an LSTM alone does), but the "
-                           "hybrid learnt to rely on the memory.")
-    return Check(False, f"{answer} is not the answer it gives most often. Count its memory-off answers over every "
-                        "batch of seed_models.evaluation_set() (argmax of the last step's logits) and take the "
-                        "most common.")
+    if prediction is None:
+        return _missing("your prediction (a share between 0 and 1, written before you measure)")
+    guess = _number(prediction)
+    if guess is None or not 0 <= guess <= 1:
+        return Check(False, "predict one number between 0 and 1: a share of the sequences.")
+    if measurement is None:
+        return _missing("the measured share of its most common answer (keep your prediction)")
+    value = _number(measurement)
+    if value is None:
+        return Check(False, "measure one number: a share of the sequences.")
+    answers = _memory_off_answers()
+    expected = _top_share(answers)
+    if abs(value - expected) < 0.002:
+        top = int(np.bincount(answers).argmax())
+        accuracy = float(np.mean(answers == np.concatenate([y for _, y in seed_models.evaluation_set()])))
+        return Check(True, f"measured {expected:.2f}: it names {PATTERN_NAMES[top]} for about two sequences in three; "
+                           f"{_prediction_report(guess, expected, '.2f')}. The head learnt to read the memory, and "
+                           "with zeros in its place most sequences look alike to it and land on one answer. That "
+                           f"answer is right only for the sequences that are {PATTERN_NAMES[top]} (about one in nine), "
+                           f"about half of its {accuracy:.0%}: the LSTM inside still tells a few patterns apart.")
+    if 1 < value <= answers.size and float(value).is_integer():
+        return Check(False, "that looks like a count; give a share: divide by the number of sequences.")
+    if not 0 <= value <= 1:
+        return Check(False, "a share of the sequences is between 0 and 1.")
+    labels = np.concatenate([y for _, y in seed_models.evaluation_set()])
+    if abs(value - float(np.mean(answers == labels))) < 0.002:
+        return Check(False, "that is the share it gets right; the question is the share that get its most common "
+                            "answer, right or wrong. Compare the answers with each other, not with the labels.")
+    if abs(value - 1 / len(PATTERN_NAMES)) < 0.002:
+        return Check(False, "that is what answers spread evenly over the nine patterns would give: a prediction. "
+                            "Measure it.")
+    if abs(value - _top_share(_memory_on_answers())) < 0.002:
+        return Check(False, "that is with the memory on; switch it off (use_memory=False).")
+    first = len(seed_models.evaluation_set()[0][1])
+    if abs(value - _top_share(answers[:first])) < 0.002:
+        return Check(False, "that is one batch; count the answers over every batch of the evaluation set.")
+    return Check(False, "take the argmax of the last step's logits (memory off) for every sequence of every batch, "
+                        "count how often each pattern is named, and divide the largest count by the number of "
+                        "sequences.")
 
 
 def check_slots_do_not_matter_when_off(answer) -> Check:
@@ -457,7 +497,7 @@ def check_more_slots_on_long_sequences(prediction, measurement=None) -> Check:
 EXERCISES = {
     "04_memory_evolution": [check_plateau_prediction, check_norm_without_input, check_pattern_against_amplitude,
                             check_first_step_similarity_above],
-    "05_with_and_without_memory": [check_readout_difference, check_memory_off_answer,
+    "05_with_and_without_memory": [check_readout_difference, check_memory_off_share,
                                    check_slots_do_not_matter_when_off],
     "06_step_by_step": [check_decay_prediction, check_input_share_over_sequence, check_retention_prediction],
     "07_memory_capacity": [check_memory_numbers, check_input_attention_16_slots, check_more_slots_on_long_sequences],

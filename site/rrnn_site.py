@@ -64,10 +64,13 @@ def progress_bar(state: dict, model: dict) -> str | None:
     if not bar.get("model_name", "").endswith("ProgressModel") or \
             left.get("model_name") != "HTMLModel" or right.get("model_name") != "HTMLModel":
         return None
-    value, top = bar["state"].get("value", 0), bar["state"].get("max", 100)
+    value, top = float(bar["state"].get("value") or 0), float(bar["state"].get("max") or 100)
+    share = 100 * min(1.0, max(0.0, value / top)) if top > 0 else 0.0
+    style = bar["state"].get("bar_style") or ""
     # the HTML models hold tqdm's text, already escaped
     return (f'<div class="rrnn-progress"><span>{left["state"].get("value", "")}</span>'
-            f'<progress value="{float(value):g}" max="{float(top):g}"></progress>'
+            f'<span class="rrnn-bar {html.escape(style)}" role="progressbar" aria-valuenow="{value:g}" '
+            f'aria-valuemax="{top:g}"><span style="width: {share:.1f}%"></span></span>'
             f'<span>{right["state"].get("value", "")}</span></div>')
 
 

@@ -141,6 +141,10 @@ class TestSite:
         built = {p.removeprefix("notebooks/").removesuffix(".html") for p in notebook_pages(html)}
         course = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
         assert built == course, f"pages {sorted(built)} for the notebooks {sorted(course)}"
+        table = re.search(r"<table.*?</table>", (html / "index.html").read_text(), re.S)
+        assert table, "the landing page has no course table"
+        linked = set(re.findall(r'href="notebooks/(\d\d_\w+)\.html"', table[0]))
+        assert linked == course, f"the landing page's table links {sorted(linked)}"
         text = site_text(html)
         assert "solutions/" not in "\n".join(p.as_posix() for p in html.rglob("*")), "a solutions file was copied"
         leaked = [line for line in solution_lines() if line in text]
@@ -291,3 +295,54 @@ def site_text(html: Path) -> str:
                 text = html_module.unescape(re.sub(r"<[^>]+>", "", text))
             texts.append(text)
     return "\n".join(texts)
+
+
+# --- the site's own extension (site/rrnn_site.py), without a build ---------------------------------
+def rrnn_site():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("rrnn_site", ROOT / "site" / "rrnn_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_widget_outputs_become_what_a_static_page_can_show():
+    site_ext = rrnn_site()
+
+    def note(kind):
+        return {"output_type": "display_data", "metadata": {}, "data": {"text/html": f"note:{kind}"}}
+
+    view = {"version_major": 2, "version_minor": 0}
+    state = {
+        "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"]}},
+        "l": {"model_name": "HTMLModel", "state": {"value": "100%"}},
+        "p": {"model_name": "FloatProgressModel", "state": {"value": 30.0, "max": 60.0, "bar_style": "success"}},
+        "r": {"model_name": "HTMLModel", "state": {"value": " 30/60 [00:02]"}},
+        "out": {"model_name": "OutputModel", "state": {"outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": "PNG", "text/plain": "<Figure>"}}]}},
+        "slider": {"model_name": "IntSliderModel", "state": {"value": 3}},
+    }
+
+    def widget(model_id, **extra):
+        return {"output_type": "execute_result", "execution_count": 3, "metadata": {},
+                "data": {WIDGET_VIEW: {**view, "model_id": model_id}, "text/plain": "VBox()", **extra}}
+
+    picture, line = site_ext.static_outputs(widget("dash", **{"image/png": "DASH"}), state, note)
+    assert picture["data"] == {"image/png": "DASH", "text/plain": "VBox()"} and picture["output_type"] == "display_data"
+    assert line == note("dashboard")
+    (bar,) = site_ext.static_outputs(widget("bar"), state, note)
+    assert "width: 50.0%" in bar["data"]["text/html"] and " 30/60 [00:02]" in bar["data"]["text/html"]
+    assert site_ext.static_outputs(widget("out"), state, note) == state["out"]["state"]["outputs"]
+    assert site_ext.static_outputs(widget("slider"), state, note) == [note("widget")]
+    plain = {"output_type": "stream", "name": "stdout", "text": "hello"}
+    assert site_ext.static_outputs(plain, state, note) == [plain]
+
+
+def test_the_course_table_links_each_notebook_and_binder_opens_it_in_the_repository():
+    site_ext = rrnn_site()
+    table = "| notebook | what |\n|---|---|\n| `04_memory_evolution` | study 1; `rrnn/` |\n"
+    linked = site_ext.link_course_table(table)
+    assert "| {doc}`04_memory_evolution </notebooks/04_memory_evolution>` | study 1; `rrnn/` |" in linked
+    assert linked.startswith("| notebook | what |")
+    assert site_ext.binder_url("https://github.com/someone/rrnn.git", "main", "notebooks/04_memory_evolution.ipynb") \
+        == "https://mybinder.org/v2/gh/someone/rrnn/main?urlpath=lab/tree/notebooks/04_memory_evolution.ipynb"

@@ -45,6 +45,7 @@ mathjax_path = "mathjax/tex-chtml.js"    # rrnn_site copies MathJax from sphinx-
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
 html_css_files = ["rrnn.css"]
+html_favicon = "_static/favicon.svg"
 html_sourcelink_suffix = ""              # the download button gives the .ipynb itself
 html_last_updated_fmt = None
 html_context = {"default_mode": "light"}   # (with no mode stored yet the theme logs an error)
@@ -58,4 +59,5 @@ html_theme_options = {
     "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    "navbar_persistent": [],             # one search field (the sidebar's), not a second one in a top bar
 }

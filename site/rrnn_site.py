@@ -10,6 +10,7 @@
       saved with the notebook;
     * an Output widget - the outputs it held when the notebook was saved;
     * anything else - one line saying that it is live in Jupyter.
+- A code cell collapsed in Jupyter (``source_hidden``) is collapsed on its page, one click opens it.
 - The landing page includes the README's course table; its notebook names become links.
 - MathJax is copied into the build from the sphinx-mathjax-offline package (no CDN).
 """
@@ -102,6 +103,13 @@ def static_notebook(notebook: dict, note) -> dict:
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"] = [new for old in cell.get("outputs", []) for new in static_outputs(old, state, note)]
+            # a cell collapsed in Jupyter is collapsed on the page too (MyST-NB's hide tags)
+            jupyter = cell.get("metadata", {}).get("jupyter", {})
+            hide = [tag for key, tag in (("source_hidden", "hide-input"), ("outputs_hidden", "hide-output"))
+                    if jupyter.get(key)]
+            if hide:
+                tags = cell["metadata"].setdefault("tags", [])
+                tags += [tag for tag in hide if tag not in tags]
     notebook.get("metadata", {}).pop("widgets", None)
     return notebook
 

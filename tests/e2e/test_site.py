@@ -338,6 +338,18 @@ def test_widget_outputs_become_what_a_static_page_can_show():
     assert site_ext.static_outputs(plain, state, note) == [plain]
 
 
+def test_a_collapsed_cell_stays_collapsed_and_widgets_leave_the_notebook():
+    site_ext = rrnn_site()
+    notebook = {"metadata": {"widgets": {site_ext.WIDGET_STATE: {"state": {}}}}, "cells": [
+        {"cell_type": "code", "metadata": {"jupyter": {"source_hidden": True}}, "source": "print(1)", "outputs": []},
+        {"cell_type": "code", "metadata": {"tags": ["nbval-ignore-output"]}, "source": "x", "outputs": []},
+        {"cell_type": "markdown", "metadata": {}, "source": "text"}]}
+    out = site_ext.static_notebook(notebook, note=None)
+    assert out["cells"][0]["metadata"]["tags"] == ["hide-input"]
+    assert out["cells"][1]["metadata"]["tags"] == ["nbval-ignore-output"]
+    assert "widgets" not in out["metadata"]
+
+
 def test_the_course_table_links_each_notebook_and_binder_opens_it_in_the_repository():
     site_ext = rrnn_site()
     table = "| notebook | what |\n|---|---|\n| `04_memory_evolution` | study 1; `rrnn/` |\n"

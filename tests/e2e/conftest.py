@@ -9,6 +9,10 @@ One JupyterLab and one Voila server serve the whole session. Under pytest-xdist 
 ``--dist loadscope``) one worker runs all of JupyterLab's tests (class ``TestLab``) with one Lab
 server and one browser, another all of Voila's (``TestVoila``).
 
+``test_site.py`` builds the course website (``make site``) once, serves it on 127.0.0.1 and opens
+every page with every request off the machine refused (class ``TestSite``: one worker);
+``RRNN_E2E_NOTEBOOKS`` chooses the notebooks it is built from, too.
+
 Without Chromium these tests skip (install it with ``sudo apt-get install chromium``); with
 ``CI=true`` in the environment a missing browser is a failure instead.
 

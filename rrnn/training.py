@@ -138,6 +138,7 @@ def _progress_bar(steps: int, enabled: bool, history: dict):
             yield bar
             if enabled:   # the final state: no time left to estimate, and why the run stopped
                 bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
+                bar.smoothing = 0     # the rate over the whole run, not the last moments
                 last = (f"loss={history['loss'][-1]:.3f}, " if history["loss"] else "") + \
                     (f"test_acc={history['test_accuracy'][-1]:.2f}, " if history["test_accuracy"] else "")
                 bar.set_postfix_str(f"{last}stopped: {_STOPPED[history['stop_reason']]}", refresh=False)

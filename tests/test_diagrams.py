@@ -142,3 +142,14 @@ def test_nth_farthest_picture_marks_the_reference_and_the_answer():
     assert f"reference m = id {q['reference']}" in text
     for dist in q["distances"][q["distances"] > 0]:
         assert f"{dist:.2f}" in text
+
+
+def test_rmc_diagram_says_the_gate_biases_in_words_and_keeps_the_sums_off_the_lines():
+    ax = rmc_step_diagram()
+    text = text_of(ax)
+    assert "biases: input 0, forget 1" in text and "(0, 1)" not in text
+    lines = [line for line in ax.lines if len(set(line.get_xdata())) == 1]          # the vertical segments
+    for plus in (t for t in ax.texts if t.get_text() == "+"):
+        x, y = plus.get_position()
+        assert all(abs(x - line.get_xdata()[0]) > 0.15 for line in lines
+                   if min(line.get_ydata()) - 0.2 < y < max(line.get_ydata()) + 0.2), (x, y)

@@ -143,39 +143,45 @@ def rmc_step_diagram(ax=None):
             y0 = level + h * (0.625 if k == 0 else 0.5) + (0.3 if k == 0 else 0.17)
             _arrow(ax, [(main, y0), (right + 0.45, y0), (right + 0.45, levels[k + 1]), (right, levels[k + 1])],
                    color=NOTE)
-            ax.text(right + 0.52, (y0 + levels[k + 1]) / 2, "+", fontsize=12, color=NOTE, va="center")
+            # the sum, beside the arrowhead where the skip rejoins: clear of the lines and of the box
+            ax.text(right + 0.24, levels[k + 1] + 0.3, "+", fontsize=12, color=NOTE, ha="center", va="center",
+                    weight="bold")
     # drop the input row
-    drop = 5.3
+    drop = 5.45
     _box(ax, main, drop, w_main, h, r"drop the input row: $M_{att} = X[{:}S]$  $(S, P)$", "memory_attended",
          fill=MEMORY)
     _arrow(ax, [(main, levels[-1] - h / 2), (main, drop + h / 2)])
 
     # gates, from x̂ and tanh(M_{t-1})
-    gates, w_gates = 3.85, 4.2
-    _box(ax, side, gates, w_gates, h * 1.7,
-         r"$i, f = \sigma(\hat{x}_t W_{gx}$" + "\n" + r"$+ \tanh(M_{t-1}) W_{gm} + b + (0, 1))$",
+    gates, w_gates, h_gates = 3.95, 4.2, h * 1.95
+    _box(ax, side, gates, w_gates, h_gates,
+         r"$i, f = \sigma(\hat{x}_t W_{gx}$" + "\n" + r"$+ \tanh(M_{t-1}) W_{gm} + b + \mathrm{bias})$",
          "input_gate, forget_gate\ngates   gate_inputs\ngate_x, gate_m", fill=GATES, fontsize=9, code_size=7.8)
-    ax.texts[-1].set_position((side, gates - h * 0.4))
-    ax.texts[-2].set_position((side, gates + h * 0.45))
-    _arrow(ax, [(side, 12.6 - h * 0.575), (side, gates + h * 0.85)], r"$\hat{x}_t$", label_at=0.6,
+    ax.texts[-1].set_position((side, gates - h * 0.52))
+    ax.texts[-2].set_position((side, gates + h * 0.58))
+    ax.text(side, gates + h * 0.07, "biases: input 0, forget 1", ha="center", va="center",
+            fontsize=8.5, color=NOTE, zorder=3)
+    _arrow(ax, [(side, 12.6 - h * 0.575), (side, gates + h_gates / 2)], r"$\hat{x}_t$", label_at=0.6,
            label_side="left")
     _arrow(ax, [(mem_x, 14.3 + h / 2), (mem_x, top), (rail_right, top), (rail_right, gates),
                 (side + w_gates / 2, gates)], r"$\tanh(M_{t-1})$", label_at=0.45, label_side="left")
 
     # the update
-    update, w_update = 2.3, w_main
-    _box(ax, main, update, w_update, h * 1.2,
+    update, w_update, h_update = 2.2, w_main, h * 1.35
+    _box(ax, main, update, w_update, h_update,
          r"$M_t = i \odot \tanh(M_{att}) + f \odot M_{t-1}$",
-         "input_gate * tanh_attended + forget_gate * memory", fill=GATES, code_size=7.8)
-    _arrow(ax, [(main, drop - h / 2), (main, update + h * 0.6)])
-    _arrow(ax, [(side, gates - h * 0.85), (side, update), (main + w_update / 2, update)], r"$i, f$",
+         "input_gate * tanh_attended\n+ forget_gate * memory", fill=GATES, code_size=7.8)
+    ax.texts[-2].set_position((main, update + h_update * 0.24))
+    ax.texts[-1].set_position((main, update - h_update * 0.18))
+    _arrow(ax, [(main, drop - h / 2), (main, update + h_update / 2)])
+    _arrow(ax, [(side, gates - h_gates / 2), (side, update), (main + w_update / 2, update)], r"$i, f$",
            label_at=0.5, label_side="right")
     _arrow(ax, [(mem_x - 1.5, 14.3), (rail_left, 14.3), (rail_left, update), (main - w_update / 2, update)],
            r"$M_{t-1}$", label_at=0.5, label_side="right")
     # the result
     _box(ax, main, 0.85, 4.0, h, r"$M_t$  $(S, P)$: the new memory", "next memory; output = flatten", fill=MEMORY,
          code_size=8)
-    _arrow(ax, [(main, update - h * 0.6), (main, 0.85 + h / 2)])
+    _arrow(ax, [(main, update - h_update / 2), (main, 0.85 + h / 2)])
     ax.text(main + 2.2, 0.85, r"$\rightarrow M_{t-1}$ of the next step;" + "\n" + r"output $(S \cdot P,)$",
             ha="left", va="center", fontsize=8.5, color=NOTE)
     _fit_text(ax, size, xlim, ylim)

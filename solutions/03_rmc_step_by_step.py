@@ -12,8 +12,11 @@ answer_1 = (8 + 1) ** 2 / (4 + 1) ** 2   # 3.24; B and A cancel
 # or count them: sum(a.size for a in core.step(x, memory, return_cache=True)[2].attention) for S = 8 and S = 4
 
 # %% exercise-2
-count = lambda core: sum(p.size for p in core.params.values())
-answer_2 = count(rrnn.RelationalMemory(4, 8, 8, 2)) - count(rrnn.RelationalMemory(4, 4, 8, 2))   # 0
+# only the two gate maps (from x_proj and from tanh(M)) change: P -> 2P per unit becomes P -> 2 per slot
+P = 16
+answer_2 = 2 * (P * 2 * P + 2 * P) - 2 * (P * 2 + 2)      # 4P^2 - 4 = 1020; the slots never enter
+# or count two cores: sum(p.size for p in rrnn.RelationalMemory(4, 4, 8, 2).params.values())
+#                     - sum(p.size for p in rrnn.RelationalMemory(4, 4, 8, 2, gate_style="memory").params.values())
 
 # %% exercise-3
 def rmc_param_count(input_size, head_size, num_heads):

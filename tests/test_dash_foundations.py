@@ -317,7 +317,20 @@ def _causal(q, k, v):
 
 
 def _rmc_count(D, h, A):
-    return sum(p.size for p in RelationalMemory(D, 3, h, A).params.values())
+    """The default core's parameters, written out: in (D, P) + (P,); q/k/v (P, 3P) + (3P,) and its norm 2 (3P,);
+    two norms 4 (P,); the MLP 2 ((P, P) + (P,)); the gates 2 ((P, 2P) + (2P,))."""
+    P = h * A
+    return D * P + P + 3 * P * P + 3 * P + 6 * P + 4 * P + 2 * (P * P + P) + 2 * (2 * P * P + 2 * P)
+
+
+def _builds_an_lstm(D, H):
+    import rrnn
+    return sum(p.size for p in rrnn.LSTM(D, H).params.values())
+
+
+def _builds_a_core(D, h, A):
+    import rrnn
+    return sum(p.size for p in rrnn.RelationalMemory(D, 2, h, A).params.values())
 
 
 def _layer_norm_backward(dy, x, gamma, eps=1e-5, *, mean_term=True, variance_term=True):
@@ -347,7 +360,7 @@ RIGHT = {
     "check_forget_bias": [np.log(0.9 ** 0.1 / (1 - 0.9 ** 0.1)), 4.55],
     "check_lstm_param_count": [lambda D, H: 4 * H * (D + H + 1)],
     "check_attention_growth": [3.24, 81 / 25, np.float64(3.24), "3.24"],
-    "check_slot_param_change": [0, 0.0],
+    "check_gate_style_saving": [1020, 1020.0, -1020, np.int64(1020)],
     "check_rmc_param_count": [_rmc_count],
     "check_weights_that_matter": [45, 45.0],
     "check_layer_norm_backward": [_layer_norm_backward, _layer_norm_backward_from_rrnn,
@@ -370,10 +383,17 @@ WRONG = {
                                "b"],
     "check_steps_to_one_percent": [14, 16, 0.0436, 1e9, [15]],
     "check_forget_bias": [1.0, 3.0, 0.9, "big"],
-    "check_lstm_param_count": [lambda D, H: 4 * H * (D + H), lambda D, H: None, lambda D: 1, 42],
+    "check_lstm_param_count": [lambda D, H: 4 * H * (D + H), lambda D, H: None, lambda D: 1, 42,
+                               _builds_an_lstm,                                          # a count, not a formula
+                               lambda D, H: __import__("rrnn").lstm.lstm_parameter_count(D, H),
+                               lambda D, H: H * (D + H + 1), lambda D, H: 4 * H * (D + H + 1) + 0.5],
     "check_attention_growth": [4, 2, 1.8, 25 / 81, 3, (2, 2, 9, 9), "x"],
-    "check_slot_param_change": [4, -1, "none"],
-    "check_rmc_param_count": [lambda D, h, A: _rmc_count(D, h, A) + 1, lambda D, h, A: "many", None.__class__],
+    "check_gate_style_saving": [0, 4 * 1020, 510, 960, 1054, 1088, 4, -1, "none"],
+    "check_rmc_param_count": [lambda D, h, A: _rmc_count(D, h, A) + 1, lambda D, h, A: "many", None.__class__,
+                              _builds_a_core,                                            # a count, not a formula
+                              lambda D, h, A: __import__("rrnn").RMCConfig(D, 2, h, A).parameter_count,
+                              lambda D, h, A: _rmc_count(D, h, A) - 6 * h * A,           # no q/k/v layer norm
+                              lambda D, h, A: _rmc_count(D, h, 1)],                      # head size for P
     "check_weights_that_matter": [40, 50, 20, 25, 90, 16, "forty-five"],
     "check_layer_norm_backward": [lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, mean_term=False),
                                   lambda dy, x, gamma: _layer_norm_backward(dy, x, gamma, variance_term=False),
@@ -457,6 +477,58 @@ def test_rmc_param_count_reference_matches_the_core():
     for D, S, h, A in [(4, 4, 8, 2), (1, 1, 1, 1), (40, 8, 32, 8)]:
         core = RelationalMemory(D, S, h, A)
         assert foundations.rmc_param_count_reference(D, h, A) == sum(p.size for p in core.params.values())
+
+
+def test_lstm_param_count_reference_matches_the_lstm():
+    from rrnn import LSTM
+    for D, H in foundations.LSTM_COUNT_CASES[:-1]:
+        assert foundations.lstm_param_count_reference(D, H) == sum(p.size for p in LSTM(D, H).params.values())
+
+
+def test_param_count_checks_include_sizes_rrnn_refuses_to_build():
+    from rrnn import LSTM
+    from rrnn._checks import MAX_PARAMETERS
+    assert foundations.lstm_param_count_reference(*foundations.LSTM_COUNT_CASES[-1]) > MAX_PARAMETERS
+    assert foundations.rmc_param_count_reference(*foundations.RMC_COUNT_CASES[-1]) > MAX_PARAMETERS
+    with pytest.raises(ValueError, match="more than rrnn builds"):
+        LSTM(*foundations.LSTM_COUNT_CASES[-1])
+
+
+@pytest.mark.parametrize("check, builder", [("check_lstm_param_count", _builds_an_lstm),
+                                            ("check_rmc_param_count", _builds_a_core)])
+def test_param_count_checks_reject_a_function_that_builds_a_model_and_restore_rrnn(check, builder):
+    import rrnn
+    result = getattr(foundations, check)(builder)
+    assert result.passed is False and "formula" in result.message and "builds a model" in result.message
+    assert sum(p.size for p in rrnn.LSTM(3, 5).params.values()) == 180          # counting works again afterwards
+    assert rrnn.RMCConfig(4, 4, 8, 2).parameter_count == _rmc_count(4, 8, 2)
+
+
+def test_param_count_hints_name_the_missing_term_not_the_value():
+    lstm = foundations.check_lstm_param_count
+    assert "4H short" in lstm(lambda D, H: 4 * H * (D + H)).message              # no bias
+    assert "4H² short" in lstm(lambda D, H: 4 * H * (D + 1)).message             # no recurrent weights
+    assert "one gate" in lstm(lambda D, H: H * (D + H + 1)).message
+    rmc = foundations.check_rmc_param_count
+    assert "6P short" in rmc(lambda D, h, A: _rmc_count(D, h, A) - 6 * h * A).message
+    assert "split into other heads" in rmc(lambda D, h, A: _rmc_count(D, h, 1)).message
+    for answer in WRONG["check_lstm_param_count"] + WRONG["check_rmc_param_count"]:
+        for check, cases, reference in ((lstm, foundations.LSTM_COUNT_CASES, foundations.lstm_param_count_reference),
+                                        (rmc, foundations.RMC_COUNT_CASES, foundations.rmc_param_count_reference)):
+            message = check(answer).message
+            assert "expected" not in message.replace("expected a function", ""), (answer, message)
+            assert not any(str(reference(*case)) in message for case in cases), (answer, message)
+    assert "9P" not in rmc(lambda D, h, A: 0).message and "4H(" not in lstm(lambda D, H: 0).message
+
+
+def test_gate_style_saving_is_what_two_cores_count():
+    core = foundations.GATE_STYLE_CORE
+    count = lambda **kw: sum(p.size for p in RelationalMemory(**core, **kw).params.values())
+    assert count(gate_style="unit") - count(gate_style="memory") == foundations.gate_style_saving(
+        core["input_size"], core["head_size"], core["num_heads"]) == 1020
+    wider = dict(core, num_slots=8)                                          # the slots do not enter
+    assert (sum(p.size for p in RelationalMemory(**wider).params.values())
+            - sum(p.size for p in RelationalMemory(**wider, gate_style="memory").params.values())) == 1020
 
 
 def test_solutions_files_have_one_section_per_exercise():
@@ -754,6 +826,11 @@ def test_hints_never_name_the_answer():
         assert "3.24" not in message and "81" not in message, (answer, message)
     for answer in WRONG["check_weights_that_matter"]:
         assert "45" not in foundations.check_weights_that_matter(answer).message, answer
+    for answer in WRONG["check_gate_style_saving"]:
+        assert "1020" not in foundations.check_gate_style_saving(answer).message, answer
+    for answer in WRONG["check_scaled_logit_std"]:
+        message = foundations.check_scaled_logit_std(answer).message
+        assert "4" not in message.replace("4 * 4", "") and "16" not in message, (answer, message)
     for answer in WRONG["check_equivariance_gap"]:
         message = foundations.check_equivariance_gap(answer).message
         assert "f(x)[:, order]" not in message and "argsort" not in message, (answer, message)

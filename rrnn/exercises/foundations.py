@@ -48,6 +48,86 @@ def _call(fn, *args):
         return None, _wrong(f"your function raised {type(err).__name__}: {err}")
 
 
+class _AskedRrnn(BaseException):
+    """Raised inside a parameter-count check when the learner's function builds a model or asks rrnn
+    for a count (a BaseException, so that a learner's ``except Exception`` does not swallow it)."""
+
+
+_COUNTERS = (("_checks", "parameter_budget"), ("lstm", "lstm_parameter_count"), ("models", "lstm_parameter_count"),
+             ("models", "parameter_count"), ("rmc", "rmc_parameter_count"), ("hybrid", "rmc_parameter_count"))
+"""Where rrnn counts parameters: every model's constructor calls ``_checks.parameter_budget`` before
+it allocates anything, and the count helpers answer without a model."""
+
+BUILT_A_MODEL = ("your function builds a model (or asks rrnn for its count) to get the number; the exercise "
+                 "asks for a formula. Build a model outside the function to test your formula on, if you like, "
+                 "but inside it write the count from the shapes of the arrays")
+
+
+def _call_without_models(fn, *args):
+    """Like ``_call``, with rrnn's parameter counting switched off: a function that builds an rrnn model
+    or calls a count helper gets (None, a Check saying so)."""
+    import importlib
+
+    def refuse(*_args, **_kwargs):
+        raise _AskedRrnn
+
+    patched = []
+    try:
+        for module_name, name in _COUNTERS:
+            module = importlib.import_module(f"rrnn.{module_name}")
+            patched.append((module, name, getattr(module, name)))
+            setattr(module, name, refuse)
+        return _call(fn, *args)
+    except _AskedRrnn:
+        return None, _wrong(BUILT_A_MODEL)
+    finally:
+        for module, name, original in reversed(patched):
+            setattr(module, name, original)
+
+
+_TERM_NAMES = {"D*H": "DH", "H*H": "H²", "D*D": "D²", "H": "H", "D": "D", "1": "", "D*P": "DP", "P*P": "P²", "P": "P"}
+
+
+def _polynomial(terms: dict) -> str:
+    """{"H": 4, "H*H": -1} -> "4H - H²", the terms in the order given."""
+    text = ""
+    for term, coefficient in terms.items():
+        if coefficient == 0:
+            continue
+        name = _TERM_NAMES[term]
+        size = abs(coefficient)
+        body = (f"{size:g}" if not name else (name if size == 1 else f"{size:g}{name}"))
+        text += (" - " if coefficient < 0 else " + ") if text else ("-" if coefficient < 0 else "")
+        text += body
+    return text
+
+
+def _fit_difference(cases, differences, features):
+    """Integer coefficients c with differences == sum_j c_j feature_j(case), or None when none fit."""
+    X = np.array([[feature(*case) for feature in features.values()] for case in cases], dtype=float)
+    y = np.array(differences, dtype=float)
+    coefficients = np.round(np.linalg.lstsq(X, y, rcond=None)[0])
+    if not np.allclose(X @ coefficients, y, rtol=0, atol=0.5):
+        return None
+    return dict(zip(features, (int(c) for c in coefficients)))
+
+
+def _count_answers(fn, cases):
+    """The learner's counts for ``cases`` as ints, or (None, a Check) when it fails or is not a whole number."""
+    counts = []
+    for case in cases:
+        got, error = _call_without_models(fn, *case)
+        if error is not None:
+            return None, error
+        value = _number(got)
+        if value is None:
+            return None, _wrong(f"return a whole number (the count), got {type(got).__name__}")
+        if value != int(value):
+            return None, _wrong("your function returns a number that is not whole: a count of parameters is whole")
+        counts.append(int(value))
+    return counts, None
+
+
 # --- notebook 01: attention ------------------------------------------------------------------------------
 def causal_attention_reference(q, k, v):
     """softmax(q k^T / sqrt(K) with keys after the query masked out) v, for Nq = Nk = N.
@@ -107,7 +187,8 @@ def check_scaled_logit_std(answer) -> Check:
                       "sqrt(16) = 4 leaves variance 16, standard deviation 4. The 1/sqrt(K) scale undoes the "
                       "width, not the size of the entries: that is one reason Sonnet layer-normalises q and k.")
     if abs(value - 16.0) < 0.5:
-        return _wrong("16 is the variance of the scaled logit; the question asks for its standard deviation")
+        return _wrong("is your number a variance or a standard deviation? The question asks for the standard "
+                      "deviation")
     if abs(value - 1.0) < 0.1 or abs(value - 2.0) < 0.1:
         return _wrong("the product of two independent zero-mean terms has variance var(q) * var(k), "
                       "here 4 * 4")
@@ -252,22 +333,69 @@ def check_forget_bias(answer) -> Check:
                   "f^10 = 0.9 for f first, then invert the sigmoid: b = log(f / (1 - f))")
 
 
+LSTM_COUNT_CASES = ((1, 1), (3, 5), (32, 64), (7, 2), (2, 9), (10, 3), (4000, 3000))
+"""(D, H) for exercise 02.3; the last is far beyond what rrnn builds (MAX_PARAMETERS)."""
+
+_LSTM_TERMS = {"D*H": lambda D, H: D * H, "H*H": lambda D, H: H * H, "H": lambda D, H: H,
+               "D*D": lambda D, H: D * D, "D": lambda D, H: D, "1": lambda D, H: 1}
+_LSTM_QUESTIONS = {
+    "D*H": "Which array connects the D input features to the gates, and how many gates read the input?",
+    "H*H": "Which array connects h_{t-1} to the gates, and how many gates read it?",
+    "H": "Which array has one entry per gate unit?",
+    "D*D": "No array of the LSTM is D by D: the recurrent weights act on h_{t-1}, which has H entries.",
+    "D": "No array of the LSTM has a size in D alone: every one is as wide as the gates.",
+    "1": "No array of the LSTM has a fixed size: every one grows with H.",
+}
+
+
+def lstm_param_count_reference(D: int, H: int) -> int:
+    """Wx (D, 4H) + Wh (H, 4H) + b (4H,): the parameters of ``rrnn.LSTM(D, H)`` without read-out."""
+    return 4 * H * (D + H + 1)
+
+
+def _count_hint(cases, counts, reference, terms, questions, unknown: str, names: str,
+                quarter: str | None = None) -> Check:
+    """A hint for a wrong count: how far off it is, as a polynomial in the sizes, with a question per
+    term (``quarter``: the hint for a count that is exactly a quarter of the right one)."""
+    differences = [reference(*case) - got for case, got in zip(cases, counts)]
+    if quarter and all(got * 4 == reference(*case) for case, got in zip(cases, counts)):
+        return _wrong(quarter)
+    fitted = _fit_difference(cases, differences, terms)
+    if fitted is None:
+        return _wrong(unknown)
+    off = {term: c for term, c in fitted.items() if c}
+    if len(off) > 1:                                   # several terms: say which kinds, not by how much
+        kinds = [_TERM_NAMES[term] or "constant" for term in off]
+        kinds = ", ".join(kinds[:-1]) + " and " + kinds[-1]
+        said = f"your count is off in its {kinds} terms ({names})."
+    elif all(c > 0 for c in off.values()):
+        said = f"your count is {_polynomial(off)} short ({names})."
+    else:
+        said = f"your count is {_polynomial({t: -c for t, c in off.items()})} too large ({names})."
+    return _wrong(" ".join([said] + [questions[term] for term in off]))
+
+
 def check_lstm_param_count(fn) -> Check:
-    """Exercise 02.3: ``fn(D, H)`` -> the number of parameters of an rrnn.LSTM without read-out."""
+    """Exercise 02.3: ``fn(D, H)`` -> the number of parameters of an rrnn.LSTM without read-out, as a
+    formula: 4H(D + H + 1). The check runs ``fn`` with rrnn's parameter counting switched off (a function
+    that builds an LSTM, or asks a count helper, is told to write a formula) and on sizes too large to
+    build. A wrong formula is told how far off it is, as terms in D and H, and which array to look at."""
     if fn is None:
         return _missing("your function lstm_param_count")
     if not callable(fn):
         return _wrong(f"expected a function, got {type(fn).__name__}")
-    from ..lstm import LSTM
-    for D, H in ((1, 1), (3, 5), (32, 64), (7, 2)):
-        want = sum(p.size for p in LSTM(D, H, rng=0).params.values())
-        got, error = _call(fn, D, H)
-        if error is not None:
-            return error
-        if _number(got) != want:
-            return _wrong(f"for D = {D}, H = {H}: expected {want}, got {got!r}. Count Wx (D, 4H), Wh (H, 4H) "
-                          "and b (4H,)")
-    return _right("4H (D + H + 1): four gates, each with input weights, recurrent weights and a bias.")
+    counts, problem = _count_answers(fn, LSTM_COUNT_CASES)
+    if problem is not None:
+        return problem
+    if all(got == lstm_param_count_reference(*case) for case, got in zip(LSTM_COUNT_CASES, counts)):
+        return _right("4H (D + H + 1): four gates, each with input weights, recurrent weights and a bias. "
+                      "It holds for any size, also for an LSTM far too large to build.")
+    return _count_hint(LSTM_COUNT_CASES, counts, lstm_param_count_reference, _LSTM_TERMS, _LSTM_QUESTIONS,
+                       "your count does not grow with D and H the way the arrays' sizes do: each is a product of "
+                       "the sizes; add up the sizes of Wx, Wh and b, whose shapes section 1 gives",
+                       "D input features, H units",
+                       quarter="your count is a quarter of the whole: you counted the arrays of one gate. How many "
+                               "gates does the LSTM have, and does each have its own weights and bias?")
 
 
 # --- notebook 03: one RMC step ---------------------------------------------------------------------------
@@ -288,7 +416,7 @@ def check_attention_growth(answer) -> Check:
     if abs(value - want) < 0.01:
         return _right(f"(9 / 5)^2 = {want:.2f}: every one of the S + 1 rows attends to every row, the input row "
                       "included, so the work of a step grows like (S + 1)^2, in every head and batch row alike. "
-                      "More slots cost time (exercise 2 asks whether they also cost weights).")
+                      "More slots cost time, but no weights: every weight acts on every row alike.")
     if abs(value - 4.0) < 0.01:
         return _wrong("that counts the slots alone: which rows attend, and which rows are attended to, at a step?")
     if abs(value - 2.0) < 0.01 or abs(value - 1.8) < 0.01:
@@ -300,18 +428,56 @@ def check_attention_growth(answer) -> Check:
                   "S = 4 and for S = 8; B and A are the same in both, so they cancel in the ratio")
 
 
-def check_slot_param_change(answer) -> Check:
-    """Exercise 03.2: how many parameters a core gains going from 4 to 8 slots: 0."""
+GATE_STYLE_CORE = dict(input_size=4, num_slots=4, head_size=8, num_heads=2)
+"""Section 1's core in notebook 03 (D = 4, S = 4, A = 2, K = 8, so P = 16), for exercise 03.2."""
+
+
+def gate_style_saving(input_size: int, head_size: int, num_heads: int) -> int:
+    """Parameters a core saves with gate_style="memory" (one input and one forget gate per slot) instead of
+    "unit" (one of each per feature): the gates' two linear maps shrink from P -> 2P to P -> 2, so
+    2 (2P^2 + 2P) - 2 (2P + 2) = 4P^2 - 4, whatever the number of slots."""
+    from ..rmc import rmc_parameter_count
+    P = head_size * num_heads
+    return rmc_parameter_count(input_size, P, 3 * P, P) - rmc_parameter_count(input_size, P, 3 * P, 1)
+
+
+def check_gate_style_saving(answer) -> Check:
+    """Exercise 03.2: how many parameters section 1's core (D = 4, S = 4, A = 2, K = 8) saves when its gates
+    go from one per unit (gate_style="unit") to one per slot (gate_style="memory"): 4P^2 - 4 = 1020. A
+    change of -1020 is accepted too."""
     if answer is None:
         return _missing("a number")
     value = _number(answer)
     if value is None:
         return _wrong(f"expected a number, got {answer!r}")
-    if value == 0:
-        return _right("none: every weight acts row by row and is shared by all slots. Slots differ only in "
-                      "what they hold, which is why the memory starts as the identity.")
-    return _wrong("look at the parameter shapes in help(rrnn.RelationalMemory): does any of them contain S? "
-                  "Check with sum(p.size for p in core.params.values()) for two cores.")
+    D, S, K, A = (GATE_STYLE_CORE[k] for k in ("input_size", "num_slots", "head_size", "num_heads"))
+    P = A * K
+    want = gate_style_saving(D, K, A)
+    size = abs(value)
+    if size == want:
+        return _right(f"{want} = 4P² - 4 for P = {P}: each of the two gate maps (from x̂_t and from tanh(M_(t-1))) "
+                      "shrinks from P -> 2P weights plus 2P biases to P -> 2 weights plus 2 biases. The number of "
+                      "slots never enters: one gate per slot is still one set of weights, applied to every row.")
+    unit_gates = 2 * (P * 2 * P + 2 * P)                              # every parameter of the unit gates
+    if size == 0:
+        return _wrong("the number of slots stays the same, but something else changes: how wide is the output of "
+                      "each gate map in the two styles?")
+    if size > want and size % S == 0 and (size // S) in (want, unit_gates, want // 2, unit_gates - 2 * (P + 1)):
+        return _wrong("a gate's weights are shared by all slots, like every weight of the core: the number of "
+                      "slots enters no parameter's shape")
+    if size == want // 2:
+        return _wrong("the gates read two things, the projected input and tanh(M_(t-1)), each through its own "
+                      "weights and bias: count both maps")
+    if size == 2 * (P * 2 * P - P * 2):
+        return _wrong("count the biases too: each gate map has one bias per output")
+    if size == unit_gates - 2 * (P + 1):
+        return _wrong("one gate per slot is still two gates per slot, an input gate and a forget gate")
+    if size == unit_gates:
+        return _wrong('gate_style="memory" keeps the gates: each slot still has an input gate and a forget gate, '
+                      "one number each, so the gate maps still have weights")
+    return _wrong("for each style write the shapes of the two gate maps (gate_x and gate_m: weights and bias); a "
+                  "map's output has two numbers, input and forget gate, per unit or per slot. The rest of the core "
+                  "is the same in both styles")
 
 
 def rmc_param_count_reference(input_size: int, head_size: int, num_heads: int) -> int:
@@ -322,23 +488,48 @@ def rmc_param_count_reference(input_size: int, head_size: int, num_heads: int) -
     return (D * M + M) + (M * F + F) + 2 * F + 4 * M + 2 * (M * M + M) + 2 * (M * 2 * M + 2 * M)
 
 
+RMC_COUNT_CASES = ((4, 8, 2), (4, 16, 1), (4, 4, 4), (1, 1, 1), (16, 4, 3), (40, 32, 8), (3, 2, 5), (7, 6, 1),
+                   (10, 1000, 3))
+"""(input_size, head_size, num_heads) for exercise 03.3; the first three share D and P, the last is far
+beyond what rrnn builds (MAX_PARAMETERS)."""
+
+_RMC_TERMS = {"D*P": lambda D, h, A: D * h * A, "P*P": lambda D, h, A: (h * A) ** 2, "P": lambda D, h, A: h * A,
+              "D": lambda D, h, A: D, "1": lambda D, h, A: 1}
+_RMC_QUESTIONS = {
+    "D*P": "Which array turns the D input features into a row of width P?",
+    "P*P": "Which weight matrices map a row of width P to a multiple of P? The q/k/v projection, the MLP and the "
+           "gates each have some.",
+    "P": "Which arrays have one entry per output feature? Every linear map has a bias, and every layer norm a gamma "
+         "and a beta as wide as what it normalises.",
+    "D": "No array of the core has a size in D alone: the input projection is D by P.",
+    "1": "No array of the core has a fixed size: every one grows with P.",
+}
+
+
 def check_rmc_param_count(fn) -> Check:
-    """Exercise 03.3: ``fn(input_size, head_size, num_heads)`` -> the parameter count of the default core."""
+    """Exercise 03.3: ``fn(input_size, head_size, num_heads)`` -> the parameter count of the default core,
+    DP + 9P^2 + 20P with P = head_size * num_heads, as a formula: the check runs ``fn`` with rrnn's
+    parameter counting switched off and on a core too large to build, and tells a wrong formula how far
+    off it is, as terms in D and P, and which arrays to look at."""
     if fn is None:
         return _missing("your function rmc_param_count")
     if not callable(fn):
         return _wrong(f"expected a function, got {type(fn).__name__}")
-    from ..rmc import RelationalMemory
-    for D, h, A in ((4, 8, 2), (1, 1, 1), (16, 4, 3), (40, 32, 8)):
-        want = sum(p.size for p in RelationalMemory(D, 2, h, A, rng=0).params.values())
-        got, error = _call(fn, D, h, A)
-        if error is not None:
-            return error
-        if _number(got) != want:
-            return _wrong(f"for input_size {D}, head_size {h}, num_heads {A}: expected {want}, got {got!r}. "
-                          "List the shapes of core.params and add them up piece by piece")
-    return _right("input projection, q/k/v projection and its layer norm, two layer norms, the MLP and the "
-                  "gates, and no term in S.")
+    counts, problem = _count_answers(fn, RMC_COUNT_CASES)
+    if problem is not None:
+        return problem
+    if all(got == rmc_param_count_reference(*case) for case, got in zip(RMC_COUNT_CASES, counts)):
+        return _right("input projection, q/k/v projection and its layer norm, two layer norms, the MLP and the "
+                      "gates, and no term in S. Only P = head_size * num_heads matters, not how it is split into "
+                      "heads, and the count holds for cores far too large to build.")
+    if len(set(counts[:3])) > 1:                      # the first three cases share D and P
+        return _wrong("your count changes when the same slot width P is split into other heads (8 x 2, 16 x 1, "
+                      "4 x 4): every array's shape is made of D, P = head_size * num_heads and multiples of P, "
+                      "never of the head size alone")
+    return _count_hint(RMC_COUNT_CASES, counts, rmc_param_count_reference, _RMC_TERMS, _RMC_QUESTIONS,
+                       "your count does not grow with D and P the way the arrays' sizes do: list the shapes of "
+                       "core.params for one core and write each as a product of D and P",
+                       "D input features, P = head_size * num_heads")
 
 
 def weights_that_matter(num_slots: int, num_blocks: int) -> int:
@@ -494,7 +685,7 @@ EXERCISES = {
     "01_attention_from_scratch": [check_causal_attention, check_scaled_logit_std, check_multihead_shapes,
                                   check_equivariance_gap],
     "02_lstm_baseline": [check_steps_to_one_percent, check_forget_bias, check_lstm_param_count],
-    "03_rmc_step_by_step": [check_attention_growth, check_slot_param_change, check_rmc_param_count,
+    "03_rmc_step_by_step": [check_attention_growth, check_gate_style_saving, check_rmc_param_count,
                             check_weights_that_matter, check_layer_norm_backward],
 }
 """Notebook name -> its checks, in exercise order."""

@@ -158,3 +158,53 @@ def rank_gaps(q: Questions) -> np.ndarray:
     below = np.where(n > 1, ranked[rows, n] - ranked[rows, np.maximum(n - 1, 0)], np.inf)
     above = np.where(n < N - 1, ranked[rows, np.minimum(n + 1, N - 1)] - ranked[rows, n], np.inf)
     return np.where(n == 0, np.inf, np.minimum(below, above))
+
+
+#: notebook 09's probe targets: name -> (classes or None for a regression, which questions count at
+#: step t). "reference vector" counts once the reference has been read (by step t), "distance just
+#: read" once it was read before step t (so the distance of the vector read at t is defined by then).
+PROBE_TARGETS = {
+    "reference id": 4,
+    "n": 4,
+    "reference vector": None,
+    "distance just read": None,
+    "answer id": 4,
+}
+
+
+def probe_target(name: str, q: Questions, t: int) -> tuple:
+    """(target (B, ...), mask (B,)): what the probe called ``name`` reads at step t (0-based)."""
+    rows = np.arange(len(q.y))
+    everyone = np.ones(len(q.y), bool)
+    if name == "reference id":
+        return q.reference, everyone
+    if name == "n":
+        return q.nth, everyone
+    if name == "reference vector":
+        return q.vectors[rows, q.reference], q.reference_step <= t
+    if name == "distance just read":
+        return q.distances[rows, q.ids[:, t]], q.reference_step < t
+    if name == "answer id":
+        return q.y, everyone
+    raise ValueError(f"unknown probe target {name!r}; expected one of {list(PROBE_TARGETS)}")
+
+
+def slot_probes(tr: Trace, q: Questions, targets=tuple(PROBE_TARGETS), *, min_questions: int = 500,
+                rng=0) -> dict:
+    """{(target name, slot 0.. or "both"): (T, 2) held-out score and shuffled-label control per step}.
+
+    A linear probe (``probe``) from one slot's P numbers (or all S·P) after step t to each target,
+    on the questions where the target is defined at t; NaN where fewer than ``min_questions`` are."""
+    B, T, S, _ = tr.memory.shape
+    out = {}
+    for name in targets:
+        for slot in (*range(S), "both"):
+            scores = np.full((T, 2), np.nan)
+            for t in range(T):
+                target, mask = probe_target(name, q, t)
+                if mask.sum() < min_questions:
+                    continue                                  # e.g. "reference read before step 1": nobody
+                features = tr.memory[:, t].reshape(B, -1) if slot == "both" else tr.memory[:, t, slot]
+                scores[t] = probe(features[mask], target[mask], classes=PROBE_TARGETS[name], rng=rng)
+            out[name, slot] = scores
+    return out

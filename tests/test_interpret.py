@@ -101,3 +101,26 @@ def test_rank_gaps_by_hand():
 
 def test_accuracy_by_level():
     assert interpret.accuracy_by([0, 0, 1, 1], [1, 0, 1, 1], range(2)).tolist() == [0.5, 1.0]
+
+
+def test_probe_targets_read_the_question_at_each_step(q):
+    rows = np.arange(len(q.y))
+    for t in range(4):
+        distance, counted = interpret.probe_target("distance just read", q, t)
+        np.testing.assert_allclose(distance, q.distances[rows, q.ids[:, t]])
+        assert np.array_equal(counted, q.reference_step < t)           # defined once the reference was read
+        vector, counted = interpret.probe_target("reference vector", q, t)
+        assert vector.shape == (len(q.y), 4) and np.array_equal(counted, q.reference_step <= t)
+    with pytest.raises(ValueError, match="unknown probe target"):
+        interpret.probe_target("the answer's colour", q, 0)
+
+
+def test_slot_probes_give_a_score_and_a_control_per_slot_and_step(q):
+    model, _ = pretrained.load("rmc")
+    probes = interpret.slot_probes(interpret.trace(model, q.X), q, targets=("reference id", "distance just read"),
+                                   min_questions=100)
+    assert set(probes) == {(name, slot) for name in ("reference id", "distance just read") for slot in (0, 1, "both")}
+    assert all(v.shape == (4, 2) for v in probes.values())
+    assert np.all(np.isnan(probes["distance just read", 0][0]))        # no reference read before step 1
+    fitted, control = probes["reference id", "both"].T
+    assert np.all(fitted > 0.9) and np.all(control < 0.4)              # the header is in the memory; shuffled is not

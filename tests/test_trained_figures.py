@@ -26,3 +26,12 @@ def test_the_figures_draw_every_run_and_say_they_are_trained():
     drawn = sum(len(v) for v in tf.ABLATION_PANELS.values()) * 3
     assert sum(len(ax.lines) - 2 for ax in axes) == drawn and "TRAINED" in axes[0].figure._suptitle.get_text()
     assert max(len(v) for v in tf.ABLATION_PANELS.values()) <= 5        # no 21-line panel
+
+
+def test_the_probe_figure_draws_a_score_and_a_control_per_slot_in_each_panel():
+    import numpy as np
+    probes = {(name, slot): np.full((4, 2), 0.5) for name in ("n", "distance just read") for slot in (0, 1, "both")}
+    axes = tf.probe_figure(probes)
+    assert len(axes) == 2 and all(len(ax.lines) == 3 * 2 for ax in axes)
+    assert [ax.get_ylabel() for ax in axes] == ["accuracy (held out)", "R² (held out)"]
+    assert "TRAINED" in axes[0].figure._suptitle.get_text()

@@ -5,7 +5,8 @@ it is given (``ax=None``/``axes=None``: a new static figure), says "trained" on 
 returns what it drew on. Tables return Markdown strings.
 
     fig = capacity_training_figure(seed_models.load_records())          # notebook 07, section 3
-    ablation_curves(ablations.load_records())                           # notebook 09, section 8
+    probe_figure(interpret.slot_probes(tr, q))                          # notebook 09, section 4
+    ablation_curves(ablations.load_records())                           # notebook 09, section 7
     Markdown(ablation_markdown(ablation_rows(ablations.load_records())))
 """
 from __future__ import annotations
@@ -145,6 +146,35 @@ def ablation_curves(records: dict, panels: dict = ABLATION_PANELS, *, axes=None)
     fig.suptitle(f"TRAINED from scratch on Nth farthest, {len(ablations.SEEDS)} random seeds per variant (one line "
                  f"each; k = thousand parameters); dashed: left the plateau ({ablations.LEFT_PLATEAU:.0%}), "
                  f"dotted: the early stop ({ablations.STOP_AT:.0%})", fontsize=9)
+    if own:
+        fig.tight_layout()
+    return axes
+
+
+def probe_figure(probes: dict, targets=None, *, axes=None):
+    """09: one panel per probe target, the held-out score after each step (solid) and its
+    shuffled-label control (dotted), for slot 0, slot 1 and both slots (``interpret.slot_probes``)."""
+    from ..interpret import PROBE_TARGETS
+    targets = list(dict.fromkeys(name for name, _ in probes)) if targets is None else list(targets)
+    own = axes is None
+    if own:
+        axes = static_figure((12, 3.2)).subplots(1, len(targets))
+    slots = list(dict.fromkeys(slot for _, slot in probes))
+    colours = {0: "C0", 1: "C3", "both": "k"}
+    for ax, name in zip(axes, targets):
+        for slot in slots:
+            scores = probes[name, slot]
+            steps = range(1, len(scores) + 1)
+            colour = colours.get(slot, f"C{slot}" if isinstance(slot, int) else "0.5")
+            ax.plot(steps, scores[:, 0], "o-", color=colour, lw=1.5,
+                    label="both slots" if slot == "both" else f"slot {slot}")
+            ax.plot(steps, scores[:, 1], ":", color=colour, lw=1)
+        ax.set(title=name, xticks=list(steps), xlabel="step", ylim=(-0.1, 1.02))
+        ax.set_ylabel("accuracy (held out)" if PROBE_TARGETS.get(name) else "R² (held out)")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig = axes[0].figure
+    fig.suptitle("TRAINED RMC: linear probes from each slot after each step (solid) and their shuffled-label "
+                 "controls (dotted)", fontsize=10)
     if own:
         fig.tight_layout()
     return axes

@@ -115,7 +115,7 @@ def check_one_slot_prediction(prediction) -> Check:
     budget does not decide it: every seed of every RMC with attention is measured there. Within 400
     steps passes; the check says how far the prediction was."""
     if prediction is None:
-        return _missing("your predicted step (a number of training steps), before you open section 8")
+        return _missing("your predicted step (a number of training steps), before you open section 7")
     value = _number(prediction)
     if value is None or value < 0:
         return Check(False, f"expected a number of training steps (0 or more), got {prediction!r}")

@@ -47,7 +47,8 @@ def check_farthest_query(make_query, trials: int = 2000) -> Check:
         return Check(True, f"your query picks the farthest vector in {hit:.1%} of {trials} questions: "
                            "q·k = |b|² - 2a·b = |a - b|² - |a|², and |a|² is the same for every key.")
     if (picked == nearest).mean() > 0.99:
-        return Check(False, "your query picks the nearest vector (the reference itself): flip its sign.")
+        return Check(False, "your query picks the nearest vector (the reference itself): it ranks the vectors by "
+                            "distance, but the wrong way round. A larger distance must give a larger q·k.")
     return Check(False, f"your query picks the farthest vector in only {hit:.1%} of the questions; expand "
                         "|a - b|² = |a|² + |b|² - 2a·b and match each term to one entry of the key [b, |b|²].")
 
@@ -111,9 +112,9 @@ def one_slot_leaves_plateau(folder=ablations.FOLDER) -> float:
 
 def check_one_slot_prediction(prediction) -> Check:
     """Exercise 3 (predict first): the step at which the one-slot RMC leaves the plateau (reaches
-    LEFT_PLATEAU), median over its 3 random seeds, written before reading the ablation table. The
-    budget does not decide it: every seed of every RMC with attention is measured there. Within 400
-    steps passes; the check says how far the prediction was."""
+    LEFT_PLATEAU), median over its 3 random seeds, written before reading the ablation table.
+    The budget does not decide it: every random seed of every RMC with attention is measured there.
+    Within 400 steps passes; the check says how far the prediction was."""
     if prediction is None:
         return _missing("your predicted step (a number of training steps), before you open section 7")
     value = _number(prediction)
@@ -130,8 +131,8 @@ def check_one_slot_prediction(prediction) -> Check:
                             "reference and the running comparison in, where two slots split them: would that be "
                             "quicker to learn than the two-slot RMC?")
     return Check(False, "more than 400 steps too late. A single slot can still attend to the input row, the "
-                        "thing the LSTM and the attention-free RMC lack: every one-slot seed does leave the "
-                        "plateau within 3,000 steps.")
+                        "thing the LSTM and the attention-free RMC lack: every random seed of the one-slot RMC leaves "
+                        "the plateau within 3,000 steps.")
 
 
 EXERCISES = {"09_inside_the_trained_rmc": [check_farthest_query, check_reference_head, check_one_slot_prediction]}

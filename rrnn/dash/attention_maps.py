@@ -138,7 +138,7 @@ def attention_dashboard(num_items: int = 6, num_heads: int = 2, width: int = 16,
                                             base=2, min=-2, max=3, step=0.5,
                                             description="sharpness s", readout_format=".2g",
                                             continuous_update=False, **C.control_style()),
-        "seed": C.seed_slider(seed, max=20),
+        "seed": C.seed_slider(seed, max=20, description="random seed"),   # draws the items, then the projection
         "duplicate_last": C.checkbox("duplicate_last", duplicate_last, description="last item = copy of item 0"),
     }
     controls["num_heads"].follow(controls["width"])

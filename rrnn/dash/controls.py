@@ -206,7 +206,7 @@ def amplitude_slider(value: float = 1.0, *, min: float = 0.0, max: float = 5.0, 
     return float_slider(name, value, min, max, step, description=description)
 
 
-def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "seed",
+def seed_slider(value: int = 42, *, min: int = 0, max: int = 99, description: str = "input seed",
                 name: str = "seed") -> widgets.IntSlider:
     """The input seed: the random seed of the input sequence (``np.random.default_rng(seed)``)."""
     return int_slider(name, value, min, max, description=description)

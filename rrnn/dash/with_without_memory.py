@@ -165,4 +165,4 @@ def with_without_memory_dashboard(*, model: str = "hybrid", num_slots: int = 4, 
                      title="Study 2 · the output with and without the memory",
                      help="Batch 2, input 32, hidden 64. Untrained: 'weights seed' draws both networks' weights "
                           "(the seed demo's hybrid has 16 linear outputs). Trained: the shipped LSTM and the chosen "
-                          "model, which learnt to name the pattern. 'seed' draws the input.")
+                          "model, which learnt to name the pattern. 'input seed' draws the input.")

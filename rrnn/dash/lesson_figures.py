@@ -31,9 +31,10 @@ def _done(ax, own: bool):
     return ax
 
 
-def shared_units_bars(trace_a, trace_b, trace_a_with_b, *, ax=None):
+def shared_units_bars(trace_a, trace_b, trace_a_with_b, *, title: str | None = None, ax=None):
     """02: one LSTM cell vector holding two items. Bars per unit of c at one step: A's trace alone,
-    A's trace when B also came, and B's trace alone. Each trace: (H,)."""
+    A's trace when B also came, and B's trace alone. Each trace: (H,). The title is set before the
+    figure is laid out, so it is never clipped."""
     own = ax is None
     ax = _axes(ax, (6.0, 3.2))
     trace_a, trace_b, trace_a_with_b = (np.asarray(t, dtype=float) for t in (trace_a, trace_b, trace_a_with_b))
@@ -46,6 +47,8 @@ def shared_units_bars(trace_a, trace_b, trace_a_with_b, *, ax=None):
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xticks(units)
     ax.set(xlabel="unit of the cell c", ylabel="value in the cell")
+    if title:
+        ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8, loc="best")
     return _done(ax, own)
 

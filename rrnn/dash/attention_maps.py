@@ -120,7 +120,8 @@ class AttentionMapsFigure(InPlaceFigure):
         copy = ", item 0' is a copy of item 0" if result.duplicate_last else ""
         self.title.set_text(f"{A} head{'s' if A > 1 else ''}, {N} items, head size K = "
                             f"{result.items.shape[1] // A}, sharpness {result.sharpness:g}{copy}\n"
-                            "row i: how much item i reads from each item j (every row sums to 1)")
+                            "untrained (random projection): row i, how much item i reads from each item j "
+                            "(rows sum to 1)")
 
 
 # --- the dashboard ---------------------------------------------------------------------------------

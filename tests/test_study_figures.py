@@ -1,5 +1,6 @@
 """The static figures of notebooks 04 and 06 draw what they are given."""
 import numpy as np
+import pytest
 
 from rrnn import seed_models, studies
 from rrnn.dash import study_figures as sf
@@ -22,13 +23,57 @@ def test_slot_lenses_draws_both_lenses_on_one_figure():
     assert np.allclose(right.get_lines()[0].get_ydata(), distance)
 
 
-def test_fixed_point_and_sensitivity_grid_draw_their_inputs():
+def test_fixed_point_draws_its_inputs():
     ax = sf.fixed_point(np.arange(1.0, 21), np.full(20, 25.0), stop=15)
     assert len(ax.get_lines()) == 3 and np.allclose(ax.get_lines()[1].get_ydata(), 25)
-    s = seed_models.input_sensitivity("hybrid")
-    fig = sf.input_sensitivity_grid({"hybrid": s}, {"hybrid": "the hybrid, untrained"})
-    assert np.allclose(fig.axes[0].get_lines()[0].get_ydata(), s.norms[0])
-    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[3])
+
+
+LABELS = {"hybrid": "the hybrid, untrained", "rmc": "the paper's RMC, untrained",
+          "trained-rmc": "the paper's RMC, trained to name the pattern",
+          "trained-hybrid": "the hybrid, trained to name the pattern"}
+
+
+@pytest.fixture(scope="module")
+def sensitivity_figure():
+    sensitivity = {model: seed_models.input_sensitivity(model) for model in LABELS}
+    fig = sf.input_sensitivity_grid(sensitivity, LABELS)
+    fig.canvas.draw()
+    return sensitivity, fig
+
+
+def test_sensitivity_grid_draws_every_curve_on_one_scale_and_both_lenses(sensitivity_figure):
+    sensitivity, fig = sensitivity_figure
+    panels = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(panels) == 4
+    assert np.allclose(panels[0].get_lines()[0].get_ydata(), sensitivity["hybrid"].norms[0])
+    assert all(panels[0].get_shared_y_axes().joined(panels[0], ax) for ax in panels)      # "on one scale"
+    for ax in panels:                                     # no curve leaves its axes
+        low, high = ax.get_ylim()
+        for line in ax.get_lines():
+            y = np.asarray(line.get_ydata(), dtype=float)
+            assert low <= y.min() and y.max() <= high, (ax.get_title(), line.get_label(), y.max(), high)
+    bars = [ax for ax in fig.axes if ax.containers][0]
+    heights = [[patch.get_height() for patch in container] for container in bars.containers]
+    assert np.allclose(heights[0], [sensitivity[m].stats_difference for m in LABELS])
+    assert np.allclose(heights[1], [sensitivity[m].content_difference for m in LABELS])
+    assert bars.get_ylim() == (0, 1)
+    titles = " ".join(ax.get_title() for ax in panels)
+    assert titles.count("untrained") == 2 and titles.count("trained to name") == 2
+
+
+def test_sensitivity_grid_keeps_every_text_inside_the_figure(sensitivity_figure):
+    _, fig = sensitivity_figure
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(1)
+    texts = [fig._suptitle] + [ax.title for ax in fig.axes] + [t for ax in fig.axes for t in ax.get_xticklabels()]
+    texts += [legend.get_title() for ax in fig.axes if (legend := ax.get_legend())]
+    for text in texts:
+        if text.get_text():
+            box = text.get_window_extent(renderer)
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), text.get_text()
+    titles = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    for k, a in enumerate(titles):                        # and no two titles overlap
+        assert not any(a.overlaps(b) for b in titles[k + 1:])
 
 
 def test_trained_rmc_steps_names_untrained_and_trained_panels():

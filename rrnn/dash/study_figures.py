@@ -74,26 +74,53 @@ def fixed_point(norm: np.ndarray, norm_star: np.ndarray, ax=None, *, stop: int =
 
 
 def input_sensitivity_grid(sensitivity: dict, labels: dict):
-    """The memory norm at every step for the nine patterns and silence, one panel per memory, on one
-    y-scale. ``sensitivity``: model -> ``seed_models.input_sensitivity(model)``; ``labels``: model -> panel
-    title. Returns the figure."""
-    fig = static_figure(figsize=(11, 5.8))
-    axes = fig.subplots(2, 2, sharex=True, sharey=True).ravel()
-    for ax, (model, s) in zip(axes, sensitivity.items()):
+    """Two lenses on how much the input moves each memory. Top row, one panel per memory on one shared
+    y-scale that holds every curve: the memory norm at every step for the nine patterns and silence.
+    Bottom: for each memory, how much the final memories differ between patterns through the seed demo's
+    statistics and through the contents (mean relative difference over the pairs of patterns, 0 to 1).
+    ``sensitivity``: model -> ``seed_models.input_sensitivity(model)``; ``labels``: model -> panel title
+    (a model whose name starts with "trained" is drawn as trained). Returns the figure."""
+    models = list(sensitivity)
+    two_lines = {m: labels[m].replace(", ", ",\n", 1) for m in models}
+    fig = static_figure(figsize=(12.5, 7.8))
+    fig.set_layout_engine("constrained")
+    grid = fig.add_gridspec(2, len(models) + 1, height_ratios=(1.15, 1), width_ratios=(1,) * len(models) + (0.55,))
+    axes = [fig.add_subplot(grid[0, 0])]
+    axes += [fig.add_subplot(grid[0, k], sharey=axes[0]) for k in range(1, len(models))]
+    top = max(max(s.norms.max(), s.silent_norms.max()) for s in sensitivity.values())
+    for k, (ax, model) in enumerate(zip(axes, models)):
+        s = sensitivity[model]
         steps = np.arange(1, s.norms.shape[1] + 1)
-        for k, pattern in enumerate(s.patterns):
-            ax.plot(steps, s.norms[k], lw=1.3, color=f"C{k}", label=pattern)
+        for j, pattern in enumerate(s.patterns):
+            ax.plot(steps, s.norms[j], lw=1.3, color=f"C{j}", label=pattern)
         ax.plot(steps, s.silent_norms, "k--", lw=1.5, label="no input")
-        ax.set_title(f"{labels[model]}\ncontents differ {s.content_difference:.2f}, the seed demo's statistics "
-                     f"{s.stats_difference:.2f}", fontsize=10)
-        ax.set_ylim(0, None)
-    for ax in axes[2:]:
+        ax.set_title(two_lines[model], fontsize=10)
         ax.set_xlabel("step t")
-    for ax in axes[::2]:
-        ax.set_ylabel("memory norm ‖M_t‖")
-    axes[0].legend(loc="center left", bbox_to_anchor=(2.25, 0), frameon=False, fontsize=9)
-    fig.suptitle("the same nine inputs (amplitude 1) and silence, through four memories", fontsize=11)
-    fig.tight_layout()
+        if k:
+            ax.tick_params(labelleft=False)
+    axes[0].set_ylim(0, 1.08 * top)                       # shared: one scale for every curve of every panel
+    axes[0].set_ylabel("memory norm ‖M_t‖")
+    key = fig.add_subplot(grid[0, -1])
+    key.axis("off")
+    key.legend(*axes[0].get_legend_handles_labels(), loc="center left", frameon=False, fontsize=9,
+               title="input (amplitude 1)", title_fontsize=9)
+
+    bars = fig.add_subplot(grid[1, :-1])
+    x = np.arange(len(models))
+    stats = [sensitivity[m].stats_difference for m in models]
+    contents = [sensitivity[m].content_difference for m in models]
+    drawn = (bars.bar(x - 0.19, stats, 0.36, color="0.65", label="the seed demo's statistics (norm, mean, std, "
+                      "slot norms, slot similarity)"),
+             bars.bar(x + 0.19, contents, 0.36, color="C0", label="the memory's contents (all S × P numbers)"))
+    for group in drawn:
+        bars.bar_label(group, fmt="%.2f", fontsize=9, padding=2)
+    bars.set_xticks(x, [two_lines[m] for m in models], fontsize=9)
+    bars.set(ylim=(0, 1), ylabel="difference between patterns\n(0 equal, 1 opposite)")
+    bars.set_title("how much the final memory differs from pattern to pattern, through each lens "
+                   "(mean over the 36 pairs of patterns)", fontsize=10)
+    bars.legend(loc="upper left", frameon=False, fontsize=9)
+    fig.suptitle("The same nine inputs and silence through four memories: two untrained (random weights), "
+                 "two trained to name the pattern", fontsize=11)
     return fig
 
 

@@ -19,6 +19,7 @@ STEPS = 3000                # the budget: at most this many steps of batch 1024 
 STOP_AT = 0.8               # ... or until the held-out accuracy reaches this
 LEFT_PLATEAU = 0.55         # clear of the 50% shortcut plateau (docs/rmc.md §6.1): a seed that reached this left it
 SEEDS = (0, 1, 2)
+COMPARE_AT = 2000           # the table compares every run here: all were still training (the earliest stop is 2,100)
 COMMON = ["--task", "nth-farthest", "--num-vectors", "4", "--vector-dim", "4", "--batch-size", "1024",
           "--lr", "1e-3", "--float32", "--eval-every", "100", "--eval-batch-size", "2000", "--no-progress"]
 RMC = ["--model", "rmc", "--num-slots", "2", "--num-heads", "2", "--head-size", "32"]
@@ -84,16 +85,50 @@ def summary(records: dict) -> list:
     return rows
 
 
-def markdown_table(rows: list) -> str:
-    """The summary as a Markdown table (the report prints it; README and notebook 09 carry it)."""
-    lines = ["| variant | what changes | params | left 50% plateau | steps to 60%: median (range) | reached 80% "
-             "| final held-out: median (range) |",
-             "|---|---|---:|:---:|---|:---:|---|"]
+def accuracy_at(history: dict, step: int):
+    """The held-out accuracy at evaluation ``step`` (None if the run never evaluated there)."""
+    steps = list(history["eval_step"])
+    return history["test_accuracy"][steps.index(step)] if step in steps else None
+
+
+def table_rows(records: dict, compare_at: int = COMPARE_AT) -> list:
+    """One row per variant of the table that report.py prints and the README and notebook 09 show.
+
+    Only measures every run shares, whether or not it stopped early at ``STOP_AT``: the seeds that
+    left the plateau (``LEFT_PLATEAU``) and the step they did (median, min, max), the seeds that
+    reached STOP_AT and the step, and the held-out accuracy at step ``compare_at`` (every run was
+    still training there) as (median, min, max)."""
+    rows = []
+    for variant, (what, _) in VARIANTS.items():
+        runs = [records[f"{variant}-s{s}"] for s in SEEDS if f"{variant}-s{s}" in records]
+        if not runs:
+            continue
+        left = [s for s in (first_step_above(r["history"], LEFT_PLATEAU) for r in runs) if s is not None]
+        stop = [s for s in (first_step_above(r["history"], STOP_AT) for r in runs) if s is not None]
+        at = [accuracy_at(r["history"], compare_at) for r in runs]
+        if any(a is None for a in at):
+            raise ValueError(f"a run of {variant} has no evaluation at step {compare_at}; pick a step every run reached")
+        spread = lambda v: (statistics.median(v), min(v), max(v)) if v else None
+        rows.append({"variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
+                     "left_plateau": len(left), "steps_to_leave": spread(left),
+                     "reached_stop": len(stop), "steps_to_stop": spread(stop), "at_step": spread(at)})
+    return rows
+
+
+def markdown_table(rows: list, compare_at: int = COMPARE_AT) -> str:
+    """The rows of ``table_rows`` as a Markdown table."""
+    def steps(count, spread, seeds):
+        if spread is None:
+            return f"0 of {seeds}"
+        median, low, high = spread
+        return f"{count} of {seeds}, step {median:,.0f} ({low:,}-{high:,})"
+    lines = [f"| variant | what changes | params | left the plateau (≥{LEFT_PLATEAU:.0%}) | "
+             f"reached {STOP_AT:.0%} | held-out at step {compare_at:,}: median (range) |",
+             "|---|---|---:|---|---|---|"]
     for r in rows:
-        to60 = "never" if r["steps_to_60"] is None else \
-            f"{r['steps_to_60'][0]:,.0f} ({r['steps_to_60'][1]:,}-{r['steps_to_60'][2]:,})" + \
-            ("" if r["reached_60"] == r["seeds"] else f", {r['reached_60']} of {r['seeds']} seeds")
-        final = f"{r['final'][0]:.1%} ({r['final'][1]:.1%}-{r['final'][2]:.1%})"
-        lines.append(f"| {r['variant']} | {r['what']} | {r['parameters']:,} | {r['left_plateau']} of {r['seeds']} "
-                     f"| {to60} | {r['reached_stop']} of {r['seeds']} | {final} |")
+        median, low, high = r["at_step"]
+        lines.append(f"| {r['variant']} | {r['what']} | {r['parameters']:,} | "
+                     f"{steps(r['left_plateau'], r['steps_to_leave'], r['seeds'])} | "
+                     f"{steps(r['reached_stop'], r['steps_to_stop'], r['seeds'])} | "
+                     f"{median:.0%} ({low:.0%}-{high:.0%}) |")
     return "\n".join(lines)

@@ -57,8 +57,23 @@ def test_the_summary_counts_seeds_and_steps_by_hand():
     assert rows["rmc"]["final"] == (0.7, 0.51, 0.8)
     assert rows["rmc"]["reached_stop"] == 1 and rows["lstm96"]["reached_stop"] == 0
     assert rows["lstm96"]["steps_to_60"] is None and rows["lstm96"]["seeds"] == 1
-    table = ablations.markdown_table(list(rows.values()))
-    assert "| rmc |" in table and "300 (300-300), 2 of 3 seeds | 1 of 3 |" in table and "| never |" in table
+
+
+def test_the_table_compares_runs_at_one_step_by_hand():
+    records = {"rmc-s0": record([0.25, 0.5, 0.56, 0.8], [0, 1000, 2000, 2100]),   # stopped early at 80%
+               "rmc-s1": record([0.25, 0.5, 0.6, 0.7], [0, 1000, 2000, 3000]),
+               "rmc-s2": record([0.25, 0.5, 0.5, 0.5], [0, 1000, 2000, 3000]),
+               "lstm96-s0": record([0.25, 0.5, 0.5], [0, 1000, 2000])}
+    rows = {row["variant"]: row for row in ablations.table_rows(records, compare_at=2000)}
+    assert rows["rmc"]["left_plateau"] == 2 and rows["rmc"]["steps_to_leave"] == (2000, 2000, 2000)
+    assert rows["rmc"]["reached_stop"] == 1 and rows["rmc"]["steps_to_stop"] == (2100, 2100, 2100)
+    assert rows["rmc"]["at_step"] == (0.56, 0.5, 0.6)           # the early stop is compared where all ran
+    assert rows["lstm96"]["left_plateau"] == 0 and rows["lstm96"]["steps_to_leave"] is None
+    table = ablations.markdown_table(list(rows.values()), compare_at=2000)
+    assert "| rmc |" in table and "| 2 of 3, step 2,000 (2,000-2,000) | 1 of 3, step 2,100 (2,100-2,100) | 56% (50%-60%) |" in table
+    assert "| 0 of 1 | 0 of 1 | 50% (50%-50%) |" in table
+    with pytest.raises(ValueError, match="no evaluation at step 2000"):
+        ablations.table_rows({"rmc-s0": record([0.25, 0.5])}, compare_at=2000)
 
 
 def test_the_grid_is_complete_and_ran_in_well_under_two_hours():
@@ -97,3 +112,8 @@ def test_records_come_from_the_package_and_an_empty_folder_is_named(tmp_path):
     assert ablations.FOLDER.is_relative_to(Path(ablations.__file__).parent)     # shipped as package data
     with pytest.raises(FileNotFoundError, match=r"folder must hold the ablation records .* got .* with none"):
         ablations.load_records(tmp_path)
+
+
+def test_the_readme_shows_the_table_the_report_prints():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert ablations.markdown_table(ablations.table_rows(ablations.load_records())) in readme

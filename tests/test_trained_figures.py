@@ -8,13 +8,13 @@ from rrnn.dash import trained_figures as tf  # noqa: E402
 
 
 def test_the_ablation_table_compares_every_run_at_one_step_and_uses_the_course_threshold():
-    rows = {r["variant"]: r for r in tf.ablation_rows(ablations.load_records())}
+    rows = {r["variant"]: r for r in ablations.table_rows(ablations.load_records())}
     assert len(rows) == len(ablations.VARIANTS) and all(r["seeds"] == 3 for r in rows.values())
     one, two = rows["rmc-1slot"], rows["rmc"]
     assert one["left_plateau"] == 3 and one["reached_stop"] == 0 and one["steps_to_stop"] is None
     assert one["steps_to_leave"][0] > two["steps_to_leave"][0]          # one slot leaves the plateau later
     assert all(0 <= r["at_step"][1] <= r["at_step"][2] <= 1 for r in rows.values())
-    table = tf.ablation_markdown(list(rows.values()))
+    table = ablations.markdown_table(list(rows.values()))
     assert f"≥{ablations.LEFT_PLATEAU:.0%}" in table and "step 2,000" in table and "final" not in table
 
 

@@ -2,7 +2,7 @@
 
     python experiments/ablations/report.py
 
-Notebook 09 (section 8) shows the same table and every run's held-out curve.
+Notebook 09 and the README show the same table (tests/test_ablations.py checks the README's) and every run's held-out curve.
 """
 import json
 import sys
@@ -23,7 +23,7 @@ def main():
         f"batch 1024, stopping at the first held-out evaluation at or above {ablations.STOP_AT:.0%}. "
         f"'Left the plateau': held-out accuracy reached {ablations.LEFT_PLATEAU:.0%} (the shortcut gives 50%).",
         "",
-        ablations.markdown_table(ablations.summary(records)),
+        ablations.markdown_table(ablations.table_rows(records)),
         "",
         f"Grid: `{grid['command']}` on {grid['machine']}, {grid['wall_seconds'] / 60:.0f} minutes wall time "
         f"(finished {grid['finished']}). Each run's exact command is the `argv` of rrnn/records/ablations/<run>.json, "

@@ -2,29 +2,16 @@
 
 Every helper reads records (``{run name: {"history": ..., "parameters": ...}}``) and draws on axes
 it is given (``ax=None``/``axes=None``: a new static figure), says "trained" on the figure, and
-returns what it drew on. Tables return Markdown strings.
+returns what it drew on. (The ablation table is ``rrnn.ablations.markdown_table``.)
 
     fig = capacity_training_figure(seed_models.load_records())          # notebook 07, section 3
     probe_figure(interpret.slot_probes(tr, q))                          # notebook 09, section 4
     ablation_curves(ablations.load_records())                           # notebook 09, section 7
-    Markdown(ablation_markdown(ablation_rows(ablations.load_records())))
 """
 from __future__ import annotations
 
-import statistics
-
 from .. import ablations
-from ..training import first_step_above
 from .figure import static_figure
-
-#: the step at which every run of the ablation grid is still running (the earliest stop is 2,100)
-COMPARE_AT = 2000
-
-
-def _accuracy_at(history: dict, step: int):
-    """The held-out accuracy at evaluation ``step`` (None if the run never evaluated there)."""
-    steps = list(history["eval_step"])
-    return history["test_accuracy"][steps.index(step)] if step in steps else None
 
 
 # --- notebook 07: the which-pattern capacity runs -------------------------------------------------
@@ -72,48 +59,6 @@ def capacity_training_figure(records: dict, names=("rmc-1slot", "rmc-2slots", "r
 
 
 # --- notebook 09: the Nth-farthest ablation grid -----------------------------------------------
-def ablation_rows(records: dict, compare_at: int = COMPARE_AT) -> list:
-    """One row per variant, measures that every run shares whether or not it stopped early at
-    ``ablations.STOP_AT``: seeds that left the plateau (``ablations.LEFT_PLATEAU``) and the step
-    they did (median, min, max), seeds that reached STOP_AT and the step, and the held-out accuracy
-    at step ``compare_at`` (every run was still training there) as (median, min, max)."""
-    rows = []
-    for variant, (what, _) in ablations.VARIANTS.items():
-        runs = [records[f"{variant}-s{s}"] for s in ablations.SEEDS if f"{variant}-s{s}" in records]
-        if not runs:
-            continue
-        left = [s for s in (first_step_above(r["history"], ablations.LEFT_PLATEAU) for r in runs) if s is not None]
-        stop = [s for s in (first_step_above(r["history"], ablations.STOP_AT) for r in runs) if s is not None]
-        at = [_accuracy_at(r["history"], compare_at) for r in runs]
-        if any(a is None for a in at):
-            raise ValueError(f"a run of {variant} has no evaluation at step {compare_at}; pick a step every run reached")
-        spread = lambda v: (statistics.median(v), min(v), max(v)) if v else None
-        rows.append({"variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
-                     "left_plateau": len(left), "steps_to_leave": spread(left),
-                     "reached_stop": len(stop), "steps_to_stop": spread(stop), "at_step": spread(at)})
-    return rows
-
-
-def ablation_markdown(rows: list, compare_at: int = COMPARE_AT) -> str:
-    """The rows of ``ablation_rows`` as a Markdown table."""
-    def steps(count, spread, seeds):
-        if spread is None:
-            return f"0 of {seeds}"
-        median, low, high = spread
-        return f"{count} of {seeds}, step {median:,.0f} ({low:,}-{high:,})"
-    lines = [f"| variant | what changes | params | left the plateau (≥{ablations.LEFT_PLATEAU:.0%}) | "
-             f"reached {ablations.STOP_AT:.0%} | held-out at step {compare_at:,}: median (range) |",
-             "|---|---|---:|---|---|---|"]
-    for r in rows:
-        median, low, high = r["at_step"]
-        what = r["what"].replace("the seed's", "the seed demo's")
-        lines.append(f"| {r['variant']} | {what} | {r['parameters']:,} | "
-                     f"{steps(r['left_plateau'], r['steps_to_leave'], r['seeds'])} | "
-                     f"{steps(r['reached_stop'], r['steps_to_stop'], r['seeds'])} | "
-                     f"{median:.0%} ({low:.0%}-{high:.0%}) |")
-    return "\n".join(lines)
-
-
 ABLATION_PANELS = {
     "slots": ["rmc-1slot", "rmc", "rmc-4slots"],
     "gates": ["rmc", "rmc-gate-memory", "rmc-no-gate"],

@@ -41,24 +41,24 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -rs -n 2 --dist loadscope
 
+# Puts the notebook NB names (04_memory_evolution or 04_memory_evolution.ipynb) in the shell variable nb, or prints the list to
+# choose from and exit 2 (used by present and slides).
+CHOOSE_NOTEBOOK = nb=notebooks/$(basename $(notdir $(NB))).ipynb; \
+	if [ ! -f "$$nb" ]; then \
+	    echo "make $@: no $$nb; choose NB= one of:"; ls notebooks/*.ipynb | sed 's|notebooks/||; s|\.ipynb$$||; s|^|    |'; \
+	    exit 2; \
+	fi
+
 # A study notebook as a Voila app on http://127.0.0.1:$(PORT): NB=04_memory_evolution (or 04_memory_evolution.ipynb).
 present: $(STAMP)
-	@nb=notebooks/$(basename $(notdir $(NB))).ipynb; \
-	if [ ! -f "$$nb" ]; then \
-	    echo "make present: no $$nb; choose NB= one of:"; ls notebooks/*.ipynb | sed 's|notebooks/||; s|\.ipynb$$||; s|^|    |'; \
-	    exit 2; \
-	fi; \
+	@$(CHOOSE_NOTEBOOK); \
 	echo "Presenting $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
 	exec $(BIN)/voila "$$nb" --Voila.ip=127.0.0.1 --port=$(PORT)
 
 # A notebook as live lecture slides on http://127.0.0.1:$(PORT): NB=03_rmc_step_by_step (or .ipynb).
 # Which cells are slides is the notebook's slide metadata (tools/slides.py; View > Slide Type in Lab).
 slides: $(STAMP)
-	@nb=notebooks/$(basename $(notdir $(NB))).ipynb; \
-	if [ ! -f "$$nb" ]; then \
-	    echo "make slides: no $$nb; choose NB= one of:"; ls notebooks/*.ipynb | sed 's|notebooks/||; s|\.ipynb$$||; s|^|    |'; \
-	    exit 2; \
-	fi; \
+	@$(CHOOSE_NOTEBOOK); \
 	echo "Slides of $$nb at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"; \
 	JUPYTER_PATH="$(CURDIR)/tools/slide_template$${JUPYTER_PATH:+:$$JUPYTER_PATH}" RRNN_FIGURE_SCALE=$(SLIDES_FIGURE_SCALE) \
 	exec $(BIN)/voila "$$nb" --template=rrnn-slides --Voila.ip=127.0.0.1 --port=$(PORT)

@@ -6,6 +6,7 @@
     trained_slot_counts(name)    the slot counts it was trained with
     trace(model, X)              memory before and after every step, attention, gates, per-step logits
     trained_accuracy(name)       a shipped model's accuracy on a fixed set of which-pattern questions
+    ablated_readout_accuracy()   the trained hybrid's, its memory read-out zeroed or set to its mean
     input_sensitivity(name, ...) how much the input pattern and its amplitude move that memory
 
 The choices (``model=`` in every study of ``rrnn.studies``):
@@ -212,6 +213,35 @@ def accuracy(model, *, use_memory: bool = True) -> float:
 def trained_accuracy(name: str, use_memory: bool = True) -> float:
     """``accuracy`` of the shipped which-pattern model ``name`` (computed once per process)."""
     return accuracy(trained_model(name), use_memory=use_memory)
+
+
+@functools.lru_cache(maxsize=None)
+def ablated_readout_accuracy(readout: str = "mean", name: str = "hybrid") -> float:
+    """Accuracy on ``evaluation_set()`` of the shipped hybrid ``name`` with the memory read-out r_T of
+    its last step replaced: "zero" (as ``use_memory=False``) or "mean", its average over the 1,600
+    sequences (mean-ablation: the combine layer still gets a read-out of the size it was trained on,
+    only the information of each sequence's own memory is gone)."""
+    from .hybrid import hybrid_forward
+    from .rmc import rmc_initial_state
+    if readout not in ("zero", "mean"):
+        raise ValueError(f"readout must be 'zero' or 'mean', got {readout!r}")
+    model = trained_model(name)
+    if model.spec["model"] != "hybrid" or model.spec["readout"] != "mean":
+        raise ValueError(f"{name!r} is not a hybrid with a mean read-out")
+    H = model.spec["hidden_size"]
+    hs, rs = [], []
+    for X, _ in evaluation_set():
+        h0 = np.zeros((len(X), H), model.dtype)
+        memory = rmc_initial_state(model.config, len(X), model.dtype)
+        _, _, caches = hybrid_forward(X, h0, h0, memory, model._core(), model.config, True, model.options)
+        hs.append(caches[-1].combined[:, :H])                       # h_T (B, H)
+        rs.append(caches[-1].combined[:, H:])                       # r_T, the slot mean (B, P)
+    h, r = np.concatenate(hs), np.concatenate(rs)
+    r = np.zeros_like(r) if readout == "zero" else np.broadcast_to(r.mean(axis=0), r.shape)
+    core = model._core()
+    features = np.tanh(np.concatenate([h, r], axis=1) @ core["combine.W"] + core["combine.b"])
+    answers = model._head_forward(features)[0].argmax(axis=1)
+    return float(np.mean(answers == np.concatenate([y for _, y in evaluation_set()])))
 
 
 RECORDS = Path(__file__).resolve().parent / "records" / "which_pattern"

@@ -240,3 +240,19 @@ def test_more_slots_than_features_is_said_beside_the_figure_and_cleared_after(na
     dash.controls["num_slots"].value = 6
     dash.controls["slot_size"].value = 64
     assert dash.message.text == "" and dash.error is None
+
+
+@pytest.mark.parametrize("model", ["hybrid", "trained-hybrid"])
+def test_with_without_memory_figure_never_says_seed_alone(model):
+    import re
+
+    from rrnn import studies
+    from rrnn.dash.with_without_memory import WithWithoutMemoryFigure
+    figure = WithWithoutMemoryFigure(mode="static").update(studies.with_without_memory(model=model))
+    texts = [t.get_text() for t in figure.fig.findobj(lambda a: hasattr(a, "get_text"))]
+    for text in texts:
+        for match in re.finditer(r"\bseed\b", text):
+            before, after = text[:match.start()], text[match.end():]
+            assert before.endswith(("weights ", "input ", "random ")) or after.startswith(" demo"), text
+    words = " ".join(texts)
+    assert "(trained to name the pattern) (trained" not in words and "pattern (trained to name the pattern)" not in words

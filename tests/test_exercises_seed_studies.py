@@ -112,10 +112,25 @@ def test_readout_difference_wants_the_other_term_and_names_each_wrong_one():
     assert ex.check_readout_difference("big").passed is False
 
 
-def test_slots_check_passes_zero_only():
-    assert ex.check_slots_do_not_matter_when_off(0.0).passed
-    assert ex.check_slots_do_not_matter_when_off(0.1).passed is False
-    assert "cannot be negative" in ex.check_slots_do_not_matter_when_off(-1).message
+def test_slots_check_wants_the_memory_on_change_between_1_and_8_slots():
+    one, eight, four = (studies.with_without_memory(num_slots=S) for S in (1, 8, 4))
+    right = np.abs(one.memory[:, -1] - eight.memory[:, -1]).max()
+    assert right > 0.1                                                             # it needs the runs: not 0
+    assert np.abs(one.memory_off - eight.memory_off).max() == 0 and np.abs(one.lstm - eight.lstm).max() == 0
+    check = ex.check_what_more_slots_change
+    assert check(right).passed and check(np.float32(right)).passed
+    cases = {0.0: "never reads the slots",
+             np.abs(one.memory[:, -1] - eight.memory[:, -1]).mean(): "a mean",
+             np.abs(one.memory - eight.memory).max(): "every step",
+             np.abs(one.memory[:, -1] - four.memory[:, -1]).max(): "default 4 slots",
+             np.abs(eight.memory[:, -1] - eight.memory_off[:, -1]).max(): "inside one run",
+             -1.0: "cannot be negative"}
+    for wrong, hint in cases.items():
+        result = check(wrong)
+        assert result.passed is False and hint in result.message, (wrong, result.message)
+        assert f"{right:.2f}" not in result.message                               # never the value ...
+        assert "memory on)" not in result.message and "memory-on" not in result.message   # ... nor the output
+    assert check(1.0).passed is False and check("big").passed is False
 
 
 def test_capacity_checks_measure_what_they_ask_and_report_the_prediction():

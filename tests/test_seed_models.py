@@ -197,3 +197,12 @@ def test_the_dashboards_lock_and_use_the_trained_sizes():
         assert locked == {k: v for k, v in sizes.items() if k in ("num_slots", "slot_size", "num_heads")}
         assert study_sizes(model)["input_size"] == sizes["input_size"]
     assert C.model_dropdown("rmc").locked_sizes() == {}
+
+
+def test_ablated_readout_zero_is_use_memory_false_and_mean_ablation_is_no_kinder():
+    zero = sm.ablated_readout_accuracy("zero")
+    assert zero == sm.trained_accuracy("hybrid", use_memory=False)
+    mean = sm.ablated_readout_accuracy("mean")
+    assert mean < 0.25                                 # notebook 05: a typical read-out does not rescue it
+    with pytest.raises(ValueError, match="zero' or 'mean"):
+        sm.ablated_readout_accuracy("shuffle")

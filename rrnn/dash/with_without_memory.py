@@ -36,7 +36,7 @@ class WithWithoutMemoryFigure(InPlaceFigure):
     def build(self):
         self.ax_diff, self.ax_scatter, self.ax_stats = self.fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1.2]})
         (self.models_line,) = self.ax_diff.plot([], [], "o-", ms=3, color="0.45",
-                                                label="|LSTM − memory model|  (seed: two networks)")
+                                                label="|LSTM − memory model|  (two networks)")
         (self.memory_line,) = self.ax_diff.plot([], [], "o-", ms=3, color="C3",
                                                 label="|memory on − memory off|  (one network)")
         self.ax_diff.legend(loc="upper left", frameon=False, fontsize=9)
@@ -87,10 +87,11 @@ class WithWithoutMemoryFigure(InPlaceFigure):
         diffs = [d for d in (result.diff_models, result.diff_memory) if d is not None]
         self.fit_ylim(self.ax_diff, *diffs, floor=0.0)
         self.shared_text.set_text("the RMC has no LSTM inside: nothing to share" if not seed_models.is_hybrid(result.model)
-                                  else "the two LSTMs share their weights (same seed, same draw order)"
+                                  else "the two LSTMs share their weights (same weights seed, same draw order)"
                                   if result.shared_lstm_weights else "the two LSTMs have different weights")
-        trained = " (trained to name the pattern)" if result.accuracy else ""
-        self.model_text.set_text(f"LSTM against {seed_models.MODELS[result.model]}{trained}; outputs: "
+        label = seed_models.MODELS[result.model]
+        trained = " (trained to name the pattern)" if result.accuracy and "trained" not in label else ""
+        self.model_text.set_text(f"LSTM against {label}{trained}; outputs: "
                                  + ("the seed demo's 16 linear outputs" if result.model == "hybrid" else
                                     "beliefs in the 9 patterns"))
 
@@ -134,10 +135,10 @@ class WithWithoutMemoryFigure(InPlaceFigure):
                              frameon=False, fontsize=8)
         if result.accuracy:
             self.ax_stats.set_xticks(range(len(STATS)), ["accuracy", "", "", ""])
-            self.ax_stats.set_title("accuracy naming the pattern (dotted: chance 1/9)")
+            self.ax_stats.set_title("accuracy naming the pattern\n(dotted: chance 1/9)")
         else:
             self.ax_stats.set_xticks(range(len(STATS)), STATS)
-            self.ax_stats.set_title("output statistics, last step (seed)")
+            self.ax_stats.set_title("output statistics, last step\n(as the seed demo prints them)")
         self.chance_line.set_visible(bool(result.accuracy))
 
 
@@ -152,7 +153,7 @@ def compute_with_without_memory(model, num_slots, slot_size, num_heads, seq_len,
 def with_without_memory_dashboard(*, model: str = "hybrid", num_slots: int = 4, slot_size: int = 64, num_heads: int = 2, seq_len: int = 10,
                                   pattern: str = "noise", amplitude: float = 1.0, seed: int = 42, model_seed: int = 0,
                                   mode: str | None = None) -> Dashboard:
-    """Study 2 with controls for the model, the memory's shape, the input and the weights' seed.
+    """Study 2 with controls for the model, the memory's shape, the input and the weights seed.
 
     Returns the Dashboard: ``.controls``, ``.figure`` (a WithWithoutMemoryFigure), ``.result``
     (the last studies.WithWithoutMemory), ``.message``.

@@ -263,21 +263,51 @@ def check_memory_off_share(prediction, measurement=None) -> Check:
                         "sequences.")
 
 
-def check_slots_do_not_matter_when_off(answer) -> Check:
-    """05, exercise 3: max |difference| between memory-off outputs with 1 and with 8 slots."""
+def check_what_more_slots_change(answer) -> Check:
+    """05, exercise 3: the largest |difference|, over the last step's outputs of the LSTM, the hybrid
+    (memory on) and the hybrid with its memory off, between the hybrid with 1 slot and with 8 slots.
+    Only the memory-on output can move (the slots reach y_t only through r_t), so the answer is that
+    output's largest change; it needs both runs. Hints name the slip, never the value."""
     if answer is None:
-        return _missing("the largest absolute difference between the two memory-off outputs")
+        return _missing("the largest absolute difference between the two runs' last-step outputs")
     value = _number(answer)
     if value is None:
         return Check(False, "give one number.")
-    expected = float(np.abs(_comparison(1).memory_off - _comparison(8).memory_off).max())
-    if _close(value, expected, abs_=1e-9):
-        return Check(True, "zero: with the memory path off the output never reads the slots, so their number "
-                           "cannot matter - and no weight depends on it.")
+    one, eight, four = _comparison(1), _comparison(8), _comparison(4)
+    last = lambda a: a[:, -1]
+    expected = float(np.abs(last(one.memory) - last(eight.memory)).max())
+    if _close(value, expected):
+        unmoved = max(float(np.abs(a - b).max()) for a, b in ((one.lstm, eight.lstm), (one.memory_off, eight.memory_off)))
+        return Check(True, f"{expected:.2f}, and all of it in the memory-on output: the LSTM's and the memory-off "
+                           f"outputs differ by {unmoved:.0f} between the runs, since no weight depends on the number "
+                           "of slots and y_off never reads the memory. The slots reach y_t only through r_t, the "
+                           "mean of the slots, which with 8 slots averages 8 rows that each read differently.")
     if value < 0:
         return Check(False, "a largest absolute difference cannot be negative.")
-    return Check(False, "look at the equation for the memory-off output: which of its arrays depend on the slots? "
-                        "Then compare the two runs' memory_off arrays element by element, not their means.")
+    if value == 0:
+        return Check(False, "zero is what an output that never reads the slots gives. Through which term of y_t "
+                            "could the number of slots reach the output? Compare every output the two runs give, "
+                            "not only some of them.")
+    hint = _nearest_mistake(value, [
+        (float(np.abs(last(one.memory) - last(eight.memory)).mean()),
+         "that looks like a mean; the question asks for the largest absolute difference."),
+        (float(np.abs(one.memory - eight.memory).max()),
+         "that is over every step; the question asks about the last step's outputs only."),
+        (float(np.abs(last(one.memory) - last(four.memory)).max()),
+         "that compares one of the runs with the default 4 slots; compare 1 slot with 8."),
+        (float(np.abs(last(four.memory) - last(eight.memory)).max()),
+         "that compares one of the runs with the default 4 slots; compare 1 slot with 8."),
+        (float(np.abs(last(eight.memory) - last(eight.memory_off)).max()),
+         "that compares memory on with memory off inside one run; compare each output between the two runs."),
+        (float(np.abs(last(one.memory) - last(one.memory_off)).max()),
+         "that compares memory on with memory off inside one run; compare each output between the two runs."),
+        (float(one.diff_memory[-1]), "that is one run's memory term (on against off, a mean); compare each output "
+                                     "between the 1-slot and the 8-slot runs."),
+        (float(eight.diff_memory[-1]), "that is one run's memory term (on against off, a mean); compare each output "
+                                       "between the 1-slot and the 8-slot runs."),
+    ], rel=0.01)
+    return Check(False, hint or "run the study with num_slots=1 and with num_slots=8, take the last step of each "
+                                "output array, subtract run from run, and take the largest absolute value.")
 
 
 # --- notebook 06: step by step -------------------------------------------------------------------
@@ -334,7 +364,7 @@ def check_decay_prediction(answer) -> Check:
         (1 - keep, "that is the decay of one unit slot; the memory has 8 of them, and the norm counts them all."),
         ((1 - keep) * S, "norms of orthogonal rows add in squares: 8 unit rows have norm sqrt(8), not 8."),
         (np.sqrt(S), "that is the norm of M_0 itself; the decay is the part the forget gate removes, 1 - f of it."),
-        (seed_decay, "that is the decay with the seed demo's 3 slots (section 3); with 8 slots M_0 has more rows."),
+        (seed_decay, "that is the decay with the seed demo's 3 slots (section 2); with 8 slots M_0 has more rows."),
         (seed_decay * S / 3, "the decay grows with the norm of M_0, which grows like sqrt(S), not like S."),
         (write, "that is the write, i * tanh(M~), what enters; the decay is (f - 1) * M_0."),
     ])
@@ -360,7 +390,7 @@ def check_input_share_over_sequence(answer) -> Check:
         return Check(True, f"{measured:.2f} times the uniform share (step 1: {first:.2f}). The untrained hybrid "
                            "hands h_t to its slots less and less as its memory grows: the slots read each other "
                            "more and the one fresh row less than a uniform reader would. Compare the trained "
-                           "RMC of section 4, whose slots learnt to read the input row.")
+                           "RMC of section 3, whose slots learnt to read the input row.")
     short = _study3().attention
     slips = [
         (float(slots.mean()), "that is the share itself; divide it by the uniform share 1/(S+1), with S = 3."),
@@ -498,7 +528,7 @@ EXERCISES = {
     "04_memory_evolution": [check_plateau_prediction, check_norm_without_input, check_pattern_against_amplitude,
                             check_first_step_similarity_above],
     "05_with_and_without_memory": [check_readout_difference, check_memory_off_share,
-                                   check_slots_do_not_matter_when_off],
+                                   check_what_more_slots_change],
     "06_step_by_step": [check_decay_prediction, check_input_share_over_sequence, check_retention_prediction],
     "07_memory_capacity": [check_memory_numbers, check_input_attention_16_slots, check_more_slots_on_long_sequences],
 }

@@ -33,6 +33,20 @@ from .patterns import make_sequence, phase_boundary
 
 
 # --- small helpers -----------------------------------------------------------------------------
+SEED_STATISTICS = ("norm", "mean", "std", "slot norms", "slot similarity")
+"""What ``seed_statistics`` puts in its vector, in order (the slot norms take S entries)."""
+
+
+def seed_statistics(memory: np.ndarray) -> np.ndarray:
+    """The seed demo's lenses on one memory (S, P), as one vector of S + 4 numbers: its norm, mean and
+    standard deviation over all S * P entries, the S slot norms in slot order, and the slots' mean cosine
+    similarity (1 for a single slot). The same vector ``seed_models.input_sensitivity`` compares."""
+    memory = np.asarray(memory, dtype=float)
+    similarity = mean_offdiagonal(cosine_similarity(memory)) if len(memory) > 1 else 1.0
+    return np.array([np.linalg.norm(memory), memory.mean(), memory.std(), *np.linalg.norm(memory, axis=-1),
+                     similarity])
+
+
 def _same_params(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 

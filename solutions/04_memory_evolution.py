@@ -15,8 +15,14 @@ i8, f8, M_tilde8 = short.input_gate[-1, 0], short.forget_gate[-1, 0], short.atte
 answer_1 = np.linalg.norm(i8 * np.tanh(M_tilde8) / (1 - f8))
 
 # %% exercise-2
-silent = studies.memory_evolution(amplitude=0.0)
-answer_2 = result.memory_norm[-1] - silent.memory_norm[-1]
+# The norm, mean and std see the 256 numbers wherever they sit; the slot norms each row's length; the
+# similarity the angles between rows. Reordering the units, the same way in every slot, keeps all of them
+# (so does any rotation of the units, or a flipped sign), and moves the contents a long way.
+M_final = result.memories[-1, 0]                      # (S, P)
+answer_2 = M_final[:, ::-1]                           # the units in reverse order, in every slot
+print("statistics differ:", round(seed_models.relative_difference(studies.seed_statistics(answer_2),
+                                                                  studies.seed_statistics(M_final)), 3),
+      " contents differ:", round(seed_models.relative_difference(answer_2, M_final), 2))
 
 # %% exercise-3
 trained = seed_models.memory_model("trained-rmc", input_size=32, hidden_size=64, num_slots=4, slot_size=64,

@@ -6,12 +6,15 @@ python tools/make_solutions_notebook.py notebooks/07_memory_capacity.ipynb
 """
 
 # %% exercise-1
-def memory_numbers(num_slots):
-    cell = rrnn.RelationalRNNCell(32, 64, num_slots=num_slots, slot_size=64, num_heads=2)
-    return cell.init_memory(batch_size=1).size          # (1, S, 64)
+def attention_count(num_slots, num_heads):
+    # the S slots and the input row all read (one query each) and are all read (one key each), per head
+    return num_heads * (num_slots + 1) ** 2
 
 
-answer_1 = memory_numbers(8) - memory_numbers(1)
+net = seed_models.memory_model("rmc", input_size=32, hidden_size=64, num_slots=8, slot_size=64, num_heads=2)
+print("a trace's attention for one step and example:", seed_models.trace(net, x[:1, :2]).attention[0, 0].shape,
+      "->", attention_count(8, 2))
+answer_1 = attention_count
 
 # %% exercise-2
 prediction_2 = 1 / 17                  # a uniform reader's share, written before measuring

@@ -150,9 +150,49 @@ def test_capacity_checks_measure_what_they_ask_and_report_the_prediction():
         assert "wrong sign" in ex.check_more_slots_on_long_sequences(0.1, -difference).message
 
 
-def test_the_memory_numbers_check_says_where_slots_do_add_weights():
-    message = ex.check_memory_numbers(448).message
-    assert "flattened" in message and "not one more weight in the memory core" in message
+BLIND_SPOT_WORDS = ("permut", "revers", "shuffl", "sign", "negat", "flip", "::-1", "rotat", "column", "minus")
+
+
+def test_blind_statistics_accepts_every_memory_the_statistics_cannot_see():
+    M = studies.memory_evolution().memories[-1, 0]
+    rotation = np.linalg.qr(np.random.default_rng(1).standard_normal((64, 64)))[0]
+    for blind in (M[:, ::-1], M[:, np.random.default_rng(0).permutation(64)], -M, M @ rotation, M[None, :, ::-1]):
+        check = ex.check_blind_statistics(blind)
+        assert check.passed, check.message
+        assert studies.seed_statistics(M).shape == (4 + 4,)
+
+
+def test_blind_statistics_refuses_what_the_statistics_see_or_too_small_a_change_and_never_says_how():
+    M = studies.memory_evolution().memories[-1, 0]
+    noise = np.random.default_rng(0).standard_normal(M.shape)
+    cases = {"slot norms": M[::-1], "the memory itself": M, "only": 1.01 * M, "norm": M + 0.5 * noise,
+             "shape": M[:2], "array of numbers": "memory"}
+    for hint, wrong in cases.items():
+        check = ex.check_blind_statistics(wrong)
+        assert check.passed is False and hint in check.message, (hint, check.message)
+        assert not any(word in check.message.lower() for word in BLIND_SPOT_WORDS), check.message
+
+
+def test_seed_statistics_is_the_vector_input_sensitivity_compares():
+    M = studies.memory_evolution().memories[-1, 0]
+    assert np.allclose(studies.seed_statistics(M), seed_models._seed_statistics(M))
+    assert studies.seed_statistics(M[:1])[-1] == 1.0
+
+
+def test_attention_count_wants_the_formula_and_names_the_missing_part_never_the_count():
+    assert ex.check_attention_count(lambda S, A: A * (S + 1) ** 2).passed
+    assert ex.check_attention_count(lambda S, A: np.int64(A) * (S + 1) * (S + 1)).passed   # any correct form
+    net = seed_models.memory_model("rmc", input_size=32, hidden_size=64, num_slots=3, slot_size=64, num_heads=2)
+    measured = seed_models.trace(net, make_sequence("noise", 1, 2, 32, rng=0)).attention[0, 0].size
+    assert measured == ex.attention_count_reference(3, 2)                   # the formula is what rrnn computes
+    cases = {"dropped only after attention": lambda S, A: A * S ** 2, "asking its own query": lambda S, A: A * S * (S + 1),
+             "each head": lambda S, A: (S + 1) ** 2, "every row reads every row": lambda S, A: A * (S + 1),
+             "count for one head first": lambda S, A: S, "give a function": 162, "raised": lambda S, A: 1 / 0,
+             "one number": lambda S, A: "many"}
+    for hint, wrong in cases.items():
+        check = ex.check_attention_count(wrong)
+        assert check.passed is False and hint in check.message, (hint, check.message)
+        assert not any(text in check.message for text in ("162", "20 times", "(S + 1)^2", "(S+1)^2", "(S + 1)**2"))
 
 
 @pytest.mark.parametrize("notebook", ["04_memory_evolution", "05_with_and_without_memory", "06_step_by_step",

@@ -5,8 +5,8 @@ with the study's default (the seed demo's) settings, and returns a ``Check`` tha
 "✔ Correct: ...", "✘ Not yet: <a hint, never the answer>" or "… Not answered yet: ..." while
 the answer is still ``None``. Nothing is printed, and a wrong answer never raises.
 
-    from rrnn.exercises.seed_studies import check_norm_without_input
-    check_norm_without_input(-2.2)                  # notebook 04, exercise 2
+    from rrnn.exercises.seed_studies import check_plateau_prediction
+    check_plateau_prediction(30.0)                  # notebook 04, exercise 1
 
 ``EXERCISES`` maps each notebook to its checks, in order (the solutions tool and the tests
 use it).
@@ -96,21 +96,54 @@ def check_plateau_prediction(answer) -> Check:
                         "i * tanh(M~) / (1 - f) over all its entries.")
 
 
-def check_norm_without_input(answer) -> Check:
-    """04, exercise 2: final memory norm with the step-up input minus with no input (amplitude 0)."""
+BLIND_STATISTICS_AT_MOST = 0.01    # a third of what the nine patterns move the untrained hybrid's statistics
+BLIND_CONTENTS_ABOVE = 0.5         # about as far as the nine patterns move a trained memory's contents (0.6)
+
+
+def check_blind_statistics(answer) -> Check:
+    """04, exercise 2: a memory ``answer`` (S, P) built from the untrained hybrid's final memory
+    M = ``studies.memory_evolution().memories[-1, 0]`` whose seed demo's statistics
+    (``studies.seed_statistics``) differ from M's by less than 0.01 and whose contents differ by more
+    than 0.5 (both ``seed_models.relative_difference``). Any such memory passes (a permutation of the
+    units, the same in every slot, or M with its sign flipped, ...). A wrong memory is told which
+    statistics moved or that the contents did not move enough, never a construction."""
     if answer is None:
-        return _missing("the final memory norm with the seed demo's input minus the one with amplitude=0")
-    value = _number(answer)
-    if value is None:
-        return Check(False, "give one number: a difference of two final memory norms.")
-    expected = _evolution().memory_norm[-1] - _evolution(0.0).memory_norm[-1]
-    if _close(value, expected):
-        return Check(True, f"a difference of {value:.2f} on a norm of about {_evolution().memory_norm[-1]:.0f}: "
-                           "with no input at all the memory grows just as much (a little more, even). Its "
-                           "growth comes from its own update (gates, attention, layer norm), not from the input.")
-    if _close(-value, expected):
-        return Check(False, "right size, wrong sign: take (with input) minus (amplitude=0).")
-    return Check(False, "run studies.memory_evolution(amplitude=0.0) and compare memory_norm[-1] of both runs.")
+        return _missing("a memory of the same shape as result.memories[-1, 0], built from it")
+    original = _evolution().memories[-1, 0]
+    try:
+        memory = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return Check(False, "give an array of numbers: a memory of S slots by P units.")
+    if memory.ndim == 3 and memory.shape[0] == 1:
+        memory = memory[0]                                      # a batch of one is the same memory
+    if memory.shape != original.shape:
+        return Check(False, f"give a memory of the shape of result.memories[-1, 0], {original.shape} "
+                            f"(S slots by P units); got {memory.shape}.")
+    if not np.all(np.isfinite(memory)):
+        return Check(False, "your memory holds inf or nan: every entry must be a number.")
+    mine, theirs = studies.seed_statistics(memory), studies.seed_statistics(original)
+    stats = seed_models.relative_difference(mine, theirs)
+    contents = seed_models.relative_difference(memory, original)
+    if contents < 1e-6:
+        return Check(False, "that is the memory itself: its statistics agree, but so do its contents. Build a "
+                            "different memory that the statistics cannot tell from it.")
+    if stats >= BLIND_STATISTICS_AT_MOST:
+        S = len(original)
+        parts = {"norm": [0], "mean": [1], "standard deviation": [2], "slot norms (in slot order)": range(3, 3 + S),
+                 "slot similarity": [3 + S]}
+        moved = [name for name, index in parts.items()
+                 if not np.allclose(mine[list(index)], theirs[list(index)], rtol=1e-3, atol=1e-3)]
+        return Check(False, f"the statistics see your change: its {', '.join(moved) or 'statistics'} moved. Ask "
+                            "what each statistic looks at - the 256 numbers wherever they sit, each row's length, "
+                            "the angles between rows - and find a change that none of them sees.")
+    if contents <= BLIND_CONTENTS_ABOVE:
+        return Check(False, f"the statistics do not see it, but your contents differ by only {contents:.2f}: the "
+                            "blind spot is larger. A change that keeps every statistic can move the memory as far "
+                            "as the patterns move a trained one (section 5), or further.")
+    return Check(True, f"the seed demo's statistics differ by {stats:.3f}, the contents by {contents:.2f}. The "
+                       "statistics see the numbers' sizes, the rows' lengths and the angles between rows; they do "
+                       "not see which unit holds what - and the network's weights act on the units in their "
+                       "places, so to the network yours is a different memory.")
 
 
 def check_pattern_against_amplitude(answer) -> Check:
@@ -451,27 +484,60 @@ def check_retention_prediction(answer) -> Check:
 
 
 # --- notebook 07: memory capacity ----------------------------------------------------------------
-def check_memory_numbers(answer) -> Check:
-    """07, exercise 1: how many more numbers the memory state holds (batch 1) with 8 slots than with 1."""
-    if answer is None:
-        return _missing("a whole number")
-    value = _number(answer)
-    if value is None:
-        return Check(False, "give one whole number.")
-    expected = (8 - 1) * 64
-    if value == expected:
-        return Check(True, f"{expected} more numbers (7 more rows of 64), and not one more weight in the memory "
-                           "core or the hybrid's mean read-out. A classifier that reads the flattened memory "
-                           "(section 3's RMCs) does grow: its first layer gets 64 inputs more per slot.")
-    if value == 8 * 64 or value == 8 * 64 * 2:
-        return Check(False, "that is the whole memory with 8 slots; subtract the one-slot memory.")
-    return Check(False, "the memory is (B, S, P); with B = 1 and P = 64, compare S = 8 with S = 1.")
+ATTENTION_COUNT_CASES = ((1, 1), (1, 2), (8, 2), (3, 4), (16, 1), (100, 8))   # (num_slots, num_heads)
+
+
+def attention_count_reference(num_slots: int, num_heads: int) -> int:
+    """The attention weights one step of the memory computes for one example: every head weighs every
+    pair (a row that reads, a row that is read) of the S slots and the input row."""
+    return num_heads * (num_slots + 1) ** 2
+
+
+def check_attention_count(fn) -> Check:
+    """07, exercise 1: ``fn(num_slots, num_heads)`` -> the number of attention weights one step computes
+    for one example, A (S + 1)^2. Checked on ``ATTENTION_COUNT_CASES``; a wrong formula is told which
+    part of the count it misses (the input row reading, being read, the heads, pairs), never the count."""
+    if fn is None:
+        return _missing("your function attention_count(num_slots, num_heads)")
+    if not callable(fn):
+        return Check(False, f"give a function of (num_slots, num_heads), got {type(fn).__name__}: the check "
+                            "tries it on slot and head counts no notebook builds.")
+    got = []
+    for S, A in ATTENTION_COUNT_CASES:
+        try:
+            value = _number(fn(S, A))
+        except Exception as error:              # the learner's function failed: say how, never raise
+            return Check(False, f"your function raised {type(error).__name__} for num_slots={S}, num_heads={A}: "
+                                f"{error}")
+        if value is None:
+            return Check(False, f"your function should return one number; for num_slots={S}, num_heads={A} "
+                                "it did not.")
+        got.append(value)
+    got = np.array(got)
+    S, A = (np.array(v, dtype=float) for v in zip(*ATTENTION_COUNT_CASES))
+    if np.array_equal(got, A * (S + 1) ** 2):
+        return Check(True, "A (S + 1)^2: every head weighs every pair of the S + 1 rows. With 2 heads, 8 slots "
+                           "compute 162 weights a step against 8 with one slot: 20 times the work for 8 times "
+                           "the state, and not one more weight. Slots cost compute, quadratically.")
+    mistakes = {"the input row takes part in attention as a reader and as a row that is read; it is dropped "
+                "only after attention": (A * S ** 2,),
+                "the input row is read, and it reads too: attention runs over all S + 1 rows, each of them "
+                "asking its own query": (A * S * (S + 1),),
+                "each head computes its own weights": ((S + 1) ** 2, S ** 2, S * (S + 1)),
+                "every row reads every row (itself included), not one row": (A * (S + 1), A * S, S + 1),
+                "count weights, one for each (reading row, read row) pair and head - not the numbers the "
+                "values carry": (A * (S + 1) ** 2 * 64 / A, A * (S + 1) ** 2 * 64, (S + 1) ** 2 * 64)}
+    for hint, forms in mistakes.items():
+        if any(np.array_equal(got, form) for form in forms):
+            return Check(False, hint + ".")
+    return Check(False, "count for one head first: how many rows take part in attention, how many rows each "
+                        "of them reads; then the heads. Section 1's formulas say which rows take part.")
 
 
 def _prediction_report(prediction: float, measured: float, scale: str) -> str:
     """How far a prediction landed from the measurement, told only once both are in."""
     off = prediction - measured
-    return f"your prediction {prediction:{scale}} was {abs(off):{scale}} {'above' if off > 0 else 'below'} it"
+    return f"your prediction {prediction:{scale}} was {abs(off):{scale.lstrip('+')}} {'above' if off > 0 else 'below'} it"
 
 
 def check_input_attention_16_slots(prediction, measurement=None) -> Check:
@@ -525,11 +591,11 @@ def check_more_slots_on_long_sequences(prediction, measurement=None) -> Check:
 
 
 EXERCISES = {
-    "04_memory_evolution": [check_plateau_prediction, check_norm_without_input, check_pattern_against_amplitude,
+    "04_memory_evolution": [check_plateau_prediction, check_blind_statistics, check_pattern_against_amplitude,
                             check_first_step_similarity_above],
     "05_with_and_without_memory": [check_readout_difference, check_memory_off_share,
                                    check_what_more_slots_change],
     "06_step_by_step": [check_decay_prediction, check_input_share_over_sequence, check_retention_prediction],
-    "07_memory_capacity": [check_memory_numbers, check_input_attention_16_slots, check_more_slots_on_long_sequences],
+    "07_memory_capacity": [check_attention_count, check_input_attention_16_slots, check_more_slots_on_long_sequences],
 }
 """Notebook name -> its checks, in exercise order."""

@@ -26,7 +26,7 @@ import numpy as np
 from . import _checks
 
 PATTERNS = {
-    "step_up": "step-up (seed): x5 at half time",
+    "step_up": "step-up (seed demo): x5 at half time",
     "noise": "noise: fresh every step",
     "constant": "constant: the same vector",
     "ramp": "ramp: growing from 0",

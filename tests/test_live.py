@@ -72,27 +72,39 @@ def test_a_curve_needs_either_a_step_cap_or_a_time_budget(kwargs, message):
         LiveTrainingCurve(**kwargs, mode="static")
 
 
-def test_the_live_run_stops_when_it_leaves_the_plateau_or_at_the_step_cap():
-    """The notebook's and the experiment's live run: bounded by steps, stopping at LEFT_PLATEAU."""
+def test_the_live_run_leaves_the_plateau_then_climbs_a_fixed_number_of_steps_or_stops_at_the_cap():
+    """The notebook's and the experiment's live run: bounded by steps; LIVE_CLIMB_STEPS after LEFT_PLATEAU."""
     import runpy
     from pathlib import Path
 
     from rrnn.ablations import LEFT_PLATEAU
-    from rrnn.training import LIVE_STEP_CAP, run_from_command
+    from rrnn.training import LIVE_CLIMB_STEPS, LIVE_STEP_CAP, run_from_command
     script = runpy.run_path(str(Path(__file__).resolve().parents[1] / "experiments/live_training/run.py"))
     argv = script["live_argv"](3)
     model, task, keywords = run_from_command(argv)
     assert keywords["steps"] == LIVE_STEP_CAP and keywords["stop_at_accuracy"] == LEFT_PLATEAU == 0.55
+    assert keywords["then_steps"] == LIVE_CLIMB_STEPS == 400
     assert keywords["time_budget"] is None and keywords["lr"] == 1e-3 and keywords["batch_size"] == 1024
     assert run_from_command(script["live_argv"](3, script["VARIANTS"]["lr2e-3"]))[2]["lr"] == 2e-3
-    # A run that reaches the target stops at that evaluation, however few steps it took.
+    # A run that reaches the target trains then_steps more steps; the curve rings where it first got there.
     curve = LiveTrainingCurve(steps=200, target=0.5, mode="static")
     history = rrnn.train(small_model(), RECALL, steps=200, batch_size=32, lr=0.05, eval_every=10,
-                         eval_batch_size=100, rng=0, progress=False, stop_at_accuracy=0.5,
+                         eval_batch_size=100, rng=0, progress=False, stop_at_accuracy=0.5, then_steps=30,
                          callback=curve.follow("RMC"))
-    assert history["stop_reason"] == "accuracy" and len(history["loss"]) < 200
-    assert history["test_accuracy"][-1] >= 0.5 > max(history["test_accuracy"][:-1])
+    reached = history["target_step"]
+    assert history["stop_reason"] == "accuracy" and len(history["loss"]) == reached + 30 < 200
+    first = history["eval_step"].index(reached)
+    assert history["test_accuracy"][first] >= 0.5 > max(history["test_accuracy"][:first])
     assert curve.lines["RMC"].get_xdata()[-1] == len(history["loss"])
+    np.testing.assert_array_equal(curve.reached.get_xydata(), [[reached, history["test_accuracy"][first]]])
+    assert curve.reached_labels[0].get_text() == f"left the plateau: step {reached:,}"
+
+
+def test_the_curve_names_the_target_line_left_the_plateau_and_rings_nothing_before_it_is_reached():
+    curve = LiveTrainingCurve(steps=100, chance=0.25, plateau=0.5, target=0.55, mode="static")
+    assert "left the plateau" in [t.get_text() for t in curve.ax.texts]
+    curve.follow("LSTM")({"eval_step": [0, 50], "test_accuracy": [0.6, 0.5], "seconds": [0.1] * 50})
+    assert len(curve.reached.get_xdata()) == 0 and all(t.get_text() == "" for t in curve.reached_labels)
 
 
 def test_the_notebooks_live_run_is_the_recorded_command(tmp_path):
@@ -126,3 +138,21 @@ def test_the_live_training_experiment_imports_no_widgets_or_plotting():
     assert result.returncode == 0, result.stderr
     assert "The training notebook's live run" in result.stdout          # --help ran
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+def test_the_live_record_keeps_every_variant_with_its_rule_and_its_steps_to_leave_and_to_end():
+    import json
+    import runpy
+    from pathlib import Path
+
+    from rrnn.training import live_runs_summary
+    here = Path(__file__).resolve().parents[1] / "experiments/live_training"
+    record = json.loads((here / "record.json").read_text())
+    assert {"live", "lr2e-3"} <= set(record["variants"])
+    for entry in record["variants"].values():
+        assert {"then_steps", "step_cap", "machine"} <= set(entry)
+        for run in entry["runs"]:
+            assert run["step_to_end"] >= (run["step_to_left"] or 0) and run["seconds_to_end"] > 0
+        assert entry["summary"] == live_runs_summary(entry["runs"])
+    table = runpy.run_path(str(here / "run.py"))["table"](record)
+    assert "| lr2e-3 |" in table and "ended at step" in table

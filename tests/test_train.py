@@ -152,6 +152,33 @@ def test_stop_at_accuracy_stops_at_the_first_evaluation_that_reaches_it():
     assert history["loss"] == full["loss"][:first]
 
 
+def test_then_steps_trains_that_many_more_steps_after_the_target_and_records_where_it_was_reached():
+    full = train(easy_model(), EASY, **quiet(steps=200, eval_every=10))
+    first = next(s for s, a in zip(full["eval_step"], full["test_accuracy"]) if s and a >= 0.9)
+    history = train(easy_model(), EASY, **quiet(steps=200, eval_every=10, stop_at_accuracy=0.9, then_steps=25))
+    assert history["stop_reason"] == "accuracy" and history["target_step"] == first
+    assert len(history["loss"]) == first + 25 < 200 and history["eval_step"][-1] == first + 25   # evaluated at its end
+    assert history["loss"] == full["loss"][:first + 25]                                   # the same run, cut later
+    assert train(easy_model(), EASY, **quiet(steps=200, eval_every=10, stop_at_accuracy=0.9))["target_step"] == first
+
+
+def test_then_steps_past_the_cap_stops_at_the_cap():
+    history = train(easy_model(), EASY, **quiet(steps=40, eval_every=10, stop_at_accuracy=0.01, then_steps=1000))
+    assert history["stop_reason"] == "steps" and len(history["loss"]) == 40 and history["target_step"] == 10
+
+
+def test_a_run_without_a_target_records_no_target_step():
+    assert train(easy_model(), EASY, **quiet(steps=5))["target_step"] is None
+
+
+def test_the_bar_says_where_the_target_was_reached_and_how_many_steps_followed(capsys):
+    history = train(easy_model(), EASY, **quiet(steps=200, eval_every=1, progress=True, stop_at_accuracy=0.01,
+                                               then_steps=5))
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert history["stop_reason"] == "accuracy" and "6/6" in last               # the bar's end moved to step 1 + 5
+    assert "stopped: target accuracy at step 1, then 5 steps" in last
+
+
 def test_stop_at_accuracy_above_what_is_reached_runs_every_step():
     history = train(easy_model(), EASY, **quiet(steps=30, stop_at_accuracy=1.0, lr=1e-4))
     assert history["stop_reason"] == "steps" and len(history["loss"]) == 30
@@ -213,6 +240,10 @@ def test_a_notebook_bar_updates_its_display_at_the_end(monkeypatch):
     (dict(batch_size=0), ValueError, r"batch_size must be a positive int \(>= 1\), got 0"),
     (dict(stop_at_accuracy=1.5), ValueError, r"stop_at_accuracy must be None or in \(0, 1\], got 1.5"),
     (dict(stop_at_accuracy=0), ValueError, r"stop_at_accuracy must be None or > 0, got 0.0"),
+    (dict(then_steps=10), ValueError, r"then_steps=10 needs stop_at_accuracy"),
+    (dict(then_steps=-1, stop_at_accuracy=0.5), ValueError, r"then_steps must be a whole number of steps >= 0, got -1"),
+    (dict(then_steps=2.5, stop_at_accuracy=0.5), ValueError, r"then_steps must be a whole number of steps >= 0, got 2.5"),
+    (dict(then_steps=True, stop_at_accuracy=0.5), ValueError, r"then_steps must be a whole number of steps >= 0, got True"),
 ])
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):
@@ -350,6 +381,20 @@ def test_cli_stop_at_accuracy_says_why_it_stopped(tmp_path):
     history = json.loads((tmp_path / "history.json").read_text())["history"]
     assert history["stop_reason"] == "accuracy" and history["test_accuracy"][-1] >= 0.95
     assert max(history["test_accuracy"][:-1]) < 0.95 and len(history["loss"]) < 2000
+
+
+def test_cli_then_steps_trains_on_after_the_target(tmp_path):
+    result = run_cli("--task", "associative-recall", "--num-pairs", "1", "--num-keys", "2", "--num-values", "2",
+                     "--model", "lstm", "--hidden-size", "8", "--head-sizes", "8", "--steps", "2000",
+                     "--batch-size", "64", "--lr", "1e-2", "--eval-every", "10", "--eval-batch-size", "200",
+                     "--stop-at-accuracy", "0.95", "--then-steps", "30", "--no-progress", "--out", str(tmp_path))
+    assert result.returncode == 0 and "(accuracy)" in result.stdout, result.stdout + result.stderr
+    history = json.loads((tmp_path / "history.json").read_text())["history"]
+    assert len(history["loss"]) == history["target_step"] + 30 and history["eval_step"][-1] == len(history["loss"])
+    refused = run_cli("--steps", "5", "--then-steps", "-3", "--out", str(tmp_path / "x"))
+    assert refused.returncode == 2 and "--then-steps" in refused.stderr and "non-negative int" in refused.stderr
+    refused = run_cli("--task", "associative-recall", "--steps", "5", "--then-steps", "3", "--out", str(tmp_path / "y"))
+    assert refused.returncode == 2 and "--then-steps 3 needs --stop-at-accuracy" in refused.stderr
 
 
 def test_cli_same_seed_same_weights(tmp_path):

@@ -1,10 +1,9 @@
 """The checks of notebooks 08 and 09 accept every correct form of an answer and explain wrong ones."""
 import numpy as np
 
-from rrnn import tasks
 from rrnn.exercises.trained import (check_farthest_query, check_one_slot_prediction, check_reference_head,
                                    one_slot_leaves_plateau, reference_reading)
-from rrnn.exercises.training import check_label_by_hand, check_lstm_reference_answers
+from rrnn.exercises.training import check_answer_by_hand, check_lstm_reference_answers
 
 
 def test_the_farthest_query_check_passes_the_identity_and_explains_the_sign_error():
@@ -16,12 +15,11 @@ def test_the_farthest_query_check_passes_the_identity_and_explains_the_sign_erro
     assert "raised ZeroDivisionError" in check_farthest_query(lambda a: 1 / 0).message
 
 
-def test_notebook_08_checks_accept_an_id_given_as_a_float():
-    _, y = tasks.nth_farthest(1, 4, 4, rng=7)
-    assert check_label_by_hand(float(y[0])).passed is True and check_label_by_hand(np.int64(y[0])).passed is True
-    assert check_label_by_hand(float(y[0]) + 0.5).passed is False
-    assert check_lstm_reference_answers(0.0).passed is True and check_lstm_reference_answers(0).passed is True
-    assert check_lstm_reference_answers(True).passed is False   # a boolean is not a number here
+def test_notebook_08_checks_refuse_the_label_instead_of_the_computation():
+    # exercise 2 asks for a function of the rows: a single id (the old exercise's answer) is refused
+    assert check_answer_by_hand(1).passed is False and "expected a function" in check_answer_by_hand(1).message
+    assert check_lstm_reference_answers(0.0, 0.0).passed is True and check_lstm_reference_answers(0, 0).passed is True
+    assert check_lstm_reference_answers(0.0, True).passed is False   # a boolean is not a number here
 
 
 def test_the_reference_head_is_computed_and_a_wrong_computation_gets_a_hint_not_the_values():

@@ -121,9 +121,12 @@ def check_answer_by_hand(answer_by_hand) -> Check:
         return Check(False, f"expected a function of the batch X, got {type(answer_by_hand).__name__}")
     X, y = tasks.nth_farthest(BY_HAND_QUESTIONS, 4, 4, rng=BY_HAND_SEED)
     try:
-        given = np.asarray(answer_by_hand(X.copy()))
+        given = answer_by_hand(X.copy())
     except Exception as err:   # the learner's code: show what went wrong rather than a traceback
         return Check(False, f"answer_by_hand(X) raised {type(err).__name__}: {err}")
+    if given is None:
+        return _missing("answer_by_hand's `return None` with the ids it computes")
+    given = np.asarray(given)
     if given.shape != y.shape:
         return Check(False, f"answer_by_hand(X) must return one id per question, shape ({len(y)},) for "
                             f"{len(y):,} questions, got shape {given.shape}")

@@ -81,13 +81,19 @@ def test_the_model_line_says_untrained_or_what_a_trained_model_names_after_the_s
         dash.controls["model"].value = "trained-rmc"
         dash.controls["pattern"].value = "motif"
     run = dash.result.run
-    for step in (1, 6, 9):
+    for step in (1, 6, 9, 10):
         dash.controls["step"].value = step
         belief = run.probabilities[step - 1]
         text = fig.model_text.get_text()
-        assert text.startswith(seed_models.MODELS["trained-rmc"])
-        assert f"after step {step} it names '{tasks.PATTERN_NAMES[int(belief.argmax())]}'" in text
-        assert f"(p = {belief.max():.2f})" in text and "the input is 'motif'" in text
+        answer = tasks.PATTERN_NAMES[int(belief.argmax())]
+        assert f"(p = {belief.max():.2f})" in text
+        if step < 10:            # trained to answer after 10-25 steps: before step 10 it is not a belief
+            assert text.startswith("the paper's RMC (trained)")
+            assert f"after step {step} it outputs '{answer}'" in text and "never trained to answer before step 10" in text
+            assert "input 'motif'" in text
+        else:
+            assert text.startswith(seed_models.MODELS["trained-rmc"])
+            assert f"after step {step} it names '{answer}'" in text and "the input is 'motif'" in text
     assert dash.result.run is run                                  # the step only redraws
 
 

@@ -25,6 +25,7 @@ Moving the step only redraws (blitted); the run is recomputed only when a settin
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import NamedTuple
 
 import ipywidgets as widgets
@@ -32,7 +33,7 @@ import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import seed_models, studies
+from .. import seed_models, studies, tasks
 from . import controls as C
 from .attention_style import (attention_colorbar, attention_image, dropped_row_patch, label_axes, row_labels,
                               set_dropped_row, set_row_ticks, text_color)
@@ -41,6 +42,9 @@ from .figure import InPlaceFigure
 
 MAX_SLOT_SIZE, MAX_SEQ_LEN = 64, 30   # the ranges of the dashboard's slot size and steps sliders
 MAX_ANNOTATED_ROWS = 6      # write the attention weights into the cells up to this many rows
+FIRST_ANSWER_STEP = inspect.signature(tasks.which_pattern).parameters["min_len"].default
+"""The trained models answered after the last step of 10-25 steps: before step 10 training never
+asked them for an answer, so what they name there is not a belief (notebooks 05 and 06)."""
 SEED_SIZES = {"input_size": 8, "hidden_size": 16}         # the seed demo's study 3 (untrained models)
 NO_LSTM_STATE = {"rmc": "the RMC has no LSTM, so no h or c", "trained-rmc": "the RMC has no LSTM, so no h or c",
                  "trained-hybrid": "the trained hybrid's h and c are not recorded"}
@@ -90,7 +94,7 @@ class StepperFigure(InPlaceFigure):
         self.ax_change.yaxis.set_major_locator(MaxNLocator(4))
         self.readout = self.ax_change.text(0.5, -0.12, "", transform=self.ax_change.transAxes, ha="center", va="top",
                                            fontsize=11)
-        self.model_text = self.fig.text(0.01, 0.99, "", ha="left", va="top", fontsize=12)
+        self.model_text = self.fig.text(0.01, 0.99, "", ha="left", va="top", fontsize=11)
 
         self.attn = attention_image(self.ax_attn, np.eye(2))
         attention_colorbar(self.fig, self.attn, ax=self.ax_attn, fraction=0.05, pad=0.03, fontsize=9)
@@ -140,7 +144,7 @@ class StepperFigure(InPlaceFigure):
         else:
             self.readout.set_text(f"step {step}:  ‖ΔM‖ = {run.memory_change[k]:.3f}   "
                                   f"(memory only: {NO_LSTM_STATE.get(run.model, 'no h or c')})")
-        self.model_text.set_text(C.model_line(run.model, run.probabilities, run.pattern, step))
+        self.model_text.set_text(model_line(run, step))
 
         # attention: mean over heads, (S+1, S+1)
         weights = run.attention[k].mean(axis=0)
@@ -228,6 +232,18 @@ def _run(model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, se
     return studies.step_by_step(model=model, num_slots=num_slots, slot_size=slot_size, num_heads=num_heads,
                                 seq_len=seq_len, pattern=pattern, amplitude=amplitude, seed=seed,
                                 **study_sizes(model))
+
+
+def model_line(run, step: int) -> str:
+    """The line above the panels: the model and, for a trained one, what it outputs after ``step``;
+    before ``FIRST_ANSWER_STEP`` that output is one training never asked for, and the line says so."""
+    if run.probabilities is None or step >= FIRST_ANSWER_STEP:
+        return C.model_line(run.model, run.probabilities, run.pattern, step)
+    belief = run.probabilities[step - 1]
+    label = seed_models.MODELS[run.model].replace(", trained to name the pattern", " (trained)")   # room for the warning
+    return (f"{label}, input '{run.pattern}': after step {step} it outputs "
+            f"'{tasks.PATTERN_NAMES[int(belief.argmax())]}' (p = {belief.max():.2f}), never trained to answer "
+            f"before step {FIRST_ANSWER_STEP}")
 
 
 def compute_step(step, model, num_slots, slot_size, num_heads, seq_len, pattern, amplitude, seed) -> StepView:

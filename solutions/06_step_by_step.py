@@ -8,10 +8,9 @@ python tools/make_solutions_notebook.py notebooks/06_step_by_step.ipynb
 # %% exercise-1
 # Untrained, f sits near its bias: sigmoid(1) = 0.73, so each slot loses 1 - f = 0.27 of itself.
 # M_0 is the identity start: 8 orthonormal rows, of norm sqrt(8). So ||(f - 1) * M_0|| ~ 0.27 * sqrt(8).
-answer_1 = (1 - 1 / (1 + np.exp(-1))) * np.sqrt(8)
+prediction_1 = (1 - 1 / (1 + np.exp(-1))) * np.sqrt(8)
 run8 = studies.step_by_step(num_slots=8)
-measured = np.linalg.norm((run8.forget_gate[0] - 1) * run8.memory[0])
-print(f"predicted {answer_1:.2f}, measured {measured:.2f}")
+answer_1 = np.linalg.norm((run8.forget_gate[0] - 1) * run8.memory[0])
 
 # %% exercise-2
 run10 = studies.step_by_step(seq_len=10)
@@ -21,7 +20,6 @@ answer_2 = run10.attention[:, :, :S, S].mean() * (S + 1)  # slot rows (the input
 
 # %% exercise-3
 # Each step keeps f ~ sigmoid(1) of what is left of M_0 (per unit): after 10 steps, sigmoid(1) ** 10.
-answer_3 = (1 / (1 + np.exp(-1))) ** 10
+prediction_3 = (1 / (1 + np.exp(-1))) ** 10
 run10 = studies.step_by_step(seq_len=10)
-measured = np.prod(run10.forget_gate, axis=0).mean()
-print(f"predicted {answer_3:.3f}, measured {measured:.3f}")
+answer_3 = np.prod(run10.forget_gate, axis=0).mean()    # each unit's product over the steps, then the mean

@@ -55,7 +55,7 @@ def test_input_share_check_wants_slot_rows_input_column_over_uniform():
 
 
 def test_retention_check_refuses_a_round_number_copied_from_02():
-    assert ex.check_retention_prediction(0.05).passed is False
+    assert ex.check_retention_prediction(0.05, 0.05).passed is False        # a round number is no measurement
 
 
 def test_pattern_against_amplitude_wants_the_measured_ratio_the_right_way_up():

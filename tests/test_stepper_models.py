@@ -202,53 +202,62 @@ def measured_decay():
     return float(np.linalg.norm((run.forget_gate[0] - 1) * run.memory[0]))
 
 
-@pytest.mark.parametrize("answer", [(1 - SIGMOID_1) * np.sqrt(8), 0.27 * np.sqrt(8), np.float32(0.76), "measured"])
-def test_decay_check_accepts_the_sigmoid_reasoning_and_the_measurement(answer):
-    value = measured_decay() if answer == "measured" else answer
-    result = check_decay_prediction(value)
+@pytest.mark.parametrize("prediction", [(1 - SIGMOID_1) * np.sqrt(8), 0.27 * np.sqrt(8), np.float32(0.76), 2.0])
+def test_decay_check_tests_the_measurement_and_reports_the_prediction(prediction):
+    measured = measured_decay()
+    result = check_decay_prediction(prediction, measured)
     assert isinstance(result, Check) and result.passed is True, result
     assert "measured 0.72" in result.message and "sqrt(8)" in result.message
+    assert f"your prediction {float(prediction):.2f} was {abs(float(prediction) - measured):.2f}" in result.message
+    assert check_decay_prediction(prediction, np.float32(measured)).passed
+    assert check_decay_prediction(prediction).passed is None                    # not measured yet
+    assert check_decay_prediction(None, measured).passed is None                # no prediction: nothing told
 
 
-@pytest.mark.parametrize("answer, hint", [
+@pytest.mark.parametrize("measurement, hint", [
     (SIGMOID_1 * np.sqrt(8), "what step 1 keeps"),
-    (1 - SIGMOID_1, "one unit slot"),
-    ((1 - SIGMOID_1) * 8, "add in squares"),
+    ((1 - SIGMOID_1) * np.sqrt(8), "estimate from the bias alone"),
     (np.sqrt(8), "the norm of M_0 itself"),
     (0.435, "the seed demo's 3 slots"),
     (0, "identity start"),
     (-0.72, "a norm is never negative"),
     (3.56, "that is the write"),
-    (1.5, "how large is f untrained"),
+    (1.5, "forget_gate[0] and memory[0]"),
 ])
-def test_decay_check_names_the_typical_mistake(answer, hint):
-    result = check_decay_prediction(answer)
+def test_decay_check_names_the_slip_in_the_measurement_never_the_value(measurement, hint):
+    result = check_decay_prediction(0.7, measurement)
     assert result.passed is False and hint in result.message, result
+    assert "0.72" not in result.message
 
 
 def measured_retention():
     return float(np.prod(studies.step_by_step(seq_len=10).forget_gate, axis=0).mean())
 
 
-@pytest.mark.parametrize("answer", [SIGMOID_1 ** 10, 0.73 ** 10, "measured", "product of means"])
-def test_retention_check_accepts_the_sigmoid_reasoning_and_the_measurement(answer):
-    gates = studies.step_by_step(seq_len=10).forget_gate
-    value = {"measured": measured_retention(), "product of means": np.prod(gates.mean(axis=(1, 2)))}.get(answer, answer)
-    result = check_retention_prediction(value)
+@pytest.mark.parametrize("prediction", [SIGMOID_1 ** 10, 0.73 ** 10, 0.5])
+def test_retention_check_tests_the_measurement_and_reports_the_prediction(prediction):
+    measured = measured_retention()
+    result = check_retention_prediction(prediction, measured)
     assert result.passed is True, result
-    assert f"measured {measured_retention():.3f}" in result.message
+    assert f"measured {measured:.3f}" in result.message
+    assert f"your prediction {prediction:.3f} was {abs(prediction - measured):.3f}" in result.message
+    assert check_retention_prediction(prediction).passed is None
+    assert check_retention_prediction(1.5, measured).passed is False           # a share is between 0 and 1
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (SIGMOID_1, "that is one step"),
-    (1 - SIGMOID_1 ** 10, "the share that is gone"),
-    ((1 - SIGMOID_1) ** 10, "1 - f is what a step removes"),
-    (0.5 ** 10, "not at 0.5"),
-    (SIGMOID_1 ** 3, "the seed demo's 3 steps"),
+@pytest.mark.parametrize("measurement, hint", [
+    ("mean gate", "mean gate of one step"),
+    ("product of means", "multiplies the mean gates"),
+    (SIGMOID_1 ** 10, "estimate from the bias alone"),
+    ("gone", "the share that is gone"),
     (0, "not quite nothing"),
     (1.5, "between 0 and 1"),
-    (0.2, "f_1 * f_2"),
+    (0.2, "product of"),
 ])
-def test_retention_check_names_the_typical_mistake(answer, hint):
-    result = check_retention_prediction(answer)
+def test_retention_check_names_the_slip_in_the_measurement_never_the_value(measurement, hint):
+    gates = studies.step_by_step(seq_len=10).forget_gate
+    value = {"mean gate": gates.mean(), "product of means": np.prod(gates.mean(axis=(1, 2))),
+             "gone": 1 - measured_retention()}.get(measurement, measurement)
+    result = check_retention_prediction(0.05, value)
     assert result.passed is False and hint in result.message, result
+    assert f"{measured_retention():.3f}" not in result.message

@@ -361,48 +361,57 @@ def _nearest_mistake(value, mistakes, rel=0.05):
     return min(close)[1] if close else None
 
 
-def check_decay_prediction(answer) -> Check:
-    """06, exercise 1: predict ||(f - 1) * M_0||, the decay at step 1, with 8 slots (slot size 16, the
-    seed demo's other settings), from the forget bias and the identity start. Passes within 10% of the
-    measured decay, or within 3% of (1 - sigmoid(1)) * sqrt(8)."""
-    if answer is None:
-        return _missing("your prediction of the decay's size ||(f - 1) * M_0|| at step 1 with 8 slots")
-    value = _number(answer)
+def check_decay_prediction(prediction, measurement=None) -> Check:
+    """06, exercise 1 (predict, then measure): ||(f - 1) * M_0||, the decay at step 1, with 8 slots
+    (slot size 16, the seed demo's other settings). ``prediction`` is reasoned before measuring, from
+    the forget bias and the identity start; the check tests ``measurement`` (within 2%), then says how
+    far the prediction was. A hint names the slip in the measurement, never the value."""
+    if prediction is None:
+        return _missing("your prediction of the decay's size ||(f - 1) * M_0|| at step 1 with 8 slots "
+                        "(reasoned before you measure)")
+    guess = _number(prediction)
+    if guess is None:
+        return Check(False, "predict one number: the norm of the decay (f - 1) * M_0 at step 1.")
+    if measurement is None:
+        return _missing("the measured decay at step 1 (keep your prediction)")
+    value = _number(measurement)
     if value is None:
-        return Check(False, "give one number: the predicted norm of the decay (f - 1) * M_0 at step 1.")
+        return Check(False, "measure one number: the norm of the decay (f - 1) * M_0 at step 1.")
     run = _study3(num_slots=8)
     f, start = run.forget_gate[0], run.memory[0]                          # step 1's forget gate, M_0: (S, P)
     measured = float(np.linalg.norm((f - 1) * start))
     write = float(np.linalg.norm(run.memory[1] - f * start))             # M_1 = write + f * M_0
     keep, S = _sigmoid(1.0), start.shape[0]
     reasoned = (1 - keep) * np.sqrt(S)
+    if abs(value - measured) <= 0.02 * measured:
+        return Check(True, f"measured {measured:.2f}; {_prediction_report(guess, measured, '.2f')}. The reasoning: "
+                           f"f sits near sigmoid(1) = {keep:.2f}, so each slot loses 1 - f = {1 - keep:.2f} of "
+                           f"itself, and M_0 is {S} orthonormal rows, of norm sqrt({S}): (1 - sigmoid(1)) * "
+                           f"sqrt({S}) = {reasoned:.2f}. The write at step 1 is {write:.2f}, {write / measured:.0f} "
+                           "times larger: a fresh memory's first change is mostly new content.")
     if value < 0:
-        if abs(abs(value) - measured) <= 0.1 * measured:
+        if abs(abs(value) - measured) <= 0.02 * measured:
             return Check(False, "right size, but a norm is never negative: the decay vector points against "
                                 "M_0, its size ||(f - 1) * M_0|| is positive.")
-        return Check(False, "a norm is never negative: give the size of the decay, ||(f - 1) * M_0||.")
-    if abs(value - measured) <= 0.1 * measured or abs(value - reasoned) <= 0.03 * reasoned:
-        return Check(True, f"measured {measured:.2f}, your prediction {value:.2f} "
-                           f"({100 * abs(value - measured) / measured:.0f}% off). The reasoning: f sits near "
-                           f"sigmoid(1) = {keep:.2f}, so each slot loses 1 - f = {1 - keep:.2f} of itself, and "
-                           f"M_0 is {S} orthonormal rows, of norm sqrt({S}): (1 - sigmoid(1)) * sqrt({S}) = "
-                           f"{reasoned:.2f}. The write at step 1 is {write:.2f}, {write / measured:.0f} times "
-                           "larger: a fresh memory's first change is mostly new content.")
+        return Check(False, "a norm is never negative: measure the size of the decay, ||(f - 1) * M_0||.")
     if value == 0:
         return Check(False, "the memory does not start at zero: M_0 is the identity start (notebook 00), slot "
                             "s = the unit vector e_s, so (f - 1) * M_0 is not zero.")
     seed_decay = float(np.linalg.norm((_study3().forget_gate[0] - 1) * _study3().memory[0]))     # 3 slots
     hint = _nearest_mistake(value, [
+        (float(np.linalg.norm(f * start)), "that is what step 1 keeps, f * M_0; the decay is what it removes, "
+                                           "(f - 1) * M_0."),
         (keep * np.sqrt(S), "that is what step 1 keeps, f * M_0; the decay is what it removes, (f - 1) * M_0."),
-        (1 - keep, "that is the decay of one unit slot; the memory has 8 of them, and the norm counts them all."),
-        ((1 - keep) * S, "norms of orthogonal rows add in squares: 8 unit rows have norm sqrt(8), not 8."),
-        (np.sqrt(S), "that is the norm of M_0 itself; the decay is the part the forget gate removes, 1 - f of it."),
-        (seed_decay, "that is the decay with the seed demo's 3 slots (section 2); with 8 slots M_0 has more rows."),
-        (seed_decay * S / 3, "the decay grows with the norm of M_0, which grows like sqrt(S), not like S."),
+        (reasoned, "that is the estimate from the bias alone; measure the decay from the run's own gates."),
+        (float(np.linalg.norm(start)), "that is the norm of M_0 itself; the decay is the part the forget gate "
+                                       "removes, 1 - f of it."),
+        (seed_decay, "that is the decay with the seed demo's 3 slots (section 2); the run asked for has 8."),
         (write, "that is the write, i * tanh(M~), what enters; the decay is (f - 1) * M_0."),
-    ])
-    return Check(False, hint or "the decay is (f - 1) * M_0: how large is f untrained (section 2), and how large "
-                                "is M_0, the identity start with 8 unit rows?")
+        (float(np.linalg.norm((run.forget_gate[1] - 1) * run.memory[1])), "that is step 2's decay; step 1's "
+                                                                           "uses forget_gate[0] and memory[0]."),
+    ], rel=0.02)
+    return Check(False, hint or "the decay is (f - 1) * M_0 at step 1: forget_gate[0] and memory[0] of the 8-slot "
+                                "run, multiplied unit by unit, then the norm of the whole (S, P) array.")
 
 
 def check_input_share_over_sequence(answer) -> Check:
@@ -441,16 +450,22 @@ def check_input_share_over_sequence(answer) -> Check:
                                 "rows and the input row's column, average, and divide by 1/(S+1).")
 
 
-def check_retention_prediction(answer) -> Check:
-    """06, exercise 3: predict the share of the start M_0 left after 10 steps of the seed demo's hybrid, the
-    mean over slots and units of prod_t f_t. Passes within 5% of the measured share or within 5% of
-    sigmoid(1) ** 10 (the prediction from the bias alone) or of the product of the mean gates; a round
-    number copied from elsewhere fails."""
-    if answer is None:
-        return _missing("your prediction of the share of M_0 left after 10 steps (the mean of prod_t f_t)")
-    value = _number(answer)
+def check_retention_prediction(prediction, measurement=None) -> Check:
+    """06, exercise 3 (predict, then measure): the share of the start M_0 left after 10 steps of the
+    seed demo's hybrid, the mean over slots and units of prod_t f_t. ``prediction`` is reasoned from
+    the forget bias before measuring; the check tests ``measurement`` (within 2%), then says how far
+    the prediction was. A hint names the slip in the measurement, never the value."""
+    if prediction is None:
+        return _missing("your prediction of the share of M_0 left after 10 steps (the mean of prod_t f_t), "
+                        "reasoned before you measure")
+    guess = _number(prediction)
+    if guess is None or not 0 <= guess <= 1:
+        return Check(False, "predict one number between 0 and 1: the part of M_0 that is still there.")
+    if measurement is None:
+        return _missing("the measured share (keep your prediction)")
+    value = _number(measurement)
     if value is None:
-        return Check(False, "give one number: a share between 0 and 1.")
+        return Check(False, "measure one number: a share between 0 and 1.")
     if not 0 <= value <= 1:
         return Check(False, "a share is a number between 0 and 1: the part of M_0 that is still there.")
     gates = _study3(seq_len=10).forget_gate                              # (T, S, P)
@@ -458,29 +473,31 @@ def check_retention_prediction(answer) -> Check:
     keep = _sigmoid(1.0)
     reasoned = keep ** 10
     of_means = float(np.prod(gates.mean(axis=(1, 2))))
-    if any(abs(value - good) <= 0.05 * good for good in (measured, reasoned, of_means)):
-        why = (f" The measured share is a little larger because the units differ: the mean of their products "
-               f"beats the product of the mean gates ({of_means:.3f}), since a unit that keeps more counts for "
-               "more (one at f = 0.85 keeps 0.85^10 = 20%)." if measured > max(reasoned, of_means) else "")
-        return Check(True, f"measured {measured:.3f}, your prediction {value:.3f}. Each step keeps f ~ "
-                           f"sigmoid(1) = {keep:.2f} of what is left, so after 10 steps about {keep:.2f}^10 = "
+    if abs(value - measured) <= 0.02 * measured:
+        why = (f" The measured share is a little larger than the bias alone gives because the units differ: "
+               f"the mean of their products beats the product of the mean gates ({of_means:.3f}), since a unit "
+               "that keeps more counts for more (one at f = 0.85 keeps 0.85^10 = 20%)."
+               if measured > max(reasoned, of_means) else "")
+        return Check(True, f"measured {measured:.3f}; {_prediction_report(guess, measured, '.3f')}. Each step keeps "
+                           f"f ~ sigmoid(1) = {keep:.2f} of what is left, so after 10 steps about {keep:.2f}^10 = "
                            f"{reasoned:.3f}: the untrained memory forgets its start within a few steps (half of it "
                            f"after {np.log(0.5) / np.log(keep):.1f} steps), and a write k steps back counts about "
                            f"{keep:.2f}^k, so the memory holds mostly its last few writes." + why)
     if value == 0:
-        return Check(False, f"not quite nothing: each step keeps f ~ {keep:.2f} of what is left, so some of M_0 "
-                            "is still there after 10 steps. Compound it.")
+        return Check(False, "not quite nothing: every f is above zero, so their product is too. Multiply the "
+                            "run's gates over the 10 steps, then average.")
     hint = _nearest_mistake(value, [
-        (keep, "that is one step; each of the 10 steps keeps f of what is left: compound it."),
-        (1 - reasoned, "that is the share that is gone; the question asks what is left."),
-        ((1 - keep) ** 10, "1 - f is what a step removes; what it keeps is f."),
-        (0.5 ** 10, "the forget gate sits near sigmoid(1), not at 0.5 (the input gate is the one near 0.5)."),
-        (keep ** 3, "that is after the seed demo's 3 steps; the question asks about 10."),
+        (float(gates.mean()), "that is the mean gate of one step; multiply the 10 steps' gates, unit by unit."),
+        (of_means, "that multiplies the mean gates; the question is the mean, over slots and units, of each "
+                   "unit's own product over the steps."),
+        (reasoned, "that is the estimate from the bias alone; measure it from the run's own gates."),
+        (1 - measured, "that is the share that is gone; the question asks what is left."),
+        (float(np.prod(1 - gates, axis=0).mean()), "1 - f is what a step removes; what it keeps is f."),
         (float(np.prod(_study3().forget_gate, axis=0).mean()), "that is after the seed demo's 3 steps; the question "
                                                                "asks about 10."),
-    ], rel=0.1)
-    return Check(False, hint or "each step multiplies what is left of M_0 by f (per unit): after 10 steps, "
-                                "f_1 * f_2 * ... * f_10. Untrained, f sits near sigmoid(1) (section 2).")
+    ], rel=0.02)
+    return Check(False, hint or "each step multiplies what is left of M_0 by f (per unit): take the product of "
+                                "run10.forget_gate over its first axis (the steps), then the mean.")
 
 
 # --- notebook 07: memory capacity ----------------------------------------------------------------

@@ -372,7 +372,7 @@ def model_dropdown(value: str = "hybrid", *, models=None) -> ModelDropdown:
 
 
 def identical_slots_note(*, num_slots: int, slot_size: int, **_) -> str | None:
-    """A dashboard note: with two or more slots beyond the slot width (S >= M + 2) the identity start
+    """A dashboard note: with two or more slots beyond the slot width (S >= P + 2) the identity start
     is truncated, so those slots start as the same zero row and, with no weight tied to a slot,
     stay identical for ever (notebook 00). None otherwise."""
     if num_slots - slot_size < 2:

@@ -125,7 +125,7 @@ class RMCStepFigure(InPlaceFigure):
         self.in_layout("grid labels", self.grid_place)
         self.visible_heads = A
 
-        M = result.memory_before.shape[1]
+        P = result.memory_before.shape[1]
         for name, _ in MEMORY_PANELS:
             data = getattr(result, name)
             ax = self.axes[name]
@@ -139,7 +139,7 @@ class RMCStepFigure(InPlaceFigure):
         T = result.sequence.shape[1]
         reads = result.reads_from_input.mean(axis=0)
         self.title.set_text(f"RMC step t = {result.step} of {T}, pattern {result.pattern!r}:  "
-                            f"S = {S} slots, P = {M}, A = {A} head{'s' if A > 1 else ''} of size {M // A}  "
+                            f"S = {S} slots, P = {P}, A = {A} head{'s' if A > 1 else ''} of size {P // A}  "
                             f"(untrained)\nslot reading most from the input, averaged over heads: "
                             f"slot {int(reads.argmax())} ({reads.max():.2f})")
 

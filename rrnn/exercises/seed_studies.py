@@ -249,22 +249,41 @@ def _top_share(answers: np.ndarray) -> float:
     return float(np.bincount(answers).max() / answers.size)
 
 
+def _prediction_and_measurement(prediction, measurement, what: str, *, predicted: str, measured: str,
+                                 predict_range=None, measure_range=None):
+    """The two numbers of a predict-then-measure exercise, or the Check saying which one is missing
+    or not a number (in its range). ``what`` names the quantity ("a share of the sequences");
+    ``predicted`` and ``measured`` are what the "not answered yet" messages ask for."""
+    def one_number(verb, value, bounds):
+        number = _number(value)
+        if number is None or (bounds is not None and not bounds[0] <= number <= bounds[1]):
+            between = "" if bounds is None else f" between {bounds[0]} and {bounds[1]}"
+            return None, Check(False, f"{verb} one number{between}: {what}.")
+        return number, None
+    if prediction is None:
+        return _missing(predicted)
+    guess, problem = one_number("predict", prediction, predict_range)
+    if problem is not None:                      # (a Check is falsy when it does not pass)
+        return problem
+    if measurement is None:
+        return _missing(measured)
+    value, problem = one_number("measure", measurement, measure_range)
+    return (guess, value) if problem is None else problem
+
+
 def check_memory_off_share(prediction, measurement=None) -> Check:
     """05, exercise 2 (predict, then measure): the share of the 1,600 evaluation sequences to which the
     trained hybrid, memory path off, gives its most common answer. ``prediction`` is written before
     measuring (1/9 if its answers spread evenly, near 1 if it names one pattern for everything); the
     check tests ``measurement``, then says how far the prediction was. A hint never gives a value."""
     from ..tasks import PATTERN_NAMES
-    if prediction is None:
-        return _missing("your prediction (a share between 0 and 1, written before you measure)")
-    guess = _number(prediction)
-    if guess is None or not 0 <= guess <= 1:
-        return Check(False, "predict one number between 0 and 1: a share of the sequences.")
-    if measurement is None:
-        return _missing("the measured share of its most common answer (keep your prediction)")
-    value = _number(measurement)
-    if value is None:
-        return Check(False, "measure one number: a share of the sequences.")
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "a share of the sequences", predict_range=(0, 1),
+        predicted="your prediction (a share between 0 and 1, written before you measure)",
+        measured="the measured share of its most common answer (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     answers = _memory_off_answers()
     expected = _top_share(answers)
     if abs(value - expected) < 0.002:
@@ -366,17 +385,14 @@ def check_decay_prediction(prediction, measurement=None) -> Check:
     (slot size 16, the seed demo's other settings). ``prediction`` is reasoned before measuring, from
     the forget bias and the identity start; the check tests ``measurement`` (within 2%), then says how
     far the prediction was. A hint names the slip in the measurement, never the value."""
-    if prediction is None:
-        return _missing("your prediction of the decay's size ||(f - 1) * M_0|| at step 1 with 8 slots "
-                        "(reasoned before you measure)")
-    guess = _number(prediction)
-    if guess is None:
-        return Check(False, "predict one number: the norm of the decay (f - 1) * M_0 at step 1.")
-    if measurement is None:
-        return _missing("the measured decay at step 1 (keep your prediction)")
-    value = _number(measurement)
-    if value is None:
-        return Check(False, "measure one number: the norm of the decay (f - 1) * M_0 at step 1.")
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "the norm of the decay (f - 1) * M_0 at step 1",
+        predicted="your prediction of the decay's size ||(f - 1) * M_0|| at step 1 with 8 slots "
+                  "(reasoned before you measure)",
+        measured="the measured decay at step 1 (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     run = _study3(num_slots=8)
     f, start = run.forget_gate[0], run.memory[0]                          # step 1's forget gate, M_0: (S, P)
     measured = float(np.linalg.norm((f - 1) * start))
@@ -455,17 +471,14 @@ def check_retention_prediction(prediction, measurement=None) -> Check:
     seed demo's hybrid, the mean over slots and units of prod_t f_t. ``prediction`` is reasoned from
     the forget bias before measuring; the check tests ``measurement`` (within 2%), then says how far
     the prediction was. A hint names the slip in the measurement, never the value."""
-    if prediction is None:
-        return _missing("your prediction of the share of M_0 left after 10 steps (the mean of prod_t f_t), "
-                        "reasoned before you measure")
-    guess = _number(prediction)
-    if guess is None or not 0 <= guess <= 1:
-        return Check(False, "predict one number between 0 and 1: the part of M_0 that is still there.")
-    if measurement is None:
-        return _missing("the measured share (keep your prediction)")
-    value = _number(measurement)
-    if value is None:
-        return Check(False, "measure one number: a share between 0 and 1.")
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "the part of M_0 that is still there", predict_range=(0, 1),
+        predicted="your prediction of the share of M_0 left after 10 steps (the mean of prod_t f_t), "
+                  "reasoned before you measure",
+        measured="the measured share (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     if not 0 <= value <= 1:
         return Check(False, "a share is a number between 0 and 1: the part of M_0 that is still there.")
     gates = _study3(seq_len=10).forget_gate                              # (T, S, P)
@@ -561,16 +574,13 @@ def check_input_attention_16_slots(prediction, measurement=None) -> Check:
     """07, exercise 2 (predict, then measure): the untrained RMC's attention to the input row with
     16 slots. ``prediction`` is written before measuring; the check tests ``measurement`` and then
     says how far the prediction was."""
-    if prediction is None:
-        return _missing("your prediction (one number, written before you measure)")
-    guess = _number(prediction)
-    if guess is None or not 0 <= guess <= 1:
-        return Check(False, "predict one number between 0 and 1: an attention weight.")
-    if measurement is None:
-        return _missing("the measured attention to the input row with 16 slots (keep your prediction)")
-    value = _number(measurement)
-    if value is None or not 0 <= value <= 1:
-        return Check(False, "measure one number between 0 and 1: an attention weight.")
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "an attention weight", predict_range=(0, 1), measure_range=(0, 1),
+        predicted="your prediction (one number, written before you measure)",
+        measured="the measured attention to the input row with 16 slots (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     expected = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
     if _close(value, expected, rel=0.02):
         return Check(True, f"measured {expected:.3f}; {_prediction_report(guess, expected, '.3f')} (a uniform reader "
@@ -584,16 +594,13 @@ def check_input_attention_16_slots(prediction, measurement=None) -> Check:
 def check_more_slots_on_long_sequences(prediction, measurement=None) -> Check:
     """07, exercise 3 (predict, then measure): accuracy of the trained 8-slot RMC minus the 1-slot
     RMC's on the 25-step sequences; the check tests ``measurement``, then reports the prediction."""
-    if prediction is None:
-        return _missing("your prediction (8 slots minus 1 slot, one number, written before you measure)")
-    guess = _number(prediction)
-    if guess is None or not -1 <= guess <= 1:
-        return Check(False, "predict one number between -1 and 1: a difference of two accuracies.")
-    if measurement is None:
-        return _missing("the measured accuracy with 8 slots minus that with 1 slot, on 25 steps")
-    value = _number(measurement)
-    if value is None or not -1 <= value <= 1:
-        return Check(False, "measure one number between -1 and 1: a difference of two accuracies.")
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "a difference of two accuracies", predict_range=(-1, 1), measure_range=(-1, 1),
+        predicted="your prediction (8 slots minus 1 slot, one number, written before you measure)",
+        measured="the measured accuracy with 8 slots minus that with 1 slot, on 25 steps")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     X, y = seed_models.evaluation_set()[-1]
     score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
     expected = score(8) - score(1)

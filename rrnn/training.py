@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -109,10 +110,11 @@ _STOPPED = {"steps": "all steps", "time_budget": "time budget", "accuracy": "tar
 
 
 def _stopped(history: dict) -> str:
-    """Why a run stopped, in a few words for the progress bar's final state."""
+    """Why a run stopped, in a few words for the progress bar's final state ("target +400 steps": it
+    reached the target accuracy, then trained 400 more steps)."""
     if history["stop_reason"] == "accuracy" and history.get("target_step") is not None \
             and len(history["loss"]) > history["target_step"]:
-        return f"target accuracy at step {history['target_step']:,}, then {len(history['loss']) - history['target_step']:,} steps"
+        return f"target +{len(history['loss']) - history['target_step']:,} steps"   # short: a saved widget's text is cut
     return _STOPPED[history["stop_reason"]]
 
 
@@ -674,6 +676,9 @@ LIVE_STEP_CAP = 4000     # about twice the most steps a recorded seed took to le
 # shipped records (rrnn/records/ablations/rmc-s*.json and rmc-4slots-s*.json, six runs) the RMC went from
 # 55% to 65% in 100-400 steps and to 70% in 200-600: after 400 steps a run is typically at 65-70%.
 LIVE_CLIMB_STEPS = 400
+# How long the live run takes, per random seed (experiments/live_training/run.py writes it; a checkout of
+# the repository has it, an installed package does not)
+LIVE_RECORD = Path(__file__).resolve().parents[1] / "experiments" / "live_training" / "record.json"
 
 
 def live_runs_summary(runs: list) -> dict:

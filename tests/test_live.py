@@ -156,3 +156,8 @@ def test_the_live_record_keeps_every_variant_with_its_rule_and_its_steps_to_leav
         assert entry["summary"] == live_runs_summary(entry["runs"])
     table = runpy.run_path(str(here / "run.py"))["table"](record)
     assert "| lr2e-3 |" in table and "ended at step" in table
+
+
+def test_the_live_record_is_found_from_the_package_whatever_the_working_directory():
+    from rrnn.training import LIVE_RECORD
+    assert LIVE_RECORD.is_file() and LIVE_RECORD.parts[-3:] == ("experiments", "live_training", "record.json")

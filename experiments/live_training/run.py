@@ -95,7 +95,7 @@ def table(record: dict) -> str:
                         f"{r['step_to_end']} | {r['seconds_to_end']} | {r['ms_per_step']} | {r['stop_reason']} |")
         s = summary(entry["runs"])
         if s["step_to_left"]:
-            span = lambda key, f: (f"**{s[key]['median']:{f}} ({s[key]['min']:{f}}-{s[key]['max']:{f}})**")
+            span = lambda key, f, s=s: f"**{s[key]['median']:{f}} ({s[key]['min']:{f}}-{s[key]['max']:{f}})**"
             rows.append(f"| **{name}** | | | **median (range), {s['left_plateau']} of {s['seeds']} left** | "
                         f"{span('step_to_left', ',.0f')} | {span('seconds_to_left', '.0f')} | "
                         f"{span('step_to_end', ',.0f')} | {span('seconds_to_end', '.0f')} | | |")

@@ -1,9 +1,9 @@
 """The ablation grid on Nth farthest: which part of the RMC makes it leave the 50% plateau.
 
 Each variant changes one thing in the reference RMC of experiments/nth_farthest (2 slots, 2
-heads of 32, 1 block, a gate per unit) or is a baseline; every variant trains with 3 seeds on
+heads of 32, 1 block, a gate per unit) or is a baseline; every variant trains with 3 random seeds on
 one budget. ``experiments/ablations/run.py`` runs the grid; this module names it, builds each
-run's command and summarises the records, so the report and notebook 09 read the same numbers.
+run's command and summarises the records, so the report, the README and notebooks 08 and 09 read the same numbers.
 """
 from __future__ import annotations
 
@@ -60,29 +60,6 @@ def load_records(folder=FOLDER) -> dict:
         raise FileNotFoundError(f"folder must hold the ablation records (<run>.json), got {folder} with none; "
                                 f"experiments/ablations/run.py writes them")
     return {path.stem: json.loads(path.read_text()) for path in paths}
-
-
-def summary(records: dict) -> list:
-    """One row per variant, in VARIANTS order: seeds run, seeds that left the plateau (reached
-    LEFT_PLATEAU), steps to 60% (median, min, max over the seeds that got there; None if none
-    did), seeds that reached STOP_AT (and so stopped early), final held-out accuracy (median, min,
-    max) and parameters."""
-    rows = []
-    for variant, (what, _) in VARIANTS.items():
-        runs = [records[f"{variant}-s{seed}"] for seed in SEEDS if f"{variant}-s{seed}" in records]
-        if not runs:
-            continue
-        to60 = [s for s in (first_step_above(r["history"], 0.6) for r in runs) if s is not None]
-        final = [r["history"]["test_accuracy"][-1] for r in runs]
-        rows.append({
-            "variant": variant, "what": what, "seeds": len(runs), "parameters": runs[0]["parameters"],
-            "left_plateau": sum(first_step_above(r["history"], LEFT_PLATEAU) is not None for r in runs),
-            "reached_60": len(to60),
-            "reached_stop": sum(first_step_above(r["history"], STOP_AT) is not None for r in runs),
-            "steps_to_60": (statistics.median(to60), min(to60), max(to60)) if to60 else None,
-            "final": (statistics.median(final), min(final), max(final)),
-        })
-    return rows
 
 
 def accuracy_at(history: dict, step: int):

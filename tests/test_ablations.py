@@ -47,18 +47,6 @@ def record(accuracy, steps=None):
     return {"history": {"eval_step": steps, "test_accuracy": accuracy}, "parameters": 10}
 
 
-def test_the_summary_counts_seeds_and_steps_by_hand():
-    records = {"rmc-s0": record([0.25, 0.5, 0.56, 0.61, 0.8]), "rmc-s1": record([0.25, 0.5, 0.5, 0.62, 0.7]),
-               "rmc-s2": record([0.25, 0.5, 0.5, 0.5, 0.51]), "lstm96-s0": record([0.25, 0.5])}
-    rows = {row["variant"]: row for row in ablations.summary(records)}
-    assert set(rows) == {"rmc", "lstm96"}
-    assert rows["rmc"]["left_plateau"] == 2 and rows["rmc"]["reached_60"] == 2
-    assert rows["rmc"]["steps_to_60"] == (300, 300, 300)
-    assert rows["rmc"]["final"] == (0.7, 0.51, 0.8)
-    assert rows["rmc"]["reached_stop"] == 1 and rows["lstm96"]["reached_stop"] == 0
-    assert rows["lstm96"]["steps_to_60"] is None and rows["lstm96"]["seeds"] == 1
-
-
 def test_the_table_compares_runs_at_one_step_by_hand():
     records = {"rmc-s0": record([0.25, 0.5, 0.56, 0.8], [0, 1000, 2000, 2100]),   # stopped early at 80%
                "rmc-s1": record([0.25, 0.5, 0.6, 0.7], [0, 1000, 2000, 3000]),

@@ -15,4 +15,8 @@ by_role_2 = interpret.attention_to_input(tr, q, mask=q.nth > 0)           # (T, 
 answer_2 = (by_role_2[1:, :, :, 0] - by_role_2[1:, :, :, 2]).mean(axis=(0, 2))   # steps 2-4, per head
 
 # %% exercise-3
-prediction_3 = 2300     # the two-slot RMC leaves the plateau near step 1,600; one slot, later
+prediction_3 = 2000     # the two-slot RMC leaves the plateau near step 1,600; one slot, later
+from rrnn.training import first_step_above
+records_3 = ablations.load_records()
+answer_3 = float(np.median([first_step_above(records_3[f"rmc-1slot-s{s}"]["history"], ablations.LEFT_PLATEAU)
+                            for s in ablations.SEEDS]))

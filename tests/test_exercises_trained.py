@@ -32,11 +32,14 @@ def test_the_reference_head_is_computed_and_a_wrong_computation_gets_a_hint_not_
     assert check_reference_head(0).passed is False                 # one number is not two
 
 
-def test_the_one_slot_prediction_is_a_step_not_a_budget_artefact():
+def test_the_one_slot_check_tests_the_measurement_and_only_reports_the_prediction():
     measured = one_slot_leaves_plateau()
     assert 1500 < measured < 3000                                  # every one-slot seed left the plateau in 3,000 steps
-    assert check_one_slot_prediction(measured + 300).passed is True
-    early, late = check_one_slot_prediction(measured - 1000), check_one_slot_prediction(measured + 1000)
-    assert early.passed is False and "too early" in early.message and f"{measured:,.0f}" not in early.message
-    assert late.passed is False and "too late" in late.message
-    assert check_one_slot_prediction(-5).passed is False
+    for guess in (0, measured - 1000, measured + 5000):             # any prediction passes with the right measurement
+        result = check_one_slot_prediction(guess, measured)
+        assert result.passed is True and f"{abs(guess - measured):,.0f} steps" in result.message
+    assert check_one_slot_prediction(measured, None).passed is None                 # the measurement not given yet
+    for wrong, hint in ((1600, "two-slot"), (1800, "one random seed"), (measured + 400, "median")):
+        result = check_one_slot_prediction(measured, wrong)
+        assert result.passed is False and hint in result.message and f"{measured:,.0f}" not in result.message
+    assert check_one_slot_prediction(-5, measured).passed is False

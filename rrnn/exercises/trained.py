@@ -11,20 +11,21 @@ import numpy as np
 from .. import ablations, interpret, pretrained
 from ..training import first_step_above
 from . import Check, as_number as _number, missing as _missing
+from .seed_studies import _prediction_and_measurement
 
 QUESTION_SEED = 5                  # notebook 09 studies interpret.questions(8000, rng=5)
 
 
 def farthest_keys(vectors: np.ndarray) -> np.ndarray:
-    """Exercise 1's keys: each vector b (..., N, F) becomes [b, |b|²] (..., N, F + 1)."""
+    """Exercise 1's keys: each vector b (..., N, D) becomes [b, |b|²] (..., N, D + 1)."""
     return np.concatenate([vectors, (vectors ** 2).sum(-1, keepdims=True)], axis=-1)
 
 
 def check_farthest_query(make_query, trials: int = 2000) -> Check:
-    """Exercise 1: ``make_query(a)`` turns a reference a (F,) into a query (F + 1,) whose dot
+    """Exercise 1: ``make_query(a)`` turns a reference a (4 numbers) into a query (5 numbers) whose dot
     products with the keys [b, |b|²] are largest for the vector b farthest from a."""
     if make_query is None:
-        return _missing("a function a -> query of length F + 1")
+        return _missing("a function of the reference a (4 numbers) that returns a query of 5 numbers")
     if not callable(make_query):
         return Check(False, f"expected a function of the reference vector a, got {type(make_query).__name__}")
     rng = np.random.default_rng(1)
@@ -36,7 +37,7 @@ def check_farthest_query(make_query, trials: int = 2000) -> Check:
     except Exception as err:   # the learner's code: show what went wrong rather than a traceback
         return Check(False, f"make_query(a) raised {type(err).__name__}: {err}")
     if queries.shape != (trials, 5):
-        return Check(False, f"make_query(a) must return F + 1 = 5 numbers for a of length 4, got shape "
+        return Check(False, f"make_query(a) must return 5 numbers for a reference a of 4 numbers, got shape "
                             f"{queries.shape[1:]}")
     logits = np.einsum("bnk,bk->bn", farthest_keys(vectors), queries)
     distances = np.linalg.norm(vectors - a[:, None], axis=-1)
@@ -102,37 +103,52 @@ def check_reference_head(answer) -> Check:
                         "minus role 2 at steps 2-4, then average over steps and slots, keeping the heads apart.")
 
 
+def one_slot_plateau_steps(folder=ablations.FOLDER, variant: str = "rmc-1slot") -> list:
+    """Per random seed, the step at which a variant's held-out accuracy first reached LEFT_PLATEAU
+    (None: never)."""
+    records = ablations.load_records(folder)
+    return [first_step_above(records[f"{variant}-s{s}"]["history"], ablations.LEFT_PLATEAU) for s in ablations.SEEDS]
+
+
 def one_slot_leaves_plateau(folder=ablations.FOLDER) -> float:
     """The median step at which the one-slot RMC's held-out accuracy first reached LEFT_PLATEAU."""
-    records = ablations.load_records(folder)
-    steps = [first_step_above(records[f"rmc-1slot-s{s}"]["history"], ablations.LEFT_PLATEAU) for s in ablations.SEEDS]
-    steps = [s for s in steps if s is not None]
+    steps = [s for s in one_slot_plateau_steps(folder) if s is not None]
     return float(np.median(steps)) if steps else float("inf")
 
 
-def check_one_slot_prediction(prediction) -> Check:
-    """Exercise 3 (predict first): the step at which the one-slot RMC leaves the plateau (reaches
-    LEFT_PLATEAU), median over its 3 random seeds, written before reading the ablation table.
-    The budget does not decide it: every random seed of every RMC with attention is measured there.
-    Within 400 steps passes; the check says how far the prediction was."""
-    if prediction is None:
-        return _missing("your predicted step (a number of training steps), before you open section 7")
-    value = _number(prediction)
-    if value is None or value < 0:
-        return Check(False, f"expected a number of training steps (0 or more), got {prediction!r}")
+def _steps_report(prediction: float, measured: float) -> str:
+    """How far a predicted step landed from the measured one, told only once the measurement is right."""
+    off = prediction - measured
+    if off == 0:
+        return f"your prediction, step {prediction:,.0f}, was on it"
+    return f"your prediction, step {prediction:,.0f}, was {abs(off):,.0f} steps {'late' if off > 0 else 'early'}"
+
+
+def check_one_slot_prediction(prediction, measurement=None) -> Check:
+    """Exercise 3 (predict, then measure): the step at which the one-slot RMC leaves the plateau
+    (first reaches LEFT_PLATEAU), median over its 3 random seeds. ``prediction`` is written before
+    section 7, ungraded; ``measurement`` is read from ``ablations.load_records()``. The check tests
+    the measurement, then says how far the prediction was. A hint never gives the value."""
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "a training step", predict_range=(0, 100_000), measure_range=(0, 100_000),
+        predicted="your prediction (a training step, written before you open section 7)",
+        measured="the measured step, median over rmc-1slot-s0, s1, s2 (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     measured = one_slot_leaves_plateau()
-    off = value - measured
-    if abs(off) <= 400:
-        return Check(True, f"median over 3 random seeds: step {measured:,.0f}; your prediction was {abs(off):,.0f} "
-                           f"steps {'late' if off > 0 else 'early'}. One slot leaves the plateau, but later than "
-                           "two (a likely reason: one row must hold both the reference and the comparison with it).")
-    if off < 0:
-        return Check(False, "more than 400 steps too early. With one slot, the memory has one row to keep the "
-                            "reference and the running comparison in, where two slots split them: would that be "
-                            "quicker to learn than the two-slot RMC?")
-    return Check(False, "more than 400 steps too late. A single slot can still attend to the input row, the "
-                        "thing the LSTM and the attention-free RMC lack: every random seed of the one-slot RMC leaves "
-                        "the plateau within 3,000 steps.")
+    if abs(value - measured) < 0.5:
+        return Check(True, f"measured step {measured:,.0f}; {_steps_report(guess, measured)}. One slot leaves "
+                           "the plateau, but later than two (a likely reason: one row must hold both the reference "
+                           "and the comparison with it), and its random seeds spread more widely.")
+    per_seed = [s for s in one_slot_plateau_steps() if s is not None]
+    two_slots = [s for s in one_slot_plateau_steps(variant="rmc") if s is not None]
+    if two_slots and abs(value - float(np.median(two_slots))) < 0.5:
+        return Check(False, "that is the two-slot RMC (rmc-s0, s1, s2): read the one-slot variant's records.")
+    if any(abs(value - s) < 0.5 for s in per_seed):
+        return Check(False, "that is one random seed's step: take the median over the three random seeds.")
+    return Check(False, "for each random seed s, take first_step_above(records[f\"rmc-1slot-s{s}\"][\"history\"], "
+                        "ablations.LEFT_PLATEAU) with records = ablations.load_records(), then the median of the three.")
 
 
 EXERCISES = {"09_inside_the_trained_rmc": [check_farthest_query, check_reference_head, check_one_slot_prediction]}

@@ -834,6 +834,12 @@ def test_hints_never_name_the_answer():
     for answer in WRONG["check_equivariance_gap"]:
         message = foundations.check_equivariance_gap(answer).message
         assert "f(x)[:, order]" not in message and "argsort" not in message, (answer, message)
+    for answer in WRONG["check_multihead_shapes"]:     # no general shape to fill the numbers into
+        message = foundations.check_multihead_shapes(answer).message
+        assert "A*V" not in message and "(B, A, N, N)" not in message and "32" not in message, (answer, message)
+    for answer in (1, 7, 14, 16, 40, 0.0436):            # no percentage left after the guessed step
+        message = foundations.check_steps_to_one_percent(answer).message
+        assert "%" not in message and "15" not in message, (answer, message)
 
 
 def test_equivariance_cases_are_what_the_check_says_they_are():

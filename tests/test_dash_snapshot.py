@@ -78,3 +78,24 @@ def test_what_each_kind_of_control_shows():
     assert _control_state("play", widgets.Play(value=4, min=1, max=9))["text"] == "step 4"
     assert _fit("the seed demo's hybrid (an LSTM with a relational memory)", 100) == "the seed demo\u2026"
     assert _fit("noise", 100) == "noise"
+
+
+def test_a_long_label_and_a_long_title_fit_the_strip():
+    """A label's column is as wide as the widest label (a value never overprints the next label), and
+    a title longer than the strip wraps onto a second line instead of being cut."""
+    from rrnn.dash.dashboard import _controls_strip
+    slider = dict(label="random seed", text="0", kind="slider", where=0.0, disabled=False)
+    check = dict(label="last item = copy of item 0", text="on", kind="check", on=True, disabled=False)
+
+    def ink_columns(strip):                          # x of every column with dark pixels in the controls row
+        return np.flatnonzero((strip[..., :3] < 120).all(-1).any(0))
+
+    short = _controls_strip([slider, dict(check, label="copy")], "", "", None, width=700, side=[], dpi=100)
+    long = _controls_strip([slider, check], "", "", None, width=700, side=[], dpi=100)
+    assert long.shape[0] == short.shape[0]
+    gaps = np.diff(ink_columns(long))
+    assert gaps.max() >= 20                          # the first cell's value and the second cell's label stay apart
+    one_line = _controls_strip([slider], "A title", "", None, width=300, side=[], dpi=100)
+    two_lines = _controls_strip([slider], "An LSTM's gates over a sequence, and a good deal more", "", None,
+                                width=300, side=[], dpi=100)
+    assert two_lines.shape[0] > one_line.shape[0] and two_lines.shape[1] == one_line.shape[1]

@@ -333,14 +333,27 @@ def _controls_strip(controls: list, title, message: str, level, *, width: int, s
     from matplotlib.figure import Figure
     from matplotlib.patches import Circle, FancyBboxPatch
 
-    pad, row, cell = 8, 26, 250
+    pad, row, line = 8, 26, 22
+    points = 72 / dpi                                    # font sizes in pixels
+    measure = Figure(dpi=dpi)
+    renderer = FigureCanvasAgg(measure).get_renderer()
+
+    def text_width(text, size=12, **style):
+        return measure.text(0, 0, text, fontsize=size * points, **style).get_window_extent(renderer).width
+
+    # each label gets the widest label's room, each slider its widest value's: nothing overprints a neighbour
+    label_width = min(220.0, max((text_width(c["label"]) for c in controls), default=0.0))
+    value_width = max([30.0] + [text_width(c["text"]) for c in controls if c["kind"] in ("slider", "text")])
+    label_right = label_width + 4
+    cell = int(np.ceil(label_right + 8 + max(126.0, 80 + 10 + value_width) + 16))
     side_width = sum(s.shape[1] + pad for s in side)
     columns = max(1, min(len(controls), (width - side_width - pad) // cell)) if controls else 1
     rows = -(-len(controls) // columns)
-    top = pad + (26 if title else 0)
-    controls_height = top + rows * row + (24 if message else 0) + pad
-    height = max(controls_height, *(s.shape[0] + 2 * pad for s in side)) if side else controls_height
     total = max(width, columns * cell + side_width + 2 * pad)
+    title_lines = _wrap(title, total - 2 * pad, lambda t: text_width(t, 15, fontweight="bold")) if title else []
+    top = pad + line * len(title_lines) + (4 if title_lines else 0)
+    controls_height = top + rows * row + (24 if message else 0) + pad
+    height = max(controls_height, *(top + s.shape[0] + pad for s in side)) if side else controls_height
 
     fig = Figure(figsize=(total / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -348,17 +361,20 @@ def _controls_strip(controls: list, title, message: str, level, *, width: int, s
     ax.set_xlim(0, total)
     ax.set_ylim(height, 0)                               # pixels, from the top left
     ax.set_axis_off()
-    points = 72 / dpi                                    # font sizes in pixels
-    if title:
-        ax.text(pad, pad + 10, title, fontsize=15 * points, fontweight="bold", va="center")
+    for k, text in enumerate(title_lines):               # a long title wraps rather than being cut
+        ax.text(pad, pad + 10 + k * line, text, fontsize=15 * points, fontweight="bold", va="center")
     for n, state in enumerate(controls):
         r, c = divmod(n, columns)
         x, y = pad + c * cell, top + r * row + row / 2
         color = "#999999" if state["disabled"] else "#222222"
-        ax.text(x + 100, y, state["label"], fontsize=12 * points, ha="right", va="center", color=color)
-        left, right = x + 108, x + cell - 16
+        label = state["label"]
+        while len(label) > 1 and text_width(label) > label_width + 0.5:   # only a label wider than 220 px is cut
+            label = label[:-2].rstrip() + "\u2026"
+        ax.text(x + label_right, y, label, fontsize=12 * points, ha="right",
+                va="center", color=color)
+        left, right = x + label_right + 8, x + cell - 16
         if state["kind"] == "slider":
-            end = right - 56
+            end = right - value_width - 10
             ax.plot([left, end], [y, y], color="#bbbbbb", lw=3 * points, solid_capstyle="round")
             knob = left + state["where"] * (end - left)
             ax.plot([left, knob], [y, y], color="#2f6fb0" if not state["disabled"] else "#bbbbbb", lw=3 * points,
@@ -386,9 +402,20 @@ def _controls_strip(controls: list, title, message: str, level, *, width: int, s
     x = columns * cell + 2 * pad
     for picture in side:                                 # the extra figures, beside the controls
         h, w = picture.shape[:2]
-        strip[pad:pad + h, x:x + w] = picture[:strip.shape[0] - pad, :strip.shape[1] - x]
+        strip[top:top + h, x:x + w] = picture[:strip.shape[0] - top, :strip.shape[1] - x]
         x += w + pad
     return strip
+
+
+def _wrap(text: str, pixels: float, width_of) -> list:
+    """``text`` broken at spaces into lines no wider than ``pixels`` (``width_of`` measures a line)."""
+    lines = []
+    for word in text.split():
+        if lines and width_of(lines[-1] + " " + word) <= pixels:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _fit(text: str, pixels: float, char: float = 6.8) -> str:

@@ -210,9 +210,13 @@ def check_multihead_shapes(answer) -> Check:
         return _wrong("write each shape as a tuple of ints")
     problems = []
     if out != (2, 5, 32):
-        problems.append("the output keeps (B, N) and concatenates the heads: A * V features per item")
+        problems.append("output: which axes of the input does attention keep, and on which axis are the heads' "
+                        "outputs put side by side (so how long does that axis get)?" if len(out) != 3 else
+                        "output: each head gives V numbers per item; the heads' outputs are concatenated on one "
+                        "axis: which one, and how long does it get with all A heads?")
     if weights != (2, 4, 5, 5):
-        problems.append("the weights have one (N, N) map per head and per batch row: (B, A, N, N)")
+        problems.append("weights: one weight for every pair of a query item and a key item, in each head "
+                        "separately and in each set separately: which axes does that take?")
     if problems:
         return _wrong("; ".join(problems))
     return _right("output (B, N, A*V) = (2, 5, 32); weights (B, A, N, N) = (2, 4, 5, 5).")
@@ -309,10 +313,8 @@ def check_steps_to_one_percent(answer) -> Check:
         return _right(f"{want} steps: {f:.3f}^{want - 1} = {f ** (want - 1):.4f} is still above 1%, "
                       f"{f:.3f}^{want} = {f ** want:.4f} is below. Solve f^n < 0.01: n > log(0.01) / log(f).")
     if value == int(value) and value > 0:
-        left = f ** value
-        return _wrong(f"after {value:g} steps {100 * left:.2f}% is left, which is "
-                      f"{'still at least' if left >= 0.01 else 'below'} 1%"
-                      + ("" if left >= 0.01 else ": is it the first such step?"))
+        return _wrong("solve f^n < 0.01 for n rather than trying numbers: take logarithms (log f is negative, so "
+                      "the inequality turns round), then take the first whole step that satisfies it")
     return _wrong("c is multiplied by f once per step, so n steps leave f^n of it; find the smallest whole n "
                   "with f^n < 0.01")
 

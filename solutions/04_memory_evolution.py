@@ -25,6 +25,9 @@ print("statistics differ:", round(seed_models.relative_difference(studies.seed_s
       " contents differ:", round(seed_models.relative_difference(answer_2, M_final), 2))
 
 # %% exercise-3
+# The prediction, reasoned before computing: trained to name the pattern at any loudness (0.25 to 4), the
+# memory should keep what tells the patterns apart and let the loudness matter less: the pattern moves it more.
+prediction_3 = 3.0                                  # "several times more": a guess, not a measurement
 trained = seed_models.memory_model("trained-rmc", input_size=32, hidden_size=64, num_slots=4, slot_size=64,
                                    num_heads=2)
 final = lambda pattern, amplitude: seed_models.trace(

@@ -64,9 +64,12 @@ def test_pattern_against_amplitude_wants_the_measured_ratio_the_right_way_up():
     final = lambda p, a: seed_models.trace(net, make_sequence(p, 1, 15, 32, amplitude=a, rng=42)).memories[-1, 0]
     ratio = (seed_models.relative_difference(final("step_up", 1.0), final("noise", 1.0))
              / seed_models.relative_difference(final("step_up", 1.0), final("step_up", 2.0)))
-    assert ex.check_pattern_against_amplitude(ratio).passed
-    upside_down = ex.check_pattern_against_amplitude(1 / ratio)
+    assert ex.check_pattern_against_amplitude(1.0).passed is None           # a prediction alone: measure next
+    right = ex.check_pattern_against_amplitude(1.0, ratio)
+    assert right.passed and "your prediction 1.00 was" in right.message
+    upside_down = ex.check_pattern_against_amplitude(1.0, 1 / ratio)
     assert upside_down.passed is False and "upside down" in upside_down.message
+    assert ex.check_pattern_against_amplitude(-1.0, ratio).passed is False  # a ratio of sizes is positive
 
 
 def test_memory_off_share_checks_the_measurement_and_reports_the_prediction():
@@ -216,3 +219,6 @@ def test_04_exercise_4_asks_about_8_slots_not_the_4_the_figures_show():
     assert old_answer != first_above(8)
     copied = check_first_step_similarity_above(old_answer)
     assert copied.passed is False and f"step {first_above(8)}" not in copied.message
+    # every wrong step gets the same hint: one step short must not be told it is one step short
+    hints = {check_first_step_similarity_above(t).message for t in range(1, 16) if t != first_above(8)}
+    assert len(hints) == 1

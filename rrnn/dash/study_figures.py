@@ -153,7 +153,7 @@ def trained_rmc_steps(untrained_run, trained_run, step: int, shares: dict, forge
     ax_read.set_title("attention the slots give the input row\n(mean over 200 motif sequences)", fontsize=11)
     ax_read.legend(loc="upper left", frameon=False, fontsize=9)
 
-    for (label, f), color in zip(forget_gates.items(), ("C0", "C3")):
+    for (label, f), color in zip(forget_gates.items(), ("0.5", "C3")):   # grey: the untrained twin, as at left
         t = np.arange(1, len(f) + 1)
         ax_gate.fill_between(t, np.percentile(f, 10, axis=1), np.percentile(f, 90, axis=1), color=color, alpha=0.2)
         ax_gate.plot(t, f.mean(axis=1), "o-", ms=3, color=color, label=f"{label}: mean (band: 10-90% of units)")

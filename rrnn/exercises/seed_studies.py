@@ -146,22 +146,29 @@ def check_blind_statistics(answer) -> Check:
                        "places, so to the network yours is a different memory.")
 
 
-def check_pattern_against_amplitude(answer) -> Check:
-    """04, exercise 3: for the trained RMC (4 slots), the relative difference between the final memories of
-    the step-up and the noise inputs, divided by that between the step-up input at amplitude 1 and 2."""
-    if answer is None:
-        return _missing("one number: (pattern's difference) / (amplitude's difference)")
-    value = _number(answer)
-    if value is None or value <= 0:
-        return Check(False, "give one positive number: a ratio of two relative differences.")
+def check_pattern_against_amplitude(prediction, measurement=None) -> Check:
+    """04, exercise 3 (predict, then measure): for the trained RMC (4 slots), the relative difference
+    between the final memories of the step-up and the noise inputs, divided by that between the step-up
+    input at amplitude 1 and 2. ``prediction`` is the ratio expected before computing (above 1 if the
+    pattern moves the memory more); the check tests ``measurement``, then says how far the prediction was."""
+    numbers = _prediction_and_measurement(
+        prediction, measurement, "a ratio of two relative differences", predict_range=(0, np.inf),
+        measure_range=(0, np.inf),
+        predicted="your prediction (one number, the ratio you expect, written before you compute)",
+        measured="the measured ratio, (pattern's difference) / (amplitude's difference) (keep your prediction)")
+    if isinstance(numbers, Check):
+        return numbers
+    guess, value = numbers
     final = lambda pattern, amplitude: _seed_hybrid_trace(pattern, 15, amplitude, "trained-rmc").memories[-1, 0]
     by_pattern = seed_models.relative_difference(final("step_up", 1.0), final("noise", 1.0))
     by_amplitude = seed_models.relative_difference(final("step_up", 1.0), final("step_up", 2.0))
     expected = by_pattern / by_amplitude
     if _close(value, expected, rel=0.02):
         more = "the pattern" if expected > 1 else "the amplitude"
+        side = "the same side of 1 as" if (guess > 1) == (expected > 1) else "the other side of 1 from"
         return Check(True, f"{by_pattern:.3f} against {by_amplitude:.3f}: {more} moves the trained memory more "
-                           f"(ratio {expected:.2f}). Trained to name the pattern whatever its loudness, it has "
+                           f"(ratio {expected:.2f}); {_prediction_report(guess, expected, '.2f')}, on {side} "
+                           "the measurement. Trained to name the pattern whatever its loudness, it has "
                            "learnt to keep what tells the patterns apart and to let the loudness matter less.")
     if _close(value, 1 / expected, rel=0.02):
         return Check(False, "upside down: divide the pattern's difference by the amplitude's.")
@@ -185,11 +192,10 @@ def check_first_step_similarity_above(answer) -> Check:
     if int(value) == expected:
         return Check(True, f"after step {expected} the 8 slots point almost the same way (mean similarity "
                            f"{means[expected - 1]:.2f}); they started orthogonal.")
-    if int(value) == expected - 1:
-        return Check(False, "off by one: result.memories[0] is the memory before step 1.")
-    if 1 <= value <= 15:
+    if 1 <= value <= 15:                     # one hint for every wrong step: it must not point to the answer
         return Check(False, "with 8 slots, not the 4 of the figures above: for each t take result.memories[t][0] "
-                            "(S, P), cosine_similarity, mean_offdiagonal, and the first t above 0.85.")
+                            "(S, P), cosine_similarity, mean_offdiagonal, and the first t above 0.85. Count the "
+                            "steps as the question does: index 0 of result.memories is the memory before step 1.")
     return Check(False, "the step is between 1 and 15: result.memories has the memory before step 1 and after each step.")
 
 

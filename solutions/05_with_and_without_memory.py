@@ -17,7 +17,7 @@ answers = np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, 
 answer_2 = np.bincount(answers).max() / answers.size     # it names one pattern (spikes) for about 2 in 3
 
 # %% exercise-3
-# The slots reach y_t only through r_t, the slot mean: the LSTM's output and the memory-off output
+# The slots reach the output only through r_t, the slot mean: the LSTM's output and the memory-off output
 # (which reads zeros instead of r_t) cannot change, and no weight depends on the number of slots.
 one = studies.with_without_memory(num_slots=1)
 eight = studies.with_without_memory(num_slots=8)

@@ -17,8 +17,8 @@ print("a trace's attention for one step and example:", seed_models.trace(net, x[
 answer_1 = attention_count
 
 # %% exercise-2
-prediction_2 = 1 / 17                  # a uniform reader's share, written before measuring
-answer_2 = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
+prediction_2 = 0.07                     # section 2: a little above 1/(S+1) (0.150 against 0.111 at 8), written first
+answer_2 = float(studies.memory_capacity(slot_counts=(16,)).input_attention[0])   # section 2's model, 16 slots
 
 # %% exercise-3
 prediction_3 = 0.0                     # one slot is enough on this task, so no gain expected

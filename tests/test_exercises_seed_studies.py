@@ -137,13 +137,21 @@ def test_slots_check_wants_the_memory_on_change_between_1_and_8_slots():
 
 
 def test_capacity_checks_measure_what_they_ask_and_report_the_prediction():
-    measured = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
+    measured = float(studies.memory_capacity(slot_counts=(16,)).input_attention[0])   # section 2's model
     assert ex.check_input_attention_16_slots(0.05, measured).passed
-    assert "0.05" in ex.check_input_attention_16_slots(0.05, measured).message      # how far the prediction was
+    assert ex.check_input_attention_16_slots(0.05, round(measured, 3)).passed      # read off to 3 decimals
+    right = ex.check_input_attention_16_slots(0.05, measured).message
+    assert "0.05" in right                                                         # how far the prediction was
+    assert f"{measured * 17:.2f} times the uniform" in right                       # the ratio is measured, not assumed
     assert ex.check_input_attention_16_slots(0.05).passed is None                  # measured not given yet
     assert ex.check_input_attention_16_slots(None, measured).passed is None        # no prediction: nothing told
     prediction = ex.check_input_attention_16_slots(0.05, 1 / 17)
     assert prediction.passed is False and "measure it" in prediction.message
+    rmc = float(studies.memory_capacity(model="rmc", slot_counts=(16,)).input_attention[0])
+    other_model = ex.check_input_attention_16_slots(0.05, rmc)
+    assert other_model.passed is False and "paper's RMC" in other_model.message
+    for wrong in (1 / 17, rmc, 0.2):
+        assert f"{measured:.3f}" not in ex.check_input_attention_16_slots(0.05, wrong).message   # never the value
     X, y = seed_models.evaluation_set()[-1]
     score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
     difference = score(8) - score(1)

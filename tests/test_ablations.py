@@ -88,12 +88,15 @@ def test_the_recorded_command_reproduces_the_start_of_the_run(path):
 def test_the_one_slot_prediction_is_compared_with_the_grid():
     median = one_slot_leaves_plateau()
     assert 0 < median < 3000                                  # every one-slot seed left the plateau
-    assert check_one_slot_prediction(median + 300).passed is True
-    for wrong in (median - 600, median + 600):
-        check = check_one_slot_prediction(wrong)
-        assert check.passed is False and f"{median:,.0f}" not in check.message     # a hint, not the answer
+    for prediction, side in ((median - 600, "early"), (median + 300, "late")):   # any prediction passes with
+        check = check_one_slot_prediction(prediction, median)                     # the right measurement
+        assert check.passed is True and side in check.message
+    for wrong in (median - 600, median + 600):                # a wrong measurement gets a hint, not the answer
+        check = check_one_slot_prediction(median, wrong)
+        assert check.passed is False and f"{median:,.0f}" not in check.message and f"{median:.0f}" not in check.message
     assert check_one_slot_prediction(None).passed is None
-    assert check_one_slot_prediction("high").passed is False
+    assert check_one_slot_prediction(median).passed is None   # measured not given yet
+    assert check_one_slot_prediction("high", median).passed is False
 
 
 def test_records_come_from_the_package_and_an_empty_folder_is_named(tmp_path):

@@ -50,7 +50,7 @@ class StepTrace(NamedTuple):
     attention: np.ndarray | None     # (B, T, A, S+1, S+1) the first block's weights; row/column S is the input row
     input_gate: np.ndarray | None    # (B, T, S, G) i: how much new content each step writes
     forget_gate: np.ndarray | None   # (B, T, S, G) f: how much of the old memory each step keeps
-    attended: np.ndarray | None      # (B, T, S, P) M~, the slots after attention and the MLP, before the gates
+    attended: np.ndarray | None      # (B, T, S, P) M_att, the slots after attention and the MLP, before the gates
 
     @property
     def input_attention(self) -> np.ndarray:

@@ -148,7 +148,7 @@ class MemoryTrace(NamedTuple):
     attention: np.ndarray     # (T, B, A, S+1, S+1) the first block's weights; row/column S is the input row
     input_gate: np.ndarray    # (T, B, S, G)
     forget_gate: np.ndarray   # (T, B, S, G)
-    attended: np.ndarray      # (T, B, S, P) M~, the slots after attention and the MLP, before the gates
+    attended: np.ndarray      # (T, B, S, P) M_att, the slots after attention and the MLP, before the gates
     logits: np.ndarray        # (B, T, C) the classifier's head on each step's features
 
     @property

@@ -63,7 +63,7 @@ def fixed_point(norm: np.ndarray, norm_star: np.ndarray, ax=None, *, stop: int =
     ax = _ax(ax, (7.5, 3.2))
     steps = np.arange(1, len(norm) + 1)
     ax.plot(steps, norm, "o-", ms=3, label="memory ‖M_t‖")
-    ax.plot(steps, norm_star, "--", color="C3", label="fixed point of step t  ‖M*_t‖ = ‖i⊙tanh(M̃) / (1−f)‖")
+    ax.plot(steps, norm_star, "--", color="C3", label="fixed point of step t  ‖M*_t‖ = ‖i⊙tanh(M_att) / (1−f)‖")
     ax.axvline(stop + 0.5, color="0.6", lw=1)
     ax.text(stop + 0.8, 3, "the seed demo stops here", color="0.4", fontsize=9)
     ax.set(xlabel="step t", ylabel="norm", ylim=(0, None))

@@ -83,17 +83,17 @@ def check_plateau_prediction(answer) -> Check:
     star4 = float(np.linalg.norm(four.input_gate[-1, 0] * np.tanh(four.attended[-1, 0]) / (1 - four.forget_gate[-1, 0])))
     if abs(value - now) <= 0.03 * now:
         return Check(False, "that is the norm after step 15, where the memory is now, not where it settles: "
-                            "compute M* = i * tanh(M~) / (1 - f) from step 15's gates (seed_models.trace).")
+                            "compute M* = i * tanh(M_att) / (1 - f) from step 15's gates (seed_models.trace).")
     if abs(value - star4) <= 0.03 * star4 or abs(value - float(np.linalg.norm(four.memories[-1, 0]))) <= 0.03 * star4:
         return Check(False, "that is the seed demo's 4-slot memory: build the hybrid with num_slots=8 "
                             "(the other sizes as before) and trace it on the same input.")
     if abs(value - star) <= 0.15 * star:
-        return Check(False, "close, but not the fixed point of step 15: use the last step's gates and M~ "
+        return Check(False, "close, but not the fixed point of step 15: use the last step's gates and M_att "
                             "(index -1 of the time axis, batch row 0), element by element, then one norm "
                             "over all slots and units.")
     return Check(False, "trace the 8-slot hybrid's 15 steps with seed_models.trace, take step 15's "
                         "input_gate, forget_gate and attended (batch row 0), and compute the norm of "
-                        "i * tanh(M~) / (1 - f) over all its entries.")
+                        "i * tanh(M_att) / (1 - f) over all its entries.")
 
 
 BLIND_STATISTICS_AT_MOST = 0.01    # a third of what the nine patterns move the untrained hybrid's statistics
@@ -429,7 +429,7 @@ def check_decay_prediction(prediction, measurement=None) -> Check:
         (float(np.linalg.norm(start)), "that is the norm of M_0 itself; the decay is the part the forget gate "
                                        "removes, 1 - f of it."),
         (seed_decay, "that is the decay with the seed demo's 3 slots (section 2); the run asked for has 8."),
-        (write, "that is the write, i * tanh(M~), what enters; the decay is (f - 1) * M_0."),
+        (write, "that is the write, i * tanh(M_att), what enters; the decay is (f - 1) * M_0."),
         (float(np.linalg.norm((run.forget_gate[1] - 1) * run.memory[1])), "that is step 2's decay; step 1's "
                                                                            "uses forget_gate[0] and memory[0]."),
     ], rel=0.02)

@@ -68,7 +68,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 import numpy as np
 
-from .figure import InPlaceFigure, figure_png
+from .figure import InPlaceFigure
 
 # --- messages instead of tracebacks --------------------------------------------------------------
 class MessageArea(widgets.HTML):
@@ -284,17 +284,9 @@ class Dashboard(widgets.VBox):
 
 # --- drawing the picture -----------------------------------------------------------------------------
 def _figure_pixels(figure: InPlaceFigure) -> np.ndarray:
-    """The figure rendered as an RGBA uint8 array, as ``InPlaceFigure.image`` renders it."""
+    """The figure at its own dpi as an RGBA uint8 array (``InPlaceFigure.png``)."""
     from matplotlib.image import imread
-    with figure.lock:
-        png = figure_png(figure.fig, dpi=figure.fig.dpi)
-        # savefig re-rendered the canvas: draw the frame (and its background) again
-        if figure.mode == "widget":
-            figure.forget_backgrounds()                   # as InPlaceFigure.image does
-            figure.fig.canvas.draw_idle()
-        else:
-            figure.fig.canvas.draw()
-    rgba = imread(io.BytesIO(png))                        # floats in 0..1
+    rgba = imread(io.BytesIO(figure.png()))               # floats in 0..1
     if rgba.shape[-1] == 3:
         rgba = np.concatenate([rgba, np.ones(rgba.shape[:2] + (1,), rgba.dtype)], axis=-1)
     return (rgba * 255).round().astype(np.uint8)

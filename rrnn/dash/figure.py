@@ -436,14 +436,22 @@ class InPlaceFigure:
         """The widget to place in a layout: the ipympl canvas, or the Output holding the PNG."""
         return self.fig.canvas if self.mode == "widget" else self.output
 
-    def image(self, dpi: int | None = 100):
-        """The current figure as a static PNG (``IPython.display.Image``), e.g. for GitHub."""
+    def png(self, dpi: int | None = None) -> bytes:
+        """The current figure as PNG bytes (``figure_png``; dpi None: the figure's own). savefig
+        re-renders the canvas, so the frame (and its kept background) is drawn again afterwards."""
         with self.lock:
-            picture = as_image(self.fig, dpi)
-            self.forget_backgrounds()                       # savefig re-rendered the canvas
+            data = figure_png(self.fig, dpi)
+            self.forget_backgrounds()
             if self.mode == "widget":
                 self.fig.canvas.draw_idle()
-        return picture
+            else:
+                self.fig.canvas.draw()
+        return data
+
+    def image(self, dpi: int | None = 100):
+        """The current figure as a static PNG (``IPython.display.Image``), e.g. for GitHub."""
+        from IPython.display import Image
+        return Image(data=self.png(dpi), format="png")
 
     # helpers for draw()
     @staticmethod

@@ -235,18 +235,11 @@ def check_readout_difference(answer) -> Check:
 
 
 @functools.lru_cache(maxsize=None)
-def _memory_off_answers():
-    """The trained hybrid's answers after the last step on seed_models.evaluation_set(), memory path off."""
+def _hybrid_answers(use_memory: bool):
+    """The trained hybrid's answers after the last step on seed_models.evaluation_set(), its memory
+    path on or off."""
     net = seed_models.trained_model("hybrid")
-    return np.concatenate([seed_models.trace(net, X, use_memory=False).logits[:, -1].argmax(axis=1)
-                           for X, _ in seed_models.evaluation_set()])
-
-
-@functools.lru_cache(maxsize=None)
-def _memory_on_answers():
-    """The same, memory path on."""
-    net = seed_models.trained_model("hybrid")
-    return np.concatenate([seed_models.trace(net, X).logits[:, -1].argmax(axis=1)
+    return np.concatenate([seed_models.trace(net, X, use_memory=use_memory).logits[:, -1].argmax(axis=1)
                            for X, _ in seed_models.evaluation_set()])
 
 
@@ -290,7 +283,7 @@ def check_memory_off_share(prediction, measurement=None) -> Check:
     if isinstance(numbers, Check):
         return numbers
     guess, value = numbers
-    answers = _memory_off_answers()
+    answers = _hybrid_answers(use_memory=False)
     expected = _top_share(answers)
     if abs(value - expected) < 0.002:
         top = int(np.bincount(answers).argmax())
@@ -311,7 +304,7 @@ def check_memory_off_share(prediction, measurement=None) -> Check:
     if abs(value - 1 / len(PATTERN_NAMES)) < 0.002:
         return Check(False, "that is what answers spread evenly over the nine patterns would give: a prediction. "
                             "Measure it.")
-    if abs(value - _top_share(_memory_on_answers())) < 0.002:
+    if abs(value - _top_share(_hybrid_answers(use_memory=True))) < 0.002:
         return Check(False, "that is with the memory on; switch it off (use_memory=False).")
     first = len(seed_models.evaluation_set()[0][1])
     if abs(value - _top_share(answers[:first])) < 0.002:
@@ -622,11 +615,12 @@ def check_more_slots_on_long_sequences(prediction, measurement=None) -> Check:
     guess, value = numbers
     X, y = seed_models.evaluation_set()[-1]
     score = lambda S: float((seed_models.trained_model(pretrained.rmc_name(S)).predict(X) == y).mean())
-    expected = score(8) - score(1)
+    eight, one = score(8), score(1)
+    expected = eight - one
     if abs(value - expected) < 0.005:
         verdict = "no better" if expected <= 0 else "a little better"
         return Check(True, f"measured {expected:+.2f}: with 8 slots the RMC is {verdict} on the longest sequences "
-                           f"({score(8):.2f} against {score(1):.2f}); {_prediction_report(guess, expected, '+.2f')}. "
+                           f"({eight:.2f} against {one:.2f}); {_prediction_report(guess, expected, '+.2f')}. "
                            "Naming one of nine patterns does not fill one slot of 64 numbers.")
     if abs(value + expected) < 0.005:
         return Check(False, "right size, wrong sign: take 8 slots minus 1 slot.")
